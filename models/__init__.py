@@ -1,0 +1,1 @@
+"""slawatch schemas: events, signals, SLA policies, tenant contracts, settings."""

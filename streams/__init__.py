@@ -1,0 +1,1 @@
+"""slawatch processing: the pure clock engine and the Faust runtime around it."""
