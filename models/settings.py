@@ -1,0 +1,176 @@
+"""Runtime settings, read from ``SLAWATCH_*`` environment variables.
+
+===============================  ==========================  ===================================
+variable                         default                     meaning
+===============================  ==========================  ===================================
+``SLAWATCH_BROKERS``             ``127.0.0.1:9092``          Kafka bootstrap servers, comma
+                                                             separated ``host:port`` (a
+                                                             ``kafka://`` prefix is accepted)
+``SLAWATCH_REDIS_URL``           ``redis://127.0.0.1:6379/0``  Redis of the read model
+``SLAWATCH_TOPIC_PREFIX``        ``""``                      prepended to every topic name,
+                                                             e.g. ``prod.`` → ``prod.sla.breaches``
+``SLAWATCH_PARTITIONS``          ``4``                       partitions of topics we create
+``SLAWATCH_REPLICATION``         ``1``                       replication factor of those topics
+``SLAWATCH_STORE``               ``memory://``               Faust table store: ``memory://``,
+                                                             ``rocksdb://`` or ``rocksdict://``
+``SLAWATCH_SESSION_TIMEOUT``     unset                       consumer-group session timeout (s);
+                                                             unset: 60 s (Faust's default), or
+                                                             6 s on the embedded broker
+``SLAWATCH_SECURITY_PROTOCOL``   ``PLAINTEXT``               ``PLAINTEXT``, ``SSL``,
+                                                             ``SASL_PLAINTEXT``, ``SASL_SSL``
+``SLAWATCH_SASL_MECHANISM``      ``PLAIN``                   ``PLAIN``, ``SCRAM-SHA-256``,
+                                                             ``SCRAM-SHA-512``
+``SLAWATCH_SASL_USERNAME``       unset
+``SLAWATCH_SASL_PASSWORD``       unset                       secret (never printed)
+``SLAWATCH_SSL_CAFILE``          unset                       CA bundle to verify the brokers
+``SLAWATCH_SSL_CERTFILE``        unset                       client certificate (mutual TLS)
+``SLAWATCH_SSL_KEYFILE``         unset                       client key (mutual TLS)
+``SLAWATCH_SSL_KEY_PASSWORD``    unset                       secret
+===============================  ==========================  ===================================
+
+Secrets are :class:`pydantic.SecretStr`: ``repr()``/``model_dump()`` show ``**********``;
+only the ``*_kwargs()`` helpers below reveal them, to hand them to a client.
+"""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+#: Faust's own default ``broker_session_timeout`` (seconds), used for external brokers.
+DEFAULT_SESSION_TIMEOUT = 60.0
+
+
+class Settings(BaseSettings):
+    """Deployment settings of the slawatch runtime and tools (see the module doc)."""
+
+    model_config = SettingsConfigDict(env_prefix="SLAWATCH_", extra="ignore", frozen=True)
+
+    brokers: str = "127.0.0.1:9092"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    topic_prefix: str = ""
+    partitions: int = Field(4, ge=1)
+    replication: int = Field(1, ge=1)
+    store: str = "memory://"
+    session_timeout: float | None = Field(None, gt=0)
+
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism = "PLAIN"
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    ssl_key_password: SecretStr | None = None
+
+    @field_validator("brokers")
+    @classmethod
+    def _brokers(cls, value: str) -> str:
+        hosts = [h.strip().removeprefix("kafka://") for h in value.replace(";", ",").split(",")]
+        hosts = [h for h in hosts if h]
+        if not hosts:
+            raise ValueError("at least one broker host:port is required")
+        return ",".join(hosts)
+
+    @field_validator("store")
+    @classmethod
+    def _store(cls, value: str) -> str:
+        if not value.startswith(("memory://", "rocksdb://", "rocksdict://")):
+            raise ValueError("store must be memory://, rocksdb:// or rocksdict://")
+        return value
+
+    @model_validator(mode="after")
+    def _security(self) -> Settings:
+        if self.security_protocol.startswith("SASL") and not (
+            self.sasl_username and self.sasl_password
+        ):
+            raise ValueError(f"{self.security_protocol} needs sasl_username and sasl_password")
+        return self
+
+    # -- derived values ------------------------------------------------------------------
+
+    @property
+    def bootstrap_servers(self) -> list[str]:
+        """``["host:port", …]`` for kafka-python / aiokafka ``bootstrap_servers``."""
+        return self.brokers.split(",")
+
+    @property
+    def broker_urls(self) -> list[str]:
+        """``["kafka://host:port", …]`` for Faust's ``broker`` setting."""
+        return [f"kafka://{h}" for h in self.bootstrap_servers]
+
+    def topic(self, name: str) -> str:
+        """The deployed name of a topic: ``topic_prefix + name``."""
+        return f"{self.topic_prefix}{name}"
+
+    def effective_session_timeout(self, embedded: bool = False) -> float:
+        """The session timeout to use: the configured one, else 6 s embedded / 60 s."""
+        if self.session_timeout is not None:
+            return self.session_timeout
+        if embedded:
+            from streams.embedded import EMBEDDED_SESSION_TIMEOUT
+
+            return EMBEDDED_SESSION_TIMEOUT
+        return DEFAULT_SESSION_TIMEOUT
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """An SSL context for SSL/SASL_SSL (``None`` for plaintext protocols)."""
+        if not self.security_protocol.endswith("SSL"):
+            return None
+        context = ssl.create_default_context(
+            cafile=str(self.ssl_cafile) if self.ssl_cafile else None
+        )
+        if self.ssl_certfile:
+            context.load_cert_chain(
+                str(self.ssl_certfile),
+                str(self.ssl_keyfile) if self.ssl_keyfile else None,
+                self.ssl_key_password.get_secret_value() if self.ssl_key_password else None,
+            )
+        return context
+
+    def kafka_python_kwargs(self) -> dict[str, Any]:
+        """Connection keyword arguments for kafka-python clients (admin, producer, consumer)."""
+        kwargs: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "security_protocol": self.security_protocol,
+        }
+        if self.security_protocol.startswith("SASL"):
+            kwargs["sasl_mechanism"] = self.sasl_mechanism
+            kwargs["sasl_plain_username"] = self.sasl_username
+            kwargs["sasl_plain_password"] = (
+                self.sasl_password.get_secret_value() if self.sasl_password else None
+            )
+        if self.security_protocol.endswith("SSL"):
+            kwargs["ssl_context"] = self.ssl_context()
+        return kwargs
+
+    def aiokafka_kwargs(self) -> dict[str, Any]:
+        """Connection keyword arguments for aiokafka clients (same names as kafka-python)."""
+        return self.kafka_python_kwargs()
+
+    def faust_kwargs(self) -> dict[str, Any]:
+        """``broker``, ``broker_credentials``, ``store`` for ``faust.App(...)`` (no session
+        timeout: pass ``broker_session_timeout=effective_session_timeout(embedded)``)."""
+        kwargs: dict[str, Any] = {"broker": self.broker_urls, "store": self.store}
+        if self.security_protocol == "PLAINTEXT":
+            return kwargs
+        import faust
+
+        if self.security_protocol.startswith("SASL"):
+            assert self.sasl_username is not None and self.sasl_password is not None
+            kwargs["broker_credentials"] = faust.SASLCredentials(
+                username=self.sasl_username,
+                password=self.sasl_password.get_secret_value(),
+                mechanism=self.sasl_mechanism,
+                ssl_context=self.ssl_context(),
+            )
+        else:
+            kwargs["broker_credentials"] = faust.SSLCredentials(self.ssl_context())
+        return kwargs
