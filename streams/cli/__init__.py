@@ -20,6 +20,7 @@ app = typer.Typer(
 def _register() -> None:
     # One import per command module; each module adds its commands to ``app``.
     from streams.cli import calendar_cmd  # noqa: F401
+    from streams.cli import broker_cmd  # noqa: F401
 
 
 def main() -> None:
