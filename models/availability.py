@@ -1,0 +1,170 @@
+"""Availability targets, heartbeats, aggregate (monthly share) targets and service credits.
+
+Schema only for now (issue 3); their evaluation is a later issue. The few pure helpers here
+(:meth:`ServiceCredit.percent`, :meth:`WeeklyWindow.contains`) are what that evaluation
+will call.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
+
+from models._base import Identifier, Strict
+from models.durations import DurationField, parse_interval
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_POINT_RE = re.compile(r"^\s*(mon|tue|wed|thu|fri|sat|sun)\s+(\d{1,2}):(\d{2})\s*$", re.I)
+_TIME_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _weekpoint(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    m = _POINT_RE.match(text)
+    if not m or int(m.group(2)) > 24 or int(m.group(3)) > 59:
+        raise PydanticCustomError(
+            "weekly-point", "cannot read {text!r}: write a day and a time, e.g. 'fri 16:00'",
+            {"text": text},
+        )
+    return f"{m.group(1).lower()} {int(m.group(2)):02d}:{m.group(3)}"
+
+
+WeekPoint = Annotated[str, BeforeValidator(_weekpoint)]
+
+
+def _clock_time(value: Any) -> Any:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str):
+        m = _TIME_RE.match(value)
+        if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
+            return time(int(m.group(1)), int(m.group(2)))
+    raise PydanticCustomError("time-of-day", "cannot read time of day {v!r}: write e.g. '16:00'",
+                              {"v": value})
+
+
+TimeOfDay = Annotated[
+    time,
+    BeforeValidator(_clock_time),
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{1,2}:\d{2}$"}),
+]
+def _interval_text(td: timedelta) -> str:
+    secs = td.total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if secs >= size and secs % size == 0:
+            return f"{int(secs // size)}{unit}"
+    return f"{secs:g}s"
+
+
+Interval = Annotated[
+    timedelta,
+    BeforeValidator(parse_interval),
+    PlainSerializer(_interval_text, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?\s*(s|m|h|d)$",
+                    "examples": ["30m", "24h"]}),
+]
+
+
+class WeeklyWindow(Strict):
+    """A window in local wall-clock time that may span days: ``{start: "fri 16:00",
+    end: "mon 07:00"}`` (end before start in the week wraps into the next week)."""
+
+    start: WeekPoint
+    end: WeekPoint
+
+    @staticmethod
+    def _minutes(point: str) -> int:
+        day, hm = point.split()
+        h, m = hm.split(":")
+        return _DAYS.index(day) * 1440 + int(h) * 60 + int(m)
+
+    def contains(self, weekday: int, minute_of_day: int) -> bool:
+        """Whether local ``weekday`` (Mon=0) at ``minute_of_day`` lies in the window."""
+        t = weekday * 1440 + minute_of_day
+        a, b = self._minutes(self.start), self._minutes(self.end)
+        return a <= t < b if a < b else (t >= a or t < b)
+
+
+class MaintenanceRule(Strict):
+    """When announced maintenance of the given kinds is excluded from downtime.
+
+    Every condition given must hold for the maintenance to be excluded; otherwise (and for
+    ``excluded: false`` kinds) it counts as downtime. With ``windows``, only the part inside a
+    window is excluded (time outside counts as downtime).
+    """
+
+    kinds: list[Identifier] = Field(min_length=1)
+    excluded: bool = True
+    min_notice: DurationField | None = None
+    notice_calendar: Identifier | None = None
+    starts_not_before: TimeOfDay | None = None
+    max_per_month: int | None = Field(default=None, ge=1)
+    windows: list[WeeklyWindow] | None = None
+    description: str = ""
+
+
+class AvailabilityTarget(Strict):
+    """Minimum availability per period, measured on a calendar (24x7 or office hours)."""
+
+    name: Identifier = "service"
+    services: list[str] | None = None
+    target_percent: float = Field(gt=0, le=100)
+    period: Literal["calendar_month"] = "calendar_month"
+    calendar: Identifier
+    excluded_causes: list[Identifier] = Field(default_factory=list)
+    maintenance: list[MaintenanceRule] = Field(default_factory=list)
+    description: str = ""
+
+
+class Heartbeat(Strict):
+    """A ``heartbeat`` event for ``check`` is expected at least every ``max_interval``."""
+
+    check: Identifier
+    max_interval: Interval
+    description: str = ""
+
+
+class AggregateTarget(Strict):
+    """At least ``min_share`` of a clock's tickets per period stop within the ``tier`` target
+    (per priority level when ``per: priority``)."""
+
+    name: Identifier
+    clock: Identifier
+    tier: Literal["soft", "hard"]
+    min_share: float = Field(gt=0, le=1)
+    period: Literal["calendar_month"] = "calendar_month"
+    per: Literal["priority", "all"] = "priority"
+    priorities: list[Identifier] | None = None
+    description: str = ""
+
+
+class ServiceCredit(Strict):
+    """A discount earned by consecutive months in which any of ``missed_when`` was missed:
+    month k earns 0 % for k <= grace_months, then step_percent × (k − grace_months), capped."""
+
+    name: Identifier
+    missed_when: list[Identifier] = Field(min_length=1)
+    grace_months: int = Field(default=3, ge=0)
+    step_percent: float = Field(gt=0, le=100)
+    cap_percent: float = Field(gt=0, le=100)
+    base: str = "monthly_subscription_fee"
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _cap(self) -> ServiceCredit:
+        if self.cap_percent < self.step_percent:
+            raise PydanticCustomError("credit-cap", "cap_percent is below step_percent")
+        return self
+
+    def percent(self, consecutive_missed_months: int) -> float:
+        """Credit (percent of ``base``) for the k-th consecutive missed month."""
+        k = consecutive_missed_months
+        if k <= self.grace_months:
+            return 0.0
+        return min(self.cap_percent, self.step_percent * (k - self.grace_months))

@@ -1,0 +1,101 @@
+"""Errors raised by ``models``: policy files, tenant contracts and incoming events.
+
+All derive from :class:`calendars.errors.SlawatchError` (the one hierarchy of slawatch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from calendars.errors import SlawatchError
+
+
+class PolicyError(SlawatchError, ValueError):
+    """A policy was given something it cannot answer (bad priority, option, clock...)."""
+
+
+class UnknownPriorityError(PolicyError):
+    """A ticket's priority, impact or urgency is not one the policy knows (or is missing)."""
+
+    def __init__(self, policy: str, what: str, value: object, allowed: Iterable[str]) -> None:
+        self.policy = policy
+        self.what = what
+        self.value = value
+        self.allowed = tuple(allowed)
+        if value is None:
+            head = f"policy {policy}: a ticket needs a {what}"
+        else:
+            head = f"policy {policy}: unknown {what} {value!r}"
+        super().__init__(f"{head}; allowed: {', '.join(self.allowed)}")
+
+
+class OptionError(PolicyError):
+    """A contract option is unknown, has a bad value, or a required one is missing."""
+
+
+class UnknownPolicyError(PolicyError, LookupError):
+    """No policy with that id (and version) is loaded."""
+
+
+class UnknownClockError(PolicyError, LookupError):
+    """The policy has no clock of that name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One validation problem: where (dotted path in the file), what, and the rule broken."""
+
+    path: str
+    message: str
+    rule: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{where}{self.message}"
+
+
+class PolicyLoadError(PolicyError):
+    """A policy (or tenant contracts) file failed validation.
+
+    ``str()`` is one line per problem: ``<file>: <path>: <problem>``.
+    """
+
+    def __init__(self, source: str, issues: Sequence[Issue]) -> None:
+        self.source = source
+        self.issues = tuple(issues)
+        super().__init__("\n".join(f"{source}: {issue}" for issue in self.issues))
+
+    @property
+    def messages(self) -> list[str]:
+        return [f"{self.source}: {issue}" for issue in self.issues]
+
+
+class ContractError(PolicyLoadError):
+    """The tenant contracts file is invalid."""
+
+
+class UnknownTenantError(SlawatchError, LookupError):
+    """No contract is registered for that tenant."""
+
+    def __init__(self, tenant: str, known: Iterable[str] = ()) -> None:
+        self.tenant = tenant
+        known = sorted(known)
+        hint = f"; known tenants: {', '.join(known)}" if known else ""
+        super().__init__(f"unknown tenant {tenant!r}{hint}")
+
+
+class EventError(SlawatchError, ValueError):
+    """An incoming event cannot be used; ``str()`` is a one-line reason a person can act on."""
+
+
+class PolicySetError(PolicyError):
+    """Several policy files failed; ``errors`` holds one :class:`PolicyLoadError` per file."""
+
+    def __init__(self, errors: Sequence[PolicyLoadError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+    @property
+    def messages(self) -> list[str]:
+        return [m for e in self.errors for m in e.messages]
