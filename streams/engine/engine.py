@@ -1,0 +1,715 @@
+"""The clock engine: ticket events in → SLA signals out. Pure and deterministic.
+
+Time is explicit. :meth:`Engine.apply` takes one decoded event, first advancing engine time to
+the event's instant (so timers due before it fire first), and :meth:`Engine.advance` moves
+time forward with no event. Nothing reads the wall clock; the same events give the same
+signals, with the same ids, whether they arrive in one batch or many, live or in a replay.
+
+Timers are a heap of ``(due_us, seq, ticket_key, clock)`` entries with lazy invalidation: an
+entry is live only while it equals the clock's ``due_us``. Advancing costs
+O(due signals · log n), never a scan of the open tickets.
+
+Signal instants (CONTRACTS R7): a rung fires at the instant the counted time reaches it. A
+rung that an event reveals as already passed (a priority raised, a late registration) fires
+at once: ``at`` is the instant it was due, ``observed_at`` the event's instant.
+"""
+
+from __future__ import annotations
+
+import heapq
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from calendars.timeline import EPOCH, US, us_of
+from models.plan import ClockPlan, TicketFacts
+from streams.engine.errors import RejectedEvent
+from streams.engine.state import ClockState, TicketState
+from streams.engine.targets import Item, Schedule, schedule, track_calendar
+
+SIGNAL_NAMESPACE = uuid.UUID("6f1d6c1e-58a4-4b47-9d0e-5a1a3c0de7a1")
+FACT_FIELDS = ("kind", "channel", "priority", "impact", "urgency")
+
+
+def _dt(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
+
+
+def signal_id(tenant: str, ticket_id: str, clock: str, key: str) -> str:
+    """Deterministic signal id: the same rung of the same clock always has the same id, so
+    a replay or a retry can be de-duplicated downstream."""
+    return str(uuid.uuid5(SIGNAL_NAMESPACE, f"{tenant}\x1f{ticket_id}\x1f{clock}\x1f{key}"))
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """An outgoing signal (see :mod:`models.signals` for the published JSON schema)."""
+
+    event_id: str
+    type: str
+    tenant: str
+    ticket_id: str
+    clock: str
+    policy: str
+    policy_version: str
+    priority: str | None
+    deadline: datetime | None
+    at: datetime
+    observed_at: datetime
+    elapsed_business_seconds: float
+    elapsed_wall_seconds: float
+    threshold: float | None = None
+    tier: str | None = None
+    level: str | None = None
+    cell: str | None = None
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "event_id": self.event_id,
+            "type": self.type,
+            "tenant": self.tenant,
+            "ticket_id": self.ticket_id,
+            "clock": self.clock,
+            "policy": self.policy,
+            "policy_version": self.policy_version,
+            "priority": self.priority,
+            "deadline": None if self.deadline is None else self.deadline.isoformat(),
+            "at": self.at.isoformat(),
+            "observed_at": self.observed_at.isoformat(),
+            "elapsed_business_seconds": self.elapsed_business_seconds,
+            "elapsed_wall_seconds": self.elapsed_wall_seconds,
+        }
+        for k in ("threshold", "tier", "level", "cell", "reason"):
+            v = getattr(self, k)
+            if v is not None:
+                d[k] = v
+        return d
+
+
+@dataclass(slots=True)
+class EngineStats:
+    events: int = 0
+    duplicates: int = 0
+    late: int = 0
+    signals: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+
+class Engine:
+    """Per-ticket SLA clocks for many tenants. See the module docstring.
+
+    ``registry`` resolves tenants to contracts: ``registry.resolve(tenant)`` → an object with
+    ``policy`` and ``options``; ``registry.policy(id, version)`` → that policy version (for
+    tickets restored from state).
+    """
+
+    def __init__(self, registry: Any) -> None:
+        self.registry = registry
+        self.tickets: dict[str, TicketState] = {}
+        self.now_us: int | None = None
+        self.stats = EngineStats()
+        self._heap: list[tuple[int, int, str, str]] = []
+        self._seq = 0
+        self._plans: dict[tuple, tuple[ClockPlan, ...]] = {}
+        self._schedules: dict[tuple, Schedule] = {}
+
+    # == public API ============================================================================
+    def apply(self, event: Any) -> list[Signal]:
+        """Apply one decoded ticket event and return the signals it causes (with those of the
+        timers due up to its instant, which fire first).
+
+        Raises :class:`RejectedEvent` (ticket state unchanged; ``.signals`` holds the timer
+        signals already fired) for input that cannot be applied: the caller dead-letters it.
+
+        Ordering: events of one ticket are applied at ``max(event.at, the ticket's last
+        event)``; an event older than engine time (beyond the caller's allowed lateness)
+        still counts at its own instant for its ticket — rungs it reveals as passed fire at
+        once, observed now — and is counted in ``stats.late``.
+        """
+        at = us_of(event.at)
+        out: list[Signal] = []
+        if self.now_us is not None and at < self.now_us:
+            self.stats.late += 1
+        else:
+            out.extend(self.advance_us(at))
+        try:
+            out.extend(self._apply(event, at))
+        except RejectedEvent as exc:
+            self._count(out)
+            raise RejectedEvent(exc.reason, out) from None
+        return self._count(out)
+
+    def _apply(self, event: Any, at: int) -> list[Signal]:
+        key = f"{event.tenant}:{event.ticket_id}"
+        ticket = self.tickets.get(key)
+        if ticket is not None and event.event_id in ticket.seen:
+            self.stats.duplicates += 1
+            return []
+        etype = event.type
+        if etype == "ticket.created":
+            if ticket is not None:
+                raise RejectedEvent(
+                    f"ticket {key} already exists (created {_dt(ticket.created_us).isoformat()});"
+                    " send ticket.updated for changes"
+                )
+            self.stats.events += 1
+            return self._create(event, key, at)
+        if ticket is None:
+            raise RejectedEvent(
+                f"{etype} for unknown ticket {key}: no ticket.created was seen for it"
+            )
+        if ticket.phase != "open":
+            raise RejectedEvent(f"{etype} for ticket {key}, which is already {ticket.phase}")
+        at = max(at, ticket.last_us)
+        observed = at if self.now_us is None else max(at, self.now_us)
+        out = self._change(ticket, event, at)  # validates before it mutates
+        self.stats.events += 1
+        ticket.seen.append(event.event_id)
+        ticket.last_us = at
+        self._reschedule(ticket, at)
+        out.extend(self._fire_due(ticket, at, observed))
+        if etype in ("ticket.responded", "ticket.resolved"):
+            out.extend(self._stop_where(ticket, etype, at, verdict=True))
+        elif etype == "ticket.reopened":
+            self._resume_where(ticket, etype, at)
+        elif etype == "ticket.closed":
+            out.extend(self._stop_all(ticket, at, verdict=True))
+            ticket.phase = "closed"
+        elif etype == "ticket.cancelled":
+            out.extend(self._stop_all(ticket, at, verdict=False))
+            ticket.phase = "cancelled"
+        self._reschedule(ticket, at)
+        out.extend(self._fire_due(ticket, at, observed))
+        return out
+
+    def advance(self, now: datetime) -> list[Signal]:
+        """Move engine time to ``now`` and fire every rung due up to and including it."""
+        return self._count(self.advance_us(us_of(now)))
+
+    def advance_us(self, now: int) -> list[Signal]:
+        if self.now_us is not None and now <= self.now_us:
+            return []
+        self.now_us = now
+        out: list[Signal] = []
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            due, _, key, name = heapq.heappop(heap)
+            ticket = self.tickets.get(key)
+            clock = ticket.clocks.get(name) if ticket else None
+            if clock is None or clock.due_us != due:
+                continue  # stale entry
+            out.extend(self._fire_clock(ticket, clock, due, None))
+            self._schedule_clock(ticket, clock, due)
+        return out
+
+    def open_clocks(self) -> int:
+        return sum(
+            1
+            for t in self.tickets.values()
+            for c in t.clocks.values()
+            if c.active and not c.stopped
+        )
+
+    def ticket_state(self, key: str) -> dict[str, Any] | None:
+        t = self.tickets.get(key)
+        return None if t is None else t.to_dict()
+
+    def load_ticket(self, state: Mapping[str, Any]) -> None:
+        """Install a ticket from its serialised state (e.g. recovered from a table) and put
+        its timers back on the heap."""
+        t = TicketState.from_dict(dict(state))
+        self.tickets[t.key] = t
+        for c in t.clocks.values():
+            if c.due_us is not None:
+                self._push(c.due_us, t.key, c.name)
+
+    def drop_ticket(self, key: str) -> None:
+        self.tickets.pop(key, None)  # heap entries go stale and are skipped
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "now_us": self.now_us,
+            "tickets": {k: t.to_dict() for k, t in self.tickets.items()},
+        }
+
+    @classmethod
+    def restore(cls, registry: Any, snap: Mapping[str, Any]) -> Engine:
+        eng = cls(registry)
+        eng.now_us = snap["now_us"]
+        for state in snap["tickets"].values():
+            eng.load_ticket(state)
+        return eng
+
+    # == creation ==============================================================================
+    def _create(self, event: Any, key: str, at: int) -> list[Signal]:
+        try:
+            contract = self.registry.resolve(event.tenant)
+        except Exception as exc:  # the registry's own error types name the problem
+            raise RejectedEvent(str(exc)) from None
+        policy = contract.policy
+        options = dict(contract.options or {})
+        facts = _facts_of(event, {})
+        plans = self._plan(policy, facts, options)  # raises before any state is created
+        reported = us_of(event.reported_at) if getattr(event, "reported_at", None) else at
+        reported = min(reported, at)
+        ticket = TicketState(
+            tenant=event.tenant,
+            ticket_id=event.ticket_id,
+            policy=policy.id,
+            version=str(policy.version),
+            options=options,
+            created_us=at,
+            reported_us=reported,
+            facts=facts,
+            status=_norm(getattr(event, "status", None)),
+            status_log=[[at, _norm(getattr(event, "status", None))]],
+            seen=[event.event_id],
+            last_us=at,
+        )
+        self.tickets[key] = ticket
+        for plan in plans:
+            start = ticket.reported_us if plan.starts_at == "reported" else at
+            origin = policy.calendar(plan.calendar).next_open_us(start)
+            clock = ClockState(name=plan.clock, start_us=start, origin_us=origin)
+            ticket.clocks[plan.clock] = clock
+            self._recount(ticket, clock, plan, at)
+        observed = at if self.now_us is None else max(at, self.now_us)
+        self._reschedule(ticket, at)
+        out = self._fire_due(ticket, at, observed)
+        out.extend(self._stop_where(ticket, "ticket.created", at, verdict=True))
+        self._reschedule(ticket, at)
+        return out
+
+    # == changes ===============================================================================
+    def _change(self, ticket: TicketState, event: Any, at: int) -> list[Signal]:
+        """Apply fact and status changes carried by any event (recompute, pause/resume)."""
+        new_facts = _facts_of(event, ticket.facts)
+        out: list[Signal] = []
+        if new_facts != ticket.facts:
+            policy = self._policy(ticket)
+            plans = {p.clock: p for p in self._plan(policy, new_facts, ticket.options)}
+            # the event is accepted from here on: mutate
+            ticket.facts = new_facts
+            for name, clock in ticket.clocks.items():
+                if name not in plans and clock.active:
+                    self._settle(ticket, clock, at)
+                    clock.active = False
+                    clock.running_since = None
+            for name, plan in plans.items():
+                clock = ticket.clocks.get(name)
+                if clock is None:
+                    start = (
+                        ticket.reported_us if plan.starts_at == "reported" else ticket.created_us
+                    )
+                    clock = ClockState(name=name, start_us=start, origin_us=start)
+                    ticket.clocks[name] = clock
+                clock.active = True
+                clock.origin_us = policy.calendar(plan.calendar).next_open_us(clock.start_us)
+                self._recount(ticket, clock, plan, at)
+        status = getattr(event, "status", None)
+        if status is not None and _norm(status) != ticket.status:
+            ticket.status = _norm(status)
+            ticket.status_log.append([at, ticket.status])
+            for clock in ticket.clocks.values():
+                if not clock.active or clock.stopped:
+                    continue
+                plan = self._plan_of(ticket, clock.name)
+                pausing = ticket.status in plan.pause_statuses
+                if pausing and not clock.paused:
+                    self._settle(ticket, clock, at)
+                    clock.paused = True
+                    clock.running_since = None
+                elif not pausing and clock.paused:
+                    clock.paused = False
+                    clock.running_since = at
+        return out
+
+    def _stop_where(
+        self, ticket: TicketState, etype: str, at: int, *, verdict: bool
+    ) -> list[Signal]:
+        out: list[Signal] = []
+        for clock in ticket.clocks.values():
+            if (
+                clock.active
+                and not clock.stopped
+                and etype in self._plan_of(ticket, clock.name).stop_on
+            ):
+                out.extend(self._stop(ticket, clock, at, verdict=verdict))
+        return out
+
+    def _stop_all(self, ticket: TicketState, at: int, *, verdict: bool) -> list[Signal]:
+        out: list[Signal] = []
+        for clock in ticket.clocks.values():
+            if clock.active and not clock.stopped:
+                out.extend(self._stop(ticket, clock, at, verdict=verdict))
+            clock.due_us = None
+        return out
+
+    def _stop(
+        self, ticket: TicketState, clock: ClockState, at: int, *, verdict: bool
+    ) -> list[Signal]:
+        plan = self._plan_of(ticket, clock.name)
+        sch = self._schedule(ticket, clock, plan)
+        goal = sch.verdict_goal
+        # the deadline as it stood at the stop (projected if not yet reached)
+        deadline = (
+            self._instant_of(ticket, clock, plan, goal.track, goal.need, at) if goal else None
+        )
+        self._settle(ticket, clock, at)
+        clock.running_since = None
+        clock.stops.append([at, None])
+        clock.due_us = None
+        if not verdict:
+            return []
+        if goal is not None:
+            missed = clock.acc.get(goal.track, 0) >= goal.need
+            tier = None if sch.hard is not None else "soft"
+        elif sch.same_day_us is not None:
+            missed = at >= sch.same_day_us
+            tier = "same_day"
+        else:
+            return []
+        kind = "missed" if missed else "met"
+        n = len(clock.stops)
+        return [
+            self._signal(
+                ticket,
+                clock,
+                plan,
+                sch,
+                f"sla.{kind}",
+                f"{kind}#{n}",
+                at,
+                at,
+                tier=tier,
+                deadline_us=deadline,
+            )
+        ]
+
+    def _resume_where(self, ticket: TicketState, etype: str, at: int) -> None:
+        for clock in ticket.clocks.values():
+            if (
+                clock.active
+                and clock.stopped
+                and etype in self._plan_of(ticket, clock.name).resume_on
+            ):
+                clock.stops[-1][1] = at
+                if not clock.paused:
+                    clock.running_since = at
+
+    # == accounting ============================================================================
+    def _settle(self, ticket: TicketState, clock: ClockState, at: int) -> None:
+        """Add the time counted since ``running_since`` to the accumulators."""
+        rs = clock.running_since
+        if rs is None:
+            return
+        a = max(rs, clock.origin_us)
+        if at > a:
+            policy = self._policy(ticket)
+            for track in list(clock.acc):
+                cal = track_calendar(policy, track)
+                clock.acc[track] += _elapsed_us(cal, a, at)
+        clock.running_since = at
+
+    def _recount(self, ticket: TicketState, clock: ClockState, plan: ClockPlan, at: int) -> None:
+        """Recount ``clock`` from its history (status log, stops) up to ``at``: used when it
+        starts and when a change gives it another plan (R5: elapsed time is kept)."""
+        policy = self._policy(ticket)
+        sch = self._schedule(ticket, clock, plan)
+        intervals = self._intervals(ticket, clock, plan, at)
+        clock.acc = {}
+        for track in sch.tracks:
+            cal = track_calendar(policy, track)
+            clock.acc[track] = sum(_elapsed_us(cal, a, b) for a, b in intervals)
+        stopped = clock.stopped
+        clock.paused = ticket.status in plan.pause_statuses
+        clock.running_since = None if (stopped or clock.paused) else max(at, clock.start_us)
+
+    def _intervals(
+        self, ticket: TicketState, clock: ClockState, plan: ClockPlan, until: int
+    ) -> list[tuple[int, int]]:
+        """The running intervals of ``clock`` in [origin, until): not in a pausing status and
+        not stopped."""
+        pauses = plan.pause_statuses
+        log = ticket.status_log
+        segs: list[tuple[int, int]] = []
+        cursor = clock.start_us
+        for i, (t, status) in enumerate(log):
+            end = log[i + 1][0] if i + 1 < len(log) else until
+            if i == 0 and t > cursor:  # before creation (a clock started at reported_at)
+                segs.append((cursor, t))
+            if status not in pauses:
+                segs.append((max(t, cursor), end))
+        for stop, resume in clock.stops:
+            cut_end = until if resume is None else resume
+            segs = [p for a, b in segs for p in _minus((a, b), (stop, cut_end))]
+        lo = clock.origin_us
+        return [(max(a, lo), min(b, until)) for a, b in segs if min(b, until) > max(a, lo)]
+
+    def _counted_at(self, ticket: TicketState, clock: ClockState, track: str, at: int) -> int:
+        acc = clock.acc.get(track, 0)
+        rs = clock.running_since
+        if rs is not None and at > rs:
+            a = max(rs, clock.origin_us)
+            if at > a:
+                acc += _elapsed_us(track_calendar(self._policy(ticket), track), a, at)
+        return acc
+
+    def _instant_of(
+        self,
+        ticket: TicketState,
+        clock: ClockState,
+        plan: ClockPlan,
+        track: str,
+        need: int,
+        now: int,
+    ) -> int | None:
+        """When the counted time on ``track`` reaches ``need``: a past instant (from the
+        history) or a future one (if running), ``None`` if not reached and not running."""
+        acc = clock.acc.get(track, 0)
+        cal = track_calendar(self._policy(ticket), track)
+        rs = clock.running_since
+        if need > acc:
+            if rs is None:
+                return None
+            return _add_us(cal, max(rs, clock.origin_us), need - acc)
+        # reached in the past: walk the history
+        total = 0
+        for a, b in self._intervals(ticket, clock, plan, now):
+            part = _elapsed_us(cal, a, b)
+            if total + part >= need:
+                return _add_us(cal, a, need - total) if need > total else a
+            total += part
+        return now
+
+    # == timers ================================================================================
+    def _push(self, due: int, key: str, name: str) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (due, self._seq, key, name))
+
+    def _reschedule(self, ticket: TicketState, now: int) -> None:
+        for clock in ticket.clocks.values():
+            self._schedule_clock(ticket, clock, now)
+
+    def _schedule_clock(self, ticket: TicketState, clock: ClockState, now: int) -> None:
+        due = self._next_due(ticket, clock, now)
+        if due != clock.due_us:
+            clock.due_us = due
+            if due is not None:
+                self._push(due, ticket.key, clock.name)
+
+    def _next_due(self, ticket: TicketState, clock: ClockState, now: int) -> int | None:
+        if not clock.active or clock.stopped:
+            return None
+        plan = self._plan_of(ticket, clock.name)
+        sch = self._schedule(ticket, clock, plan)
+        fired = clock.fired
+        best: int | None = None
+        need_by_track: dict[str, int] = {}
+        for item in sch.items:
+            if item.key in fired:
+                continue
+            if item.at_us is not None:
+                if best is None or item.at_us < best:
+                    best = item.at_us
+            elif item.need < need_by_track.get(item.track, item.need + 1):
+                need_by_track[item.track] = item.need
+        for track, need in need_by_track.items():
+            cand = self._instant_of(ticket, clock, plan, track, need, now)
+            if cand is not None and (best is None or cand < best):
+                best = cand
+        return best
+
+    def _fire_due(self, ticket: TicketState, now: int, observed: int) -> list[Signal]:
+        """Fire the rungs of every clock of ``ticket`` due up to ``now`` (event-revealed)."""
+        out: list[Signal] = []
+        for clock in ticket.clocks.values():
+            if clock.due_us is not None and clock.due_us <= now:
+                out.extend(self._fire_clock(ticket, clock, now, observed))
+                self._schedule_clock(ticket, clock, now)
+        return out
+
+    def _fire_clock(
+        self, ticket: TicketState, clock: ClockState, now: int, observed: int | None
+    ) -> list[Signal]:
+        if not clock.active or clock.stopped:
+            return []
+        plan = self._plan_of(ticket, clock.name)
+        sch = self._schedule(ticket, clock, plan)
+        due: list[tuple[int, int, Item]] = []
+        for item in sch.items:
+            if item.key in clock.fired:
+                continue
+            if item.at_us is not None:
+                at = item.at_us
+            else:
+                at = self._instant_of(ticket, clock, plan, item.track, item.need, now)
+                if at is None:
+                    continue
+            if at <= now:
+                due.append((at, item.order, item))
+        due.sort(key=lambda x: (x[0], x[1]))
+        out = []
+        for at, _, item in due:
+            clock.fired.append(item.key)
+            obs = at if observed is None else max(at, observed)
+            out.append(
+                self._signal(
+                    ticket,
+                    clock,
+                    plan,
+                    sch,
+                    f"sla.{item.kind}",
+                    item.key,
+                    at,
+                    obs,
+                    threshold=item.threshold,
+                    tier=item.tier,
+                    level=item.level,
+                )
+            )
+        return out
+
+    # == signals ===============================================================================
+    def _signal(
+        self,
+        ticket: TicketState,
+        clock: ClockState,
+        plan: ClockPlan,
+        sch: Schedule,
+        type_: str,
+        key: str,
+        at: int,
+        observed: int,
+        *,
+        deadline_us: int | None = None,
+        **extra: Any,
+    ) -> Signal:
+        deadline = None
+        goal = sch.hard or sch.soft
+        if deadline_us is not None:
+            deadline = _dt(deadline_us)
+        elif goal is not None:
+            d = self._instant_of(ticket, clock, plan, goal.track, goal.need, max(at, observed))
+            deadline = None if d is None else _dt(d)
+        elif sch.same_day_us is not None:
+            deadline = _dt(sch.same_day_us)
+        business = self._counted_at(ticket, clock, goal.track, at) if goal is not None else 0
+        return Signal(
+            event_id=signal_id(ticket.tenant, ticket.ticket_id, clock.name, key),
+            type=type_,
+            tenant=ticket.tenant,
+            ticket_id=ticket.ticket_id,
+            clock=clock.name,
+            policy=ticket.policy,
+            policy_version=ticket.version,
+            priority=plan.priority,
+            cell=plan.cell,
+            deadline=deadline,
+            at=_dt(at),
+            observed_at=_dt(observed),
+            elapsed_business_seconds=business / US,
+            elapsed_wall_seconds=(at - clock.start_us) / US,
+            **extra,
+        )
+
+    def _count(self, signals: list[Signal]) -> list[Signal]:
+        st = self.stats
+        st.signals += len(signals)
+        for s in signals:
+            st.by_type[s.type] = st.by_type.get(s.type, 0) + 1
+        return signals
+
+    # == policy lookups (cached) ===============================================================
+    def _policy(self, ticket: TicketState) -> Any:
+        return self.registry.policy(ticket.policy, ticket.version)
+
+    def _plan(
+        self, policy: Any, facts: dict[str, Any], options: Mapping[str, Any]
+    ) -> tuple[ClockPlan, ...]:
+        key = (policy.id, str(policy.version), _freeze(facts), _freeze(options))
+        plans = self._plans.get(key)
+        if plans is None:
+            tf = TicketFacts(
+                kind=facts.get("kind") or "incident",
+                channel=facts.get("channel"),
+                priority=facts.get("priority"),
+                impact=facts.get("impact"),
+                urgency=facts.get("urgency"),
+                attributes=facts.get("attributes") or {},
+            )
+            try:
+                plans = tuple(policy.plan(tf, options))
+            except Exception as exc:  # the policy's errors name the bad value
+                raise RejectedEvent(str(exc)) from None
+            if len(self._plans) > 50_000:
+                self._plans.clear()
+            self._plans[key] = plans
+        return plans
+
+    def _plan_of(self, ticket: TicketState, name: str) -> ClockPlan:
+        for p in self._plan(self._policy(ticket), ticket.facts, ticket.options):
+            if p.clock == name:
+                return p
+        raise KeyError(name)  # pragma: no cover - an inactive clock is never planned
+
+    def _schedule(self, ticket: TicketState, clock: ClockState, plan: ClockPlan) -> Schedule:
+        key = (ticket.policy, ticket.version, plan, clock.start_us)
+        sch = self._schedules.get(key)
+        if sch is None:
+            if len(self._schedules) > 200_000:
+                self._schedules.clear()
+            sch = schedule(self._policy(ticket), plan, _dt(clock.start_us))
+            self._schedules[key] = sch
+        return sch
+
+
+# == helpers ===================================================================================
+def _norm(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _facts_of(event: Any, old: Mapping[str, Any]) -> dict[str, Any]:
+    facts = dict(old)
+    for name in FACT_FIELDS:
+        v = getattr(event, name, None)
+        if v is not None:
+            facts[name] = _norm(v)
+    attrs = getattr(event, "attributes", None)
+    if attrs:
+        merged = dict(facts.get("attributes") or {})
+        merged.update(attrs)
+        facts["attributes"] = merged
+    return facts
+
+
+def _freeze(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return tuple(sorted((k, _freeze(v)) for k, v in obj.items()))
+    if isinstance(obj, list | tuple):
+        return tuple(_freeze(v) for v in obj)
+    return obj
+
+
+def _minus(seg: tuple[int, int], cut: tuple[int, int]) -> Iterable[tuple[int, int]]:
+    a, b = seg
+    c, d = cut
+    if d <= a or c >= b:
+        return [seg]
+    parts = []
+    if c > a:
+        parts.append((a, c))
+    if d < b:
+        parts.append((d, b))
+    return parts
+
+
+def _elapsed_us(cal: Any, a: int, b: int) -> int:
+    return cal.elapsed_us(a, b)
+
+
+def _add_us(cal: Any, start: int, need: int) -> int:
+    return cal.add_us(start, need)

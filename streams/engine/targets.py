@@ -1,0 +1,193 @@
+"""Targets → due items: what a clock fires, and when, on the business calendars.
+
+A clock's targets resolve, once per plan, to *items*: each is an amount of counted time
+(``need``, in µs) on a *track* (the calendar whose open time counts), or — for ``same_day``
+escalations — an absolute instant. The same items drive the live engine and
+:func:`project`, the "if never paused or stopped" schedule shown by ``slawatch deadline``.
+
+Tracks: ``m``/``h``/``workdays`` count the open time of the target's calendar; ``weeks`` and
+``months`` are wall-clock durations from the clock's business-aligned start (CONTRACTS R3),
+counted on the real-time track :data:`WALL`, so paused time extends them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, Literal
+
+from calendars import BusinessCalendar
+from calendars.timeline import US, us_of
+from models.plan import ClockPlan, Target
+
+WALL = "~wall"  # the track that counts real elapsed time (weeks/months targets)
+
+ItemKind = Literal["warning", "breach", "escalation"]
+_ORDER = {"warning": 0, "breach": 1, "escalation": 2}
+
+
+@lru_cache(maxsize=64)
+def wall_calendar(timezone: str) -> BusinessCalendar:
+    return BusinessCalendar.always_open(timezone)
+
+
+def track_calendar(policy: Any, track: str) -> BusinessCalendar:
+    """The calendar whose open time a track counts."""
+    if track == WALL:
+        return wall_calendar(str(policy.timezone))
+    return policy.calendar(track)
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    """A resolved target: ``need`` µs of counted time on ``track``."""
+
+    track: str
+    need: int
+
+
+def resolve_target(policy: Any, target: Target, origin: datetime) -> Goal:
+    cal = policy.calendar(target.calendar)
+    amount = target.amount
+    if target.unit == "m":
+        return Goal(target.calendar, round(amount * 60 * US))
+    if target.unit == "h":
+        return Goal(target.calendar, round(amount * 3600 * US))
+    if target.unit == "workdays":
+        d = cal.workdays(amount)
+        return Goal(target.calendar, (d.days * 86400 + d.seconds) * US + d.microseconds)
+    if target.unit == "weeks":
+        end = cal.shift_wall(origin, weeks=int(amount))
+    else:  # months
+        end = cal.shift_wall(origin, months=int(amount))
+    return Goal(WALL, us_of(end) - us_of(origin))
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One signal a clock fires at most once (CONTRACTS R7).
+
+    ``key`` is stable across priority changes (it names the rung, not the instant), so a
+    rung that already fired never fires again. ``at_us`` is set for absolute items
+    (``same_day``); the others fire when ``need`` µs have been counted on ``track``.
+    """
+
+    key: str
+    kind: ItemKind
+    track: str
+    need: int
+    at_us: int | None = None
+    threshold: float | None = None
+    tier: str | None = None
+    level: str | None = None
+
+    @property
+    def order(self) -> int:
+        return _ORDER[self.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A clock's resolved goals and items, for one plan and one start."""
+
+    origin_us: int
+    hard: Goal | None
+    soft: Goal | None
+    same_day_us: int | None
+    items: tuple[Item, ...]
+
+    @property
+    def verdict_goal(self) -> Goal | None:
+        return self.hard or self.soft
+
+    @property
+    def tracks(self) -> tuple[str, ...]:
+        return tuple(sorted({i.track for i in self.items if i.at_us is None}))
+
+
+def schedule(policy: Any, plan: ClockPlan, start: datetime) -> Schedule:
+    """Resolve ``plan`` for a clock that started at ``start``."""
+    cal = policy.calendar(plan.calendar)
+    origin = cal.next_open(start)
+    hard = resolve_target(policy, plan.hard, origin) if plan.hard else None
+    soft = resolve_target(policy, plan.soft, origin) if plan.soft else None
+    base = hard or soft
+    items: list[Item] = []
+    if base is not None:
+        for f in plan.thresholds:
+            items.append(
+                Item(f"warning:{f:g}", "warning", base.track, round(base.need * f), threshold=f)
+            )
+    if soft is not None:
+        items.append(Item("warning:soft", "warning", soft.track, soft.need, tier="soft"))
+    if hard is not None:
+        items.append(Item("breach", "breach", hard.track, hard.need))
+    same_day_us: int | None = None
+    for esc in plan.escalations:
+        key = f"escalation:{esc.level}"
+        if esc.at == "same_day":
+            close = cal.closing_time(origin.date())
+            if close is None:  # origin is an opening instant, so its day has hours
+                continue
+            same_day_us = us_of(close)
+            items.append(Item(key, "escalation", "", 0, at_us=same_day_us, level=esc.level))
+        elif base is not None:
+            frac = 1.0 if esc.at == "breach" else float(esc.at)
+            items.append(
+                Item(key, "escalation", base.track, round(base.need * frac), level=esc.level)
+            )
+    return Schedule(us_of(origin), hard, soft, same_day_us, tuple(items))
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectedSignal:
+    type: str  # "sla.warning" | "sla.escalation" | "sla.breach"
+    at: datetime
+    threshold: float | None = None
+    tier: str | None = None
+    level: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """What a clock would fire if never paused or stopped."""
+
+    start: datetime
+    origin: datetime
+    deadline: datetime | None
+    soft_deadline: datetime | None
+    signals: tuple[ProjectedSignal, ...]
+
+
+def project(policy: Any, plan: ClockPlan, start: datetime) -> Projection:
+    """The breach deadline and every warning/escalation/breach instant of ``plan`` from
+    ``start``, assuming no pause and no stop."""
+    sch = schedule(policy, plan, start)
+    tz = policy.calendar(plan.calendar).timezone
+    origin = policy.calendar(plan.calendar).next_open(start)
+
+    def instant(track: str, need: int) -> datetime:
+        return track_calendar(policy, track).add(origin, timedelta(microseconds=need))
+
+    out = []
+    for item in sch.items:
+        if item.at_us is not None:
+            at = (origin + timedelta(microseconds=item.at_us - sch.origin_us)).astimezone(tz)
+        else:
+            at = instant(item.track, item.need)
+        out.append((at, item.order, item))
+    out.sort(key=lambda x: (x[0], x[1]))
+    signals = tuple(
+        ProjectedSignal(
+            f"sla.{item.kind}", at, threshold=item.threshold, tier=item.tier, level=item.level
+        )
+        for at, _, item in out
+    )
+    return Projection(
+        start=start.astimezone(tz),
+        origin=origin,
+        deadline=instant(sch.hard.track, sch.hard.need) if sch.hard else None,
+        soft_deadline=instant(sch.soft.track, sch.soft.need) if sch.soft else None,
+        signals=signals,
+    )
