@@ -50,7 +50,9 @@ def parse_duration(text: str) -> tuple[float, Unit]:
 
 def format_amount(amount: float, unit: str) -> str:
     a = int(amount) if float(amount).is_integer() else amount
-    return f"{a}{unit}" if unit in ("m", "h") else f"{a} {unit}"
+    if unit in ("m", "h"):
+        return f"{a}{unit}"
+    return f"{a} {unit[:-1]}" if a == 1 else f"{a} {unit}"
 
 
 class Duration(Strict):

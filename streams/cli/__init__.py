@@ -20,7 +20,9 @@ app = typer.Typer(
 def _register() -> None:
     # One import per command module; each module adds its commands to ``app``.
     from streams.cli import calendar_cmd  # noqa: F401
+    from streams.cli import replay_cmd  # noqa: F401
     from streams.cli import broker_cmd  # noqa: F401
+    from streams.cli import policy_cmd  # noqa: F401
 
 
 def main() -> None:

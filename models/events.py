@@ -1,0 +1,260 @@
+"""Incoming events: ticket events from ITSM tools and monitoring events (issue 3).
+
+One JSON object per Kafka message. :func:`parse_event` is the fast path the engine calls for
+every message: ``orjson`` decoding, a dict lookup on ``type`` and one ``model_validate`` of
+a prebuilt model (no per-event schema building, no union trial-and-error). Anything unusable
+raises :class:`models.errors.EventError` with a one-line reason a person can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from models.errors import EventError
+from models.plan import TicketFacts
+
+TICKET_EVENT_TYPES = (
+    "ticket.created",
+    "ticket.updated",
+    "ticket.responded",
+    "ticket.resolved",
+    "ticket.reopened",
+    "ticket.closed",
+    "ticket.cancelled",
+)
+MONITORING_EVENT_TYPES = (
+    "monitor.down",
+    "monitor.up",
+    "maintenance.announced",
+    "maintenance.cancelled",
+    "heartbeat",
+)
+TicketEventType = Literal[
+    "ticket.created",
+    "ticket.updated",
+    "ticket.responded",
+    "ticket.resolved",
+    "ticket.reopened",
+    "ticket.closed",
+    "ticket.cancelled",
+]
+Kind = Literal["incident", "service_request", "change", "question", "vulnerability"]
+Channel = Literal["portal", "email", "phone", "chat", "monitoring", "other"]
+
+
+def _text_id(value: Any) -> Any:
+    # Many ITSM tools number their tickets: accept integers as identifiers.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _lower(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip().lower()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Id = Annotated[str, BeforeValidator(_text_id), Field(min_length=1)]
+Word = Annotated[str, BeforeValidator(_lower), Field(min_length=1)]
+LowerKind = Annotated[Kind, BeforeValidator(_lower)]
+LowerChannel = Annotated[Channel, BeforeValidator(_lower)]
+Instant = Annotated[AwareDatetime, Field(strict=False)]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    event_id: Id
+    tenant: Id
+    at: Instant
+
+
+class TicketEvent(_Event):
+    """``ticket.*`` events. ``at`` is when it happened in the ITSM tool (ISO 8601 with an
+    offset, CONTRACTS R1); ``reported_at`` when the customer reported it (may precede
+    creation: the Inlenersbeloning registration clock starts there)."""
+
+    type: TicketEventType
+    ticket_id: Id
+    kind: LowerKind = "incident"
+    channel: LowerChannel | None = None
+    priority: Word | None = None
+    impact: Word | None = None
+    urgency: Word | None = None
+    status: Word | None = None
+    reported_at: Instant | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+    def facts(self) -> TicketFacts:
+        """What a policy looks at to decide this ticket's clocks."""
+        return TicketFacts(
+            kind=self.kind,
+            channel=self.channel,
+            priority=self.priority,
+            impact=self.impact,
+            urgency=self.urgency,
+            attributes=self.attributes,
+        )
+
+
+class MonitorEvent(_Event):
+    """A monitored service went down or came back up; ``cause`` (e.g. ``force_majeure``,
+    ``ddos``) decides whether an outage is excluded from availability."""
+
+    type: Literal["monitor.down", "monitor.up"]
+    service: Id
+    cause: Word | None = None
+
+
+class MaintenanceEvent(_Event):
+    """Maintenance announced (``at`` = when announced; ``start``/``end``/``kind`` required)
+    or cancelled (only ``maintenance_id`` required)."""
+
+    type: Literal["maintenance.announced", "maintenance.cancelled"]
+    maintenance_id: Id
+    start: Instant | None = None
+    end: Instant | None = None
+    kind: Word | None = None
+    service: Id | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> MaintenanceEvent:
+        if self.type == "maintenance.announced":
+            missing = [f for f in ("start", "end", "kind") if getattr(self, f) is None]
+            if missing:
+                raise PydanticCustomError(
+                    "maintenance_fields", "maintenance.announced needs {fields}",
+                    {"fields": ", ".join(missing)},
+                )
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise PydanticCustomError("window", "maintenance end must be after its start")
+        return self
+
+
+class HeartbeatEvent(_Event):
+    """A periodic job (``check``: ``backup``, ``snapshot``...) reports that it ran."""
+
+    type: Literal["heartbeat"]
+    check: Word
+    service: Id | None = None
+
+
+MonitoringEvent = MonitorEvent | MaintenanceEvent | HeartbeatEvent
+Event = Annotated[
+    TicketEvent | MonitorEvent | MaintenanceEvent | HeartbeatEvent,
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
+
+_MODELS: dict[str, type[_Event]] = {
+    **{t: TicketEvent for t in TICKET_EVENT_TYPES},
+    "monitor.down": MonitorEvent,
+    "monitor.up": MonitorEvent,
+    "maintenance.announced": MaintenanceEvent,
+    "maintenance.cancelled": MaintenanceEvent,
+    "heartbeat": HeartbeatEvent,
+}
+_ALL_TYPES = ", ".join((*TICKET_EVENT_TYPES, *MONITORING_EVENT_TYPES))
+
+
+def parse_event(raw: bytes | bytearray | memoryview | str | Mapping[str, Any]) -> (
+    TicketEvent | MonitoringEvent
+):
+    """Decode and validate one incoming event; raises :class:`EventError`."""
+    if isinstance(raw, Mapping):
+        data: Any = raw
+    else:
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise EventError(f"malformed JSON: {exc}") from None
+        except TypeError:
+            raise EventError(f"an event is JSON text or a mapping, not {type(raw).__name__}"
+                             ) from None
+    if not isinstance(data, Mapping):
+        raise EventError(f"an event must be a JSON object, got {_json_kind(data)}")
+    etype = data.get("type")
+    model = _MODELS.get(etype) if isinstance(etype, str) else None
+    if model is None:
+        if etype is None:
+            raise EventError(f"missing field 'type'{_ident(data)}; expected one of {_ALL_TYPES}")
+        raise EventError(
+            f"unknown event type {etype!r}{_ident(data)}; expected one of {_ALL_TYPES}"
+        )
+    try:
+        return model.model_validate(data)  # type: ignore[return-value]
+    except ValidationError as exc:
+        raise EventError(_reason(exc, data)) from None
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+def _ident(data: Mapping[str, Any]) -> str:
+    eid = data.get("event_id")
+    return f" (event {eid})" if isinstance(eid, str | int) else ""
+
+
+def _reason(exc: ValidationError, data: Mapping[str, Any]) -> str:
+    errors = exc.errors(include_url=False)
+    parts = [_one(err, data) for err in errors[:3]]
+    more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
+    return f"{data.get('type')}{_ident(data)}: {'; '.join(parts)}{more}"
+
+
+def _one(err: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+    loc = err.get("loc") or ()
+    field = ".".join(str(p) for p in loc) if loc else ""
+    etype = err.get("type")
+    value = err.get("input")
+    if etype == "missing":
+        return f"missing field '{field}'"
+    if etype == "extra_forbidden":
+        return (f"unknown field '{field}' (free-form data belongs in 'attributes')")
+    if etype == "timezone_aware":
+        return (f"'{field}' timestamp {value!r} has no UTC offset; send ISO 8601 with an "
+                "offset, e.g. 2026-03-02T09:00:00+01:00 (CONTRACTS R1)")
+    if etype in ("datetime_from_date_parsing", "datetime_parsing", "datetime_type"):
+        return (f"'{field}' is not an ISO 8601 instant: {value!r} (e.g. "
+                "2026-03-02T09:00:00+01:00)")
+    if etype == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"'{field}' has unknown value {value!r}; expected {expected}"
+    msg = str(err.get("msg", "invalid"))
+    return f"'{field}': {msg}" if field else msg
+
+
+__all__ = [
+    "EVENT_ADAPTER",
+    "MONITORING_EVENT_TYPES",
+    "TICKET_EVENT_TYPES",
+    "Event",
+    "HeartbeatEvent",
+    "MaintenanceEvent",
+    "MonitorEvent",
+    "MonitoringEvent",
+    "TicketEvent",
+    "parse_event",
+]

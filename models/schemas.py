@@ -1,0 +1,32 @@
+"""JSON Schemas for integrators and editors (``slawatch schema ...``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.contracts import ContractsFile
+from models.events import EVENT_ADAPTER
+from models.policy import Policy
+from models.signals import Signal
+
+SCHEMA_KINDS = ("policy", "events", "signals", "tenants")
+
+
+def json_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of ``policy``, ``events``, ``signals`` or ``tenants``."""
+    if kind == "policy":
+        schema = Policy.model_json_schema()
+        title = "slawatch SLA policy"
+    elif kind == "events":
+        schema = EVENT_ADAPTER.json_schema()
+        title = "slawatch incoming event (ticket or monitoring)"
+    elif kind == "signals":
+        schema = Signal.model_json_schema()
+        title = "slawatch outgoing signal"
+    elif kind == "tenants":
+        schema = ContractsFile.model_json_schema()
+        title = "slawatch tenant contracts file"
+    else:
+        raise ValueError(f"unknown schema {kind!r}; choose one of {', '.join(SCHEMA_KINDS)}")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **{
+        k: v for k, v in schema.items() if k != "title"}}

@@ -1,0 +1,125 @@
+"""Outgoing signals: what slawatch publishes when a clock passes a threshold (issue 3).
+
+The engine builds them; this module only fixes the schema. ``event_id`` is deterministic
+(:func:`signal_event_id`), so a replayed or re-processed clock produces the same ids and
+consumers can de-duplicate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+import orjson
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+SLA_SIGNAL_TYPES = ("sla.warning", "sla.escalation", "sla.breach", "sla.met", "sla.missed")
+AVAILABILITY_SIGNAL_TYPES = ("availability.warning", "availability.breach")
+HEARTBEAT_SIGNAL_TYPES = ("heartbeat.missed", "heartbeat.recovered")
+SignalType = Literal[
+    "sla.warning",
+    "sla.escalation",
+    "sla.breach",
+    "sla.met",
+    "sla.missed",
+    "availability.warning",
+    "availability.breach",
+    "heartbeat.missed",
+    "heartbeat.recovered",
+]
+
+#: Namespace of the deterministic signal ids (uuid5).
+SIGNAL_NAMESPACE = uuid.UUID("6f1d3c1e-5b1a-5f7e-9a57-51a7a7c4e0b1")
+
+#: Keys always present in the JSON form (``null`` when not applicable).
+CORE_KEYS = (
+    "event_id", "type", "tenant", "ticket_id", "clock", "policy", "policy_version",
+    "priority", "deadline", "at",
+)
+
+
+def signal_event_id(*parts: object) -> str:
+    """Deterministic id from the parts that identify one firing, e.g.
+    ``signal_event_id(tenant, ticket_id, clock, run, "sla.warning", 0.5)``."""
+    return str(uuid.uuid5(SIGNAL_NAMESPACE, "\x1f".join("" if p is None else str(p)
+                                                        for p in parts)))
+
+
+class Signal(BaseModel):
+    """One outgoing signal.
+
+    - ``at``: the instant the signal is *due* (threshold reached, deadline passed...);
+      ``observed_at``: when the engine noticed (later than ``at`` for late fires, e.g. a
+      breach found at creation or after a restart).
+    - ``sla.warning`` carries ``threshold`` (fraction of the target) or ``tier: "soft"``;
+      ``sla.escalation`` carries ``level``; ``sla.met``/``sla.missed`` are the verdicts when
+      a clock stops (R7).
+    - ``elapsed_business_seconds``: counted (business) time of the clock at ``at``;
+      ``elapsed_wall_seconds``: wall time since the clock started.
+    - availability/heartbeat signals (later issue) use ``service``/``check``/``period``/
+      ``availability_percent``/``target_percent`` and leave ticket fields null.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    event_id: str = Field(min_length=1)
+    type: SignalType
+    tenant: str
+    ticket_id: str | None = None
+    clock: str | None = None
+    policy: str
+    policy_version: str
+    priority: str | None = None
+    deadline: AwareDatetime | None = Field(default=None, strict=False)
+    at: AwareDatetime = Field(strict=False)
+    threshold: float | None = None
+    tier: Literal["soft"] | None = None
+    level: str | None = None
+    observed_at: AwareDatetime | None = Field(default=None, strict=False)
+    elapsed_business_seconds: float | None = None
+    elapsed_wall_seconds: float | None = None
+    service: str | None = None
+    check: str | None = None
+    period: str | None = None
+    availability_percent: float | None = None
+    target_percent: float | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Signal:
+        t = self.type
+        if t.startswith("sla.") and (self.ticket_id is None or self.clock is None):
+            raise PydanticCustomError("signal-shape", "{t} needs ticket_id and clock", {"t": t})
+        if t == "sla.warning" and (self.threshold is None) == (self.tier is None):
+            raise PydanticCustomError(
+                "signal-shape", "sla.warning carries exactly one of threshold or tier")
+        if self.threshold is not None and not 0 < self.threshold < 1:
+            raise PydanticCustomError("signal-shape", "threshold must lie in (0, 1)")
+        if t == "sla.escalation" and not self.level:
+            raise PydanticCustomError("signal-shape", "sla.escalation needs a level")
+        if t.startswith("heartbeat.") and not self.check:
+            raise PydanticCustomError("signal-shape", "{t} needs check", {"t": t})
+        if t.startswith("availability.") and (self.period is None or self.target_percent is None):
+            raise PydanticCustomError(
+                "signal-shape", "{t} needs period and target_percent", {"t": t})
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: the core keys always, the others only when set."""
+        full = self.model_dump(mode="json")
+        return {k: v for k, v in full.items() if k in CORE_KEYS or v is not None}
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.to_dict())
+
+
+__all__ = [
+    "AVAILABILITY_SIGNAL_TYPES",
+    "CORE_KEYS",
+    "HEARTBEAT_SIGNAL_TYPES",
+    "SIGNAL_NAMESPACE",
+    "SLA_SIGNAL_TYPES",
+    "Signal",
+    "SignalType",
+    "signal_event_id",
+]

@@ -1,0 +1,477 @@
+"""``slawatch policy check|show``, ``slawatch schema``, ``slawatch deadline``.
+
+Exit codes: 0 ok; 1 ``policy check`` found problems; 2 bad input (the message names the bad
+value); 3 the asked clock does not apply to that ticket.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from models.contracts import (
+    PolicySet,
+    load_policies,
+    tenants_from_data,
+)
+from models.errors import (
+    OptionError,
+    PolicyError,
+    PolicyLoadError,
+    PolicySetError,
+    UnknownClockError,
+    UnknownPolicyError,
+    UnknownPriorityError,
+)
+from models.plan import ClockPlan, TicketFacts
+from models.policy import CHANNELS, KINDS, Policy, TargetSpec, policy_from_data
+from models.schemas import SCHEMA_KINDS, json_schema
+from models.yamlio import read_document
+from streams.cli import app
+
+__all__ = ["check_paths", "deadline_result", "parse_assignments"]
+
+EXIT_PROBLEMS = 1
+EXIT_BAD_INPUT = 2
+EXIT_NOT_APPLICABLE = 3
+
+policy_app = typer.Typer(
+    help="Check and show SLA policy files.", no_args_is_help=True, add_completion=False
+)
+app.add_typer(policy_app, name="policy")
+
+PolicyDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--policies",
+        help="Directory of policy files (default: $SLAWATCH_POLICY_DIR or the bundled policies/).",
+        envvar="SLAWATCH_POLICY_DIR",
+        show_default=False,
+    ),
+]
+
+
+class BadInput(Exception):
+    """Bad command-line input (exit 2)."""
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+# --------------------------------------------------------------------------------------------
+# policy check
+# --------------------------------------------------------------------------------------------
+
+
+def _policy_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml", ".json")))
+        else:
+            files.append(p)
+    return files
+
+
+def check_paths(paths: list[Path], policy_dir: Path | None = None) -> tuple[list[str], list[str]]:
+    """Validate policy files (and tenant contracts files, recognised by a top-level
+    ``tenants:`` key). Returns ``(ok lines, problem lines)``."""
+    ok: list[str] = []
+    problems: list[str] = []
+    policies = PolicySet()
+    contracts: list[tuple[str, Any]] = []
+    for path in _policy_files(paths):
+        source = str(path)
+        try:
+            data = read_document(path, source)
+            if isinstance(data, dict) and "tenants" in data and "clocks" not in data:
+                contracts.append((source, data))
+                continue
+            policy = policy_from_data(data, source)
+            policies.add(policy, source)
+            ok.append(f"ok: {source}: policy {policy.id} version {policy.version}")
+        except PolicyLoadError as exc:
+            problems.extend(exc.messages)
+    if contracts:
+        known = PolicySet()
+        try:
+            base = load_policies(policy_dir)
+            for (pid, ver), pol in base.versions.items():
+                if (pid, ver) not in policies.versions:
+                    known.add(pol, base.sources.get((pid, ver), ""))
+        except PolicySetError as exc:
+            problems.extend(exc.messages)
+        for (_, _), pol in policies.versions.items():
+            known.add(pol)
+        for source, data in contracts:
+            try:
+                reg = tenants_from_data(data, known, source)
+                ok.append(f"ok: {source}: {len(reg)} tenant contract(s)")
+            except PolicyLoadError as exc:
+                problems.extend(exc.messages)
+    return ok, problems
+
+
+@policy_app.command("check")
+def check_cmd(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Policy files or directories (tenant contracts too).")
+    ],
+    policy_dir: PolicyDir = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only.")] = False,
+) -> None:
+    """Validate policy files; exit 1 listing every problem as FILE: PATH: PROBLEM."""
+    ok, problems = check_paths(paths, policy_dir)
+    if not quiet:
+        for line in ok:
+            typer.echo(line)
+    for line in problems:
+        typer.echo(line)
+    if problems:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+# --------------------------------------------------------------------------------------------
+# policy show
+# --------------------------------------------------------------------------------------------
+
+
+def _load(policy_dir: Path | None) -> PolicySet:
+    try:
+        return load_policies(policy_dir)
+    except PolicySetError as exc:
+        _fail("the policy files are invalid:\n" + "\n".join(exc.messages))
+
+
+def _get_policy(policy_dir: Path | None, policy_id: str, version: str | None = None) -> Policy:
+    policies = _load(policy_dir)
+    try:
+        return policies.policy(policy_id, version)
+    except UnknownPolicyError as exc:
+        _fail(str(exc))
+
+
+def _hours_text(spec: dict[str, Any] | str) -> str:
+    if isinstance(spec, str):
+        return spec
+    hours = spec.get("hours")
+    if isinstance(hours, dict):
+        return "; ".join(f"{day} {', '.join(map(str, wins))}" for day, wins in hours.items())
+    return str(hours)
+
+
+def _target_text(spec: TargetSpec | None, default_cal: str) -> tuple[str, str, str]:
+    if spec is None:
+        return "—", "—", "(no clock)"
+    return (
+        str(spec.hard) if spec.hard else "—",
+        str(spec.soft) if spec.soft else "—",
+        spec.calendar or default_cal,
+    )
+
+
+@policy_app.command("show")
+def show_cmd(
+    policy_id: Annotated[str, typer.Argument(metavar="ID", help="Policy id, e.g. bokumo-ict.")],
+    version: Annotated[
+        str | None, typer.Option("--version", help="A specific loaded version.")
+    ] = None,
+    policy_dir: PolicyDir = None,
+) -> None:
+    """Show a policy as tables: calendars, priorities, clocks and targets, options."""
+    from rich.console import Console
+    from rich.table import Table
+
+    policy = _get_policy(policy_dir, policy_id, version)
+    console = Console(width=max(100, Console().width))
+    console.print(
+        f"[bold]{policy.id}[/bold] version {policy.version} — {policy.name or ''}\n"
+        f"time zone {policy.timezone.key}; {policy.source}"
+    )
+
+    cals = Table(title="Calendars")
+    for col in ("name", "hours", "holidays", "overrides", "workday"):
+        cals.add_column(col)
+    for name, spec in policy.calendars.items():
+        raw = spec if isinstance(spec, dict) else {}
+        hol = raw.get("holidays")
+        hol_text = (
+            f"{hol.get('country')} {','.join(hol.get('categories', ['public']))}"
+            if isinstance(hol, dict) else "—"
+        )
+        ovs = raw.get("overrides") or []
+        ov_text = "; ".join(
+            f"{o.get('on')} {','.join(o.get('hours', [])) or 'closed'}"
+            + (" (if workday)" if o.get("only_if_workday") else "")
+            for o in ovs if isinstance(o, dict)
+        ) or "—"
+        wh = policy.calendar(name).workday_hours
+        cals.add_row(name, _hours_text(spec), hol_text, ov_text, f"{wh:g} h" if wh else "—")
+    console.print(cals)
+
+    scheme = policy.priority
+    if scheme is not None:
+        if scheme.matrix is not None:
+            m = scheme.matrix
+            pt = Table(title="Priority matrix (impact × urgency → level)")
+            pt.add_column("impact \\ urgency")
+            for u in m.urgencies:
+                pt.add_column(u)
+            for i in m.impacts:
+                pt.add_row(i, *(m.cells.get(f"{i}/{u}", "?") for u in m.urgencies))
+            console.print(pt)
+        extra = f"; aliases {scheme.aliases}" if scheme.aliases else ""
+        console.print(f"Levels (strictest first): {', '.join(scheme.levels)}{extra}")
+
+    tt = Table(title="Clocks and targets")
+    for col in ("clock", "applies to", "priority / cell", "hard", "soft", "calendar",
+                "warnings", "escalations", "stops on"):
+        tt.add_column(col)
+    for key, rule in policy.clocks.items():
+        applies = []
+        if rule.applies.kinds is not None:
+            applies.append("kind " + ",".join(rule.applies.kinds))
+        if rule.applies.channels is not None:
+            applies.append("channel " + ",".join(rule.applies.channels))
+        applies.extend(str(c) for c in rule.applies.attributes)
+        if rule.starts_at == "reported":
+            applies.append("starts at reported_at")
+        thresholds = rule.thresholds if rule.thresholds is not None else policy.defaults.thresholds
+        common = (
+            ", ".join(f"{t:g}" for t in thresholds) or "—",
+            ", ".join(f"{e.level}@{e.at}" for e in rule.escalations) or "—",
+            ", ".join(rule.stop_on),
+        )
+        name = rule.clock or key
+        label = name if name == key else f"{name} ({key})"
+        rows: list[tuple[str, TargetSpec | None]] = []
+        if rule.targets is not None:
+            rows.extend(rule.targets.items())
+        elif rule.target is not None:
+            rows.append(("all", rule.target))
+        for oname, opt in policy.options.items():
+            for eff in opt.effects:
+                if eff.target is not None and (eff.clocks is None or key in eff.clocks):
+                    rows.append((f"{oname}={eff.when}", eff.target))
+        if not rows:
+            rows.append(("all", None))
+        for i, (prio, spec) in enumerate(rows):
+            hard, soft, cal = _target_text(spec, rule.calendar)
+            if spec is None and rule.escalations:
+                cal = rule.calendar
+            tt.add_row(
+                label if i == 0 else "", " ".join(applies) if i == 0 else "", prio,
+                hard, soft, cal, *(common if i == 0 else ("", "", "")),
+            )
+    console.print(tt)
+
+    if policy.options:
+        ot = Table(title="Options")
+        for col in ("option", "values", "default", "effect"):
+            ot.add_column(col)
+        for name, opt in policy.options.items():
+            effects = "; ".join(
+                f"{eff.when}: "
+                + (f"{','.join(eff.clocks)} " if eff.clocks else "")
+                + (f"[{','.join(eff.priorities)}] " if eff.priorities else "")
+                + (f"on {eff.calendar} " if eff.calendar else "")
+                + (f"target {eff.target.describe()}" if eff.target else "")
+                for eff in opt.effects
+            )
+            values = ",".join(opt.choices) if opt.choices else "true,false"
+            default = "required" if opt.required else str(opt.default)
+            ot.add_row(name, values, default, effects)
+        console.print(ot)
+
+    if policy.availability or policy.heartbeats:
+        at = Table(title="Availability and heartbeats")
+        for col in ("what", "target", "measured on", "exclusions"):
+            at.add_column(col)
+        for av in policy.availability:
+            excl = list(av.excluded_causes) + [
+                ("" if r.excluded else "not ") + "/".join(r.kinds) + " maintenance"
+                for r in av.maintenance
+            ]
+            at.add_row(av.name, f"≥ {av.target_percent:g} % per month", av.calendar,
+                       ", ".join(excl) or "—")
+        for hb in policy.heartbeats:
+            at.add_row(f"heartbeat {hb.check}", f"every {hb.max_interval}", "wall clock", "—")
+        console.print(at)
+
+
+# --------------------------------------------------------------------------------------------
+# schema
+# --------------------------------------------------------------------------------------------
+
+
+@app.command("schema")
+def schema_cmd(
+    kind: Annotated[str, typer.Argument(metavar="{policy,events,signals,tenants}")],
+) -> None:
+    """Print the JSON Schema of policy files, incoming events, outgoing signals or tenant
+    contracts files."""
+    if kind not in SCHEMA_KINDS:
+        _fail(f"unknown schema {kind!r}; choose one of {', '.join(SCHEMA_KINDS)}")
+    typer.echo(json.dumps(json_schema(kind), indent=2, ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------------------------
+# deadline
+# --------------------------------------------------------------------------------------------
+
+
+def parse_assignments(items: list[str], what: str) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}`` (values read as JSON when they are)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"{what} {item!r} is not key=value")
+        try:
+            parsed = json.loads(value)
+            if isinstance(parsed, dict | list):
+                parsed = value
+        except ValueError:
+            parsed = value
+        out[key.strip()] = parsed
+    return out
+
+
+def _parse_start(text: str) -> datetime:
+    try:
+        start = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(
+            f"--start {text!r} is not an ISO 8601 instant (e.g. 2026-03-02T09:00:00+01:00)"
+        ) from None
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise BadInput(
+            f"--start {text!r} has no UTC offset; give one, e.g. {text}+01:00 (CONTRACTS R1)"
+        )
+    return start
+
+
+def deadline_result(
+    policy: Policy,
+    clock: str,
+    start: datetime,
+    facts: TicketFacts,
+    options: dict[str, Any],
+) -> tuple[ClockPlan, Any]:
+    """The plan of ``clock`` for that ticket and its projection. Raises :class:`BadInput` or
+    :class:`LookupError` (clock not applicable, message in ``args[0]``)."""
+    from streams.engine.targets import project
+
+    try:
+        rule = policy.rule_for(clock, facts)
+        plans = policy.plan(facts, options)
+    except (UnknownClockError, UnknownPriorityError, OptionError) as exc:
+        raise BadInput(str(exc)) from None
+    except PolicyError as exc:
+        raise BadInput(str(exc)) from None
+    name = clock.lower()
+    plan = next((p for p in plans if p.clock == name), None)
+    if plan is None:
+        ticket = facts.kind + (f" ticket via {facts.channel}" if facts.channel else " ticket")
+        article = "an" if ticket[0] in "aeiou" else "a"
+        if rule is None:
+            raise LookupError(
+                f"clock {name} does not apply to {article} {ticket} under policy {policy.id}"
+            )
+        level, cell = policy.resolve_priority(facts)
+        prio = level or "(none)"
+        if cell and (facts.impact or facts.urgency):
+            prio += f" (cell {cell})"
+        raise LookupError(
+            f"clock {name} does not apply to {article} {ticket} with priority {prio} under "
+            f"policy {policy.id}: the policy sets no target for that priority"
+        )
+    return plan, project(policy, plan, start)
+
+
+def _signal_json(sig: Any, tz: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": sig.type, "at": sig.at.astimezone(tz).isoformat()}
+    if getattr(sig, "threshold", None) is not None:
+        out["threshold"] = sig.threshold
+    if getattr(sig, "tier", None) is not None:
+        out["tier"] = sig.tier
+    if getattr(sig, "level", None) is not None:
+        out["level"] = sig.level
+    return out
+
+
+@app.command("deadline")
+def deadline_cmd(
+    policy_id: Annotated[str, typer.Option("--policy", help="Policy id, e.g. bokumo-ict.")],
+    clock: Annotated[str, typer.Option("--clock", help="Clock name, e.g. response.")],
+    start: Annotated[str, typer.Option("--start", help="Clock start, ISO 8601 with offset.")],
+    priority: Annotated[str | None, typer.Option("--priority", help="Direct level.")] = None,
+    impact: Annotated[str | None, typer.Option("--impact", help="Matrix impact.")] = None,
+    urgency: Annotated[str | None, typer.Option("--urgency", help="Matrix urgency.")] = None,
+    kind: Annotated[str, typer.Option("--kind", help=f"Ticket kind: {', '.join(KINDS)}.")] = (
+        "incident"
+    ),
+    channel: Annotated[
+        str | None, typer.Option("--channel", help=f"Channel: {', '.join(CHANNELS)}.")
+    ] = None,
+    option: Annotated[
+        list[str] | None, typer.Option("--option", help="Contract option key=value (repeatable).")
+    ] = None,
+    attribute: Annotated[
+        list[str] | None,
+        typer.Option("--attribute", help="Ticket attribute key=value, e.g. cvss=9.8."),
+    ] = None,
+    policy_version: Annotated[
+        str | None, typer.Option("--policy-version", help="A specific loaded version.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print deadline and signals.")] = False,
+    policy_dir: PolicyDir = None,
+) -> None:
+    """Print a clock's breach deadline (ISO 8601, policy time zone) for a ticket started at
+    --start; with --json every warning, escalation and breach instant, assuming the clock is
+    never paused or stopped."""
+    try:
+        when = _parse_start(start)
+        kind_n = kind.strip().lower()
+        if kind_n not in KINDS:
+            raise BadInput(f"--kind {kind!r} is not a ticket kind; kinds: {', '.join(KINDS)}")
+        channel_n = channel.strip().lower() if channel else None
+        if channel_n is not None and channel_n not in CHANNELS:
+            raise BadInput(f"--channel {channel!r} is not a channel; channels: "
+                           f"{', '.join(CHANNELS)}")
+        if priority is not None and (impact is not None or urgency is not None):
+            raise BadInput("give either --priority or --impact with --urgency, not both")
+        options = parse_assignments(option or [], "--option")
+        attributes = parse_assignments(attribute or [], "--attribute")
+    except BadInput as exc:
+        _fail(str(exc))
+    policy = _get_policy(policy_dir, policy_id, policy_version)
+    facts = TicketFacts(
+        kind=kind_n, channel=channel_n, priority=priority, impact=impact, urgency=urgency,
+        attributes=attributes,
+    )
+    try:
+        plan, proj = deadline_result(policy, clock, when, facts, options)
+    except BadInput as exc:
+        _fail(str(exc))
+    except LookupError as exc:
+        _fail(str(exc.args[0]), EXIT_NOT_APPLICABLE)
+    tz = policy.timezone
+    deadline = proj.deadline.astimezone(tz).isoformat() if proj.deadline else None
+    if as_json:
+        doc = {"deadline": deadline, "signals": [_signal_json(s, tz) for s in proj.signals]}
+        typer.echo(json.dumps(doc))
+        return
+    if deadline is None:
+        soft = f"; soft target {plan.soft}" if plan.soft else ""
+        typer.echo("none")
+        typer.echo(f"note: clock {plan.clock} has no breach target{soft}", err=True)
+        return
+    typer.echo(deadline)
+
