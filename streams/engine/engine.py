@@ -64,7 +64,6 @@ class Signal:
     tier: str | None = None
     level: str | None = None
     cell: str | None = None
-    reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -82,7 +81,7 @@ class Signal:
             "elapsed_business_seconds": self.elapsed_business_seconds,
             "elapsed_wall_seconds": self.elapsed_wall_seconds,
         }
-        for k in ("threshold", "tier", "level", "cell", "reason"):
+        for k in ("threshold", "tier", "level", "cell"):
             v = getattr(self, k)
             if v is not None:
                 d[k] = v
@@ -102,7 +101,7 @@ class Engine:
     """Per-ticket SLA clocks for many tenants. See the module docstring.
 
     ``registry`` resolves tenants to contracts: ``registry.resolve(tenant)`` → an object with
-    ``policy`` and ``options``; ``registry.policy(id, version)`` → that policy version (for
+    ``policy`` and ``options``; ``registry.policy_version(id, version)`` → that policy version (for
     tickets restored from state).
     """
 
@@ -625,7 +624,7 @@ class Engine:
 
     # == policy lookups (cached) ===============================================================
     def _policy(self, ticket: TicketState) -> Any:
-        return self.registry.policy(ticket.policy, ticket.version)
+        return self.registry.policy_version(ticket.policy, ticket.version)
 
     def _plan(
         self, policy: Any, facts: dict[str, Any], options: Mapping[str, Any]

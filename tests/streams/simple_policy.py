@@ -92,7 +92,7 @@ class SimpleRegistry:
             raise LookupError(f"unknown tenant {tenant!r}")
         return SimpleNamespace(policy=self.p, options=self.options)
 
-    def policy(self, pid: str, version: str) -> SimplePolicy:
+    def policy_version(self, pid: str, version: str) -> SimplePolicy:
         return self.p
 
 
