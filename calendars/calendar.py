@@ -12,7 +12,7 @@ import calendar as _stdcal
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,9 @@ class Segment:
 
     @property
     def duration(self) -> timedelta:
-        return self.end - self.start
+        # real elapsed time: subtracting two datetimes of the same ZoneInfo would give the
+        # wall-clock difference (wrong across a DST switch), so go through UTC
+        return self.end.astimezone(UTC) - self.start.astimezone(UTC)
 
     def __str__(self) -> str:
         return f"{self.start.isoformat()} → {self.end.isoformat()} ({self.duration}, {self.reason})"

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from calendars import BusinessCalendar
-from calendars.timeline import US, us_of
+from calendars.timeline import EPOCH, US, us_of
 from models.plan import ClockPlan, Target
 
 WALL = "~wall"  # the track that counts real elapsed time (weeks/months targets)
@@ -173,7 +173,7 @@ def project(policy: Any, plan: ClockPlan, start: datetime) -> Projection:
     out = []
     for item in sch.items:
         if item.at_us is not None:
-            at = (origin + timedelta(microseconds=item.at_us - sch.origin_us)).astimezone(tz)
+            at = (EPOCH + timedelta(microseconds=item.at_us)).astimezone(tz)
         else:
             at = instant(item.track, item.need)
         out.append((at, item.order, item))
