@@ -21,6 +21,7 @@ def _register() -> None:
     # One import per command module; each module adds its commands to ``app``.
     from streams.cli import calendar_cmd  # noqa: F401
     from streams.cli import replay_cmd  # noqa: F401
+    from streams.cli import demo_cmd  # noqa: F401
     from streams.cli import broker_cmd  # noqa: F401
     from streams.cli import policy_cmd  # noqa: F401
 
