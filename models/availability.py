@@ -54,7 +54,7 @@ TimeOfDay = Annotated[
     PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^\d{1,2}:\d{2}$"}),
 ]
-def _interval_text(td: timedelta) -> str:
+def interval_text(td: timedelta) -> str:
     secs = td.total_seconds()
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if secs >= size and secs % size == 0:
@@ -65,7 +65,7 @@ def _interval_text(td: timedelta) -> str:
 Interval = Annotated[
     timedelta,
     BeforeValidator(parse_interval),
-    PlainSerializer(_interval_text, return_type=str),
+    PlainSerializer(interval_text, return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?\s*(s|m|h|d)$",
                     "examples": ["30m", "24h"]}),
 ]

@@ -13,6 +13,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from models.availability import interval_text
 from models.contracts import (
     PolicySet,
     load_policies,
@@ -189,7 +190,7 @@ def show_cmd(
     from rich.table import Table
 
     policy = _get_policy(policy_dir, policy_id, version)
-    console = Console(width=max(100, Console().width))
+    console = Console()
     console.print(
         f"[bold]{policy.id}[/bold] version {policy.version} — {policy.name or ''}\n"
         f"time zone {policy.timezone.key}; {policy.source}"
@@ -229,27 +230,21 @@ def show_cmd(
         extra = f"; aliases {scheme.aliases}" if scheme.aliases else ""
         console.print(f"Levels (strictest first): {', '.join(scheme.levels)}{extra}")
 
-    tt = Table(title="Clocks and targets")
-    for col in ("clock", "applies to", "priority / cell", "hard", "soft", "calendar",
-                "warnings", "escalations", "stops on"):
-        tt.add_column(col)
     for key, rule in policy.clocks.items():
+        name = rule.clock or key
+        label = name if name == key else f"{name} (rule {key})"
         applies = []
         if rule.applies.kinds is not None:
-            applies.append("kind " + ",".join(rule.applies.kinds))
+            applies.append("kinds " + ", ".join(rule.applies.kinds))
         if rule.applies.channels is not None:
-            applies.append("channel " + ",".join(rule.applies.channels))
+            applies.append("channels " + ", ".join(rule.applies.channels))
         applies.extend(str(c) for c in rule.applies.attributes)
-        if rule.starts_at == "reported":
-            applies.append("starts at reported_at")
         thresholds = rule.thresholds if rule.thresholds is not None else policy.defaults.thresholds
-        common = (
-            ", ".join(f"{t:g}" for t in thresholds) or "—",
-            ", ".join(f"{e.level}@{e.at}" for e in rule.escalations) or "—",
-            ", ".join(rule.stop_on),
-        )
-        name = rule.clock or key
-        label = name if name == key else f"{name} ({key})"
+        pauses = (rule.pause_statuses if rule.pause_statuses is not None
+                  else policy.defaults.pause_statuses)
+        tt = Table(title=f"Clock {label}", title_justify="left")
+        for col in ("priority / cell", "level", "hard (breach)", "soft (warning)", "calendar"):
+            tt.add_column(col)
         rows: list[tuple[str, TargetSpec | None]] = []
         if rule.targets is not None:
             rows.extend(rule.targets.items())
@@ -258,18 +253,27 @@ def show_cmd(
         for oname, opt in policy.options.items():
             for eff in opt.effects:
                 if eff.target is not None and (eff.clocks is None or key in eff.clocks):
-                    rows.append((f"{oname}={eff.when}", eff.target))
+                    rows.append((f"{oname} = {eff.when}", eff.target))
         if not rows:
             rows.append(("all", None))
-        for i, (prio, spec) in enumerate(rows):
+        cells = scheme.matrix.cells if scheme is not None and scheme.matrix is not None else {}
+        for prio, spec in rows:
             hard, soft, cal = _target_text(spec, rule.calendar)
             if spec is None and rule.escalations:
                 cal = rule.calendar
-            tt.add_row(
-                label if i == 0 else "", " ".join(applies) if i == 0 else "", prio,
-                hard, soft, cal, *(common if i == 0 else ("", "", "")),
-            )
-    console.print(tt)
+            tt.add_row(prio, cells.get(prio, ""), hard, soft, cal)
+        console.print(tt)
+        console.print(
+            f"  applies to: {'; '.join(applies) or 'every ticket'}"
+            f"{'; starts at reported_at' if rule.starts_at == 'reported' else ''}\n"
+            f"  warnings at: {', '.join(f'{t:g}' for t in thresholds) or 'none'}"
+            f" of the target; escalations: "
+            f"{', '.join(f'{e.level} at {e.at}' for e in rule.escalations) or 'none'}\n"
+            f"  stops on: {', '.join(rule.stop_on)}"
+            f"{'; resumes on ' + ', '.join(rule.resume_on) if rule.resume_on else ''}; "
+            f"pauses in: {', '.join(pauses) or 'none'}",
+            highlight=False,
+        )
 
     if policy.options:
         ot = Table(title="Options")
@@ -301,7 +305,8 @@ def show_cmd(
             at.add_row(av.name, f"≥ {av.target_percent:g} % per month", av.calendar,
                        ", ".join(excl) or "—")
         for hb in policy.heartbeats:
-            at.add_row(f"heartbeat {hb.check}", f"every {hb.max_interval}", "wall clock", "—")
+            at.add_row(f"heartbeat {hb.check}", f"every {interval_text(hb.max_interval)}",
+                       "wall clock", "—")
         console.print(at)
 
 
