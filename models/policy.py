@@ -422,9 +422,22 @@ class Policy(Strict):
         return level, self._strictest.get(level)
 
     def plan(
-        self, facts: TicketFacts, options: Mapping[str, Any] | None = None
+        self,
+        facts: TicketFacts,
+        options: Mapping[str, Any] | None = None,
+        *,
+        clocks: Iterable[str] | None = None,
     ) -> tuple[ClockPlan, ...]:
-        """Every clock that applies to this ticket under these options, fully resolved."""
+        """Every clock that applies to this ticket under these options, fully resolved
+        (only the named ``clocks`` if given, e.g. for ``slawatch deadline``)."""
+        if clocks is not None:
+            wanted = {c.lower() for c in clocks}
+            return tuple(p for p in self._plan_all(facts, options, wanted) if p.clock in wanted)
+        return self._plan_all(facts, options, None)
+
+    def _plan_all(
+        self, facts: TicketFacts, options: Mapping[str, Any] | None, wanted: set[str] | None
+    ) -> tuple[ClockPlan, ...]:
         kind = _norm(facts.kind) or "incident"
         channel = _norm(facts.channel)
         attributes = facts.attributes or {}
@@ -432,6 +445,7 @@ class Policy(Strict):
         key = None
         try:
             key = (
+                tuple(sorted(wanted)) if wanted is not None else None,
                 kind,
                 channel,
                 _norm(facts.priority),
@@ -452,7 +466,8 @@ class Policy(Strict):
         rules = [
             (name, rule)
             for name, rule in self.clocks.items()
-            if rule.applies.matches(kind, channel, attributes)
+            if (wanted is None or (rule.clock or name) in wanted)
+            and rule.applies.matches(kind, channel, attributes)
         ]
         result: tuple[ClockPlan, ...] = ()
         if rules:

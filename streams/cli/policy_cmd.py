@@ -375,7 +375,7 @@ def deadline_result(
 
     try:
         rule = policy.rule_for(clock, facts)
-        plans = policy.plan(facts, options)
+        plans = policy.plan(facts, options, clocks=[clock])
     except (UnknownClockError, UnknownPriorityError, OptionError) as exc:
         raise BadInput(str(exc)) from None
     except PolicyError as exc:
