@@ -26,6 +26,11 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+def rule_error(rule: str, message: str) -> PydanticCustomError:
+    """A pydantic error of type ``rule`` whose message is ``message`` verbatim."""
+    return PydanticCustomError(rule, "{message}", {"message": message})
+
+
 def _ident(value: Any) -> Any:
     # Identifiers (levels, impacts, kinds, option names...) match case-insensitively; YAML
     # turns ``1`` into an int, so integers are accepted and read as their decimal text.
@@ -55,9 +60,8 @@ def _zone(value: Any) -> Any:
     try:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise PydanticCustomError(
-            "timezone", "unknown time zone {zone!r} (use an IANA name such as Europe/Amsterdam)",
-            {"zone": value},
+        raise rule_error(
+            "timezone", f"unknown time zone {value!r} (use an IANA name such as Europe/Amsterdam)"
         ) from None
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
-from models._base import Identifier, Strict
+from models._base import Identifier, Strict, rule_error
 from models.durations import DurationField, parse_interval
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -27,9 +27,8 @@ def _weekpoint(text: Any) -> Any:
         return text
     m = _POINT_RE.match(text)
     if not m or int(m.group(2)) > 24 or int(m.group(3)) > 59:
-        raise PydanticCustomError(
-            "weekly-point", "cannot read {text!r}: write a day and a time, e.g. 'fri 16:00'",
-            {"text": text},
+        raise rule_error(
+            "weekly-point", f"cannot read {text!r}: write a day and a time, e.g. 'fri 16:00'"
         )
     return f"{m.group(1).lower()} {int(m.group(2)):02d}:{m.group(3)}"
 
@@ -44,8 +43,7 @@ def _clock_time(value: Any) -> Any:
         m = _TIME_RE.match(value)
         if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
             return time(int(m.group(1)), int(m.group(2)))
-    raise PydanticCustomError("time-of-day", "cannot read time of day {v!r}: write e.g. '16:00'",
-                              {"v": value})
+    raise rule_error("time-of-day", f"cannot read time of day {value!r}: write e.g. '16:00'")
 
 
 TimeOfDay = Annotated[

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import WithJsonSchema, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
-from models._base import Strict
+from models._base import Strict, rule_error
 
 Unit = Literal["m", "h", "workdays", "weeks", "months"]
 
@@ -130,6 +130,4 @@ def parse_interval(value: Any) -> timedelta:
         m = _WALL_RE.match(value)
         if m:
             return timedelta(seconds=float(m.group(1)) * _WALL_SECONDS[m.group(2)])
-    raise PydanticCustomError(
-        "interval", "cannot read interval {value!r}: write e.g. 30m, 24h or 7d", {"value": value}
-    )
+    raise rule_error("interval", f"cannot read interval {value!r}: write e.g. 30m, 24h or 7d")

@@ -17,12 +17,12 @@ import operator
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from models._base import Identifier, Strict, TimeZone, issues_from, raise_issues
+from models._base import Identifier, Strict, TimeZone, issues_from, raise_issues, rule_error
 from models.availability import AggregateTarget, AvailabilityTarget, Heartbeat, ServiceCredit
 from models.durations import Duration, DurationField
 from models.errors import (
@@ -53,6 +53,16 @@ KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+def _version_text(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise rule_error(
+            "version-text",
+            f'version must be text: write version: "{value}" (quoted; YAML reads {value} as a '
+            "number and would turn 1.10 into 1.1)",
+        )
+    return value
 
 
 def _lower_list(value: Any) -> Any:
@@ -107,7 +117,9 @@ _OPS = {
     "<=": operator.le,
     "<": operator.lt,
 }
-_COND_RE = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*(==|!=|>=|<=|>|<|in)\s*(.+?)\s*$")
+_COND_RE = re.compile(
+    r"^\s*([A-Za-z_][\w.-]*)\s*(==|!=|>=|<=|>|<|\sin\s)\s*([^<>=!\s].*?)\s*$"
+)
 
 
 class Condition(Strict):
@@ -125,18 +137,17 @@ class Condition(Strict):
             return value
         m = _COND_RE.match(value)
         if not m:
-            raise PydanticCustomError(
-                "condition",
-                "cannot read condition {text!r}: write e.g. 'cvss >= 9.0'",
-                {"text": value},
+            raise rule_error(
+                "condition", f"cannot read condition {value!r}: write e.g. 'cvss >= 9.0'"
             )
         raw = m.group(3)
         parsed: Any
-        if m.group(2) == "in":
+        op = m.group(2).strip()
+        if op == "in":
             parsed = [_literal(p) for p in raw.strip("[]").split(",") if p.strip()]
         else:
             parsed = _literal(raw)
-        return {"attribute": m.group(1), "op": m.group(2), "value": parsed}
+        return {"attribute": m.group(1), "op": op, "value": parsed}
 
     def matches(self, attributes: Mapping[str, Any]) -> bool:
         if self.attribute not in attributes:
@@ -321,7 +332,7 @@ class Policy(Strict):
     """One versioned SLA policy. See ``policies/*.yaml`` for the five seed contracts."""
 
     id: Identifier
-    version: str = Field(min_length=1)
+    version: Annotated[str, BeforeValidator(_version_text)] = Field(min_length=1)
     name: str = ""
     source: str = ""
     timezone: TimeZone
@@ -631,7 +642,7 @@ class Policy(Strict):
         for i, t in enumerate(self.defaults.thresholds):
             if not 0 < t < 1:
                 bad(("defaults", "thresholds", i), "threshold-range",
-                    f"warning threshold {t} must lie strictly between 0 and 1", t)
+                    f"warning threshold {t:g} must lie strictly between 0 and 1", t)
 
         clock_kinds: dict[str, list[tuple[str, set[str] | None]]] = {}
         effect_sets_target: set[str] = set()
@@ -675,7 +686,7 @@ class Policy(Strict):
             for i, t in enumerate(thresholds):
                 if not 0 < t < 1:
                     bad((*loc, "thresholds", i), "threshold-range",
-                        f"warning threshold {t} must lie strictly between 0 and 1", t)
+                        f"warning threshold {t:g} must lie strictly between 0 and 1", t)
             if len(set(thresholds)) != len(thresholds):
                 bad((*loc, "thresholds"), "threshold-duplicate",
                     "warning thresholds must be distinct", thresholds)
@@ -683,7 +694,7 @@ class Policy(Strict):
             for i, esc in enumerate(rule.escalations):
                 if isinstance(esc.at, float | int) and not 0 < esc.at <= 1:
                     bad((*loc, "escalations", i, "at"), "escalation-range",
-                        f"escalation fraction {esc.at} must lie in (0, 1]", esc.at)
+                        f"escalation fraction {esc.at:g} must lie in (0, 1]", esc.at)
                 if esc.at != "same_day" and not any_hard:
                     bad((*loc, "escalations", i, "at"), "escalation-needs-hard",
                         f"escalation at {esc.at!r} needs a hard target, and this clock has none",

@@ -53,7 +53,10 @@ class Signal(BaseModel):
       ``observed_at``: when the engine noticed (later than ``at`` for late fires, e.g. a
       breach found at creation or after a restart).
     - ``sla.warning`` carries ``threshold`` (fraction of the target) or ``tier: "soft"``;
-      ``sla.escalation`` carries ``level``; ``sla.met``/``sla.missed`` are the verdicts when
+      ``sla.escalation`` carries ``level``; ``cell`` is the priority-matrix cell (e.g.
+      ``single_user/laag``) when the priority came from a matrix; a verdict of a clock with
+      only a soft target carries ``tier: "soft"``, one with only a same-day escalation
+      ``tier: "same_day"``; ``sla.met``/``sla.missed`` are the verdicts when
       a clock stops (R7).
     - ``elapsed_business_seconds``: counted (business) time of the clock at ``at``;
       ``elapsed_wall_seconds``: wall time since the clock started.
@@ -74,7 +77,8 @@ class Signal(BaseModel):
     deadline: AwareDatetime | None = Field(default=None, strict=False)
     at: AwareDatetime = Field(strict=False)
     threshold: float | None = None
-    tier: Literal["soft"] | None = None
+    tier: Literal["soft", "same_day"] | None = None
+    cell: str | None = None
     level: str | None = None
     observed_at: AwareDatetime | None = Field(default=None, strict=False)
     elapsed_business_seconds: float | None = None
