@@ -673,7 +673,12 @@ def _norm(value: Any) -> Any:
 
 def _facts_of(event: Any, old: Mapping[str, Any]) -> dict[str, Any]:
     facts = dict(old)
+    # A later event changes only the facts its sender set: a decoded TicketEvent fills in
+    # defaults (kind="incident"), which must not turn a service_request into an incident.
+    given = getattr(event, "model_fields_set", None) if old else None
     for name in FACT_FIELDS:
+        if given is not None and name not in given:
+            continue
         v = getattr(event, name, None)
         if v is not None:
             facts[name] = _norm(v)
