@@ -277,9 +277,14 @@ class Engine:
             self._recount(ticket, clock, plan, at)
         observed = at if self.now_us is None else max(at, self.now_us)
         self._reschedule(ticket, at)
-        out = self._fire_due(ticket, at, observed)
+        # Rungs passed before creation fire now (revealed late). A clock the creation stops
+        # (registration) that reaches its target exactly at creation is on time: "more than
+        # 24 h earlier" is the breach (CONTRACTS, Inlenersbeloning); so rungs due at the
+        # creation instant itself fire only after the stop, on clocks that keep running.
+        out = self._fire_due(ticket, at - 1, observed)
         out.extend(self._stop_where(ticket, "ticket.created", at, verdict=True))
         self._reschedule(ticket, at)
+        out.extend(self._fire_due(ticket, at, observed))
         return out
 
     # == changes ===============================================================================
@@ -364,7 +369,11 @@ class Engine:
         if not verdict:
             return []
         if goal is not None:
-            missed = clock.acc.get(goal.track, 0) >= goal.need
+            # reached exactly at the stop: missed only if its rung already fired (timers at
+            # an instant fire before the events at it; not so for a clock stopped at creation)
+            acc = clock.acc.get(goal.track, 0)
+            key = "breach" if sch.hard is not None else "warning:soft"
+            missed = acc > goal.need or (acc == goal.need and key in clock.fired)
             tier = None if sch.hard is not None else "soft"
         elif sch.same_day_us is not None:
             missed = at >= sch.same_day_us
