@@ -158,7 +158,7 @@ def _display(path: Path) -> str:
 class AddendumSpec(Strict):
     """An addendum: overrides of the base policy document (precedence over the SLA)."""
 
-    name: Identifier
+    name: Identifier | None = None
     policy: Identifier | None = None
     overrides: dict[str, Any] = Field(default_factory=dict)
     description: str = ""
@@ -299,7 +299,9 @@ def tenants_from_data(
         names: list[str] = []
         bad_addendum = False
         for i, add in enumerate(spec.addenda):
+            add_name = f"addenda[{i}]"
             if isinstance(add, str):
+                add_name = add
                 found = doc.addenda.get(add)
                 if found is None:
                     issues.append(Issue(
@@ -309,15 +311,16 @@ def tenants_from_data(
                     bad_addendum = True
                     continue
                 add = found
+            add_name = add.name or add_name
             if add.policy is not None and add.policy != base.id:
                 issues.append(Issue(
                     f"{loc}.addenda[{i}]",
-                    f"addendum {add.name} is for policy {add.policy}, not {base.id}",
+                    f"addendum {add_name} is for policy {add.policy}, not {base.id}",
                     "addendum-policy"))
                 bad_addendum = True
                 continue
-            layers.append((f"addendum:{add.name}", add.overrides))
-            names.append(add.name)
+            layers.append((f"addendum:{add_name}", add.overrides))
+            names.append(add_name)
         if bad_addendum:
             continue
         layers.append(("agreement", spec.overrides))

@@ -239,6 +239,8 @@ def _one(err: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     if etype in ("datetime_from_date_parsing", "datetime_parsing", "datetime_type"):
         return (f"'{field}' is not an ISO 8601 instant: {value!r} (e.g. "
                 "2026-03-02T09:00:00+01:00)")
+    if etype in ("too_short", "string_too_short"):
+        return f"'{field}' must not be empty"
     if etype == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"'{field}' has unknown value {value!r}; expected {expected}"
