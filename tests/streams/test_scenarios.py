@@ -148,8 +148,14 @@ def test_bokumo_the_two_laag_cells_have_their_own_targets():
     # 75 % 3.75 h → 12:45); resolution 3 workdays = 24 h → Wed 4 Mar 17:00.
     out = run(
         [
-            ev("ticket.created", "bok", "T2", d(2026, 3, 2, 9), impact="multiple_users",
-               urgency="laag")
+            ev(
+                "ticket.created",
+                "bok",
+                "T2",
+                d(2026, 3, 2, 9),
+                impact="multiple_users",
+                urgency="laag",
+            )
         ],
         until=d(2026, 3, 20),
     )
@@ -185,8 +191,14 @@ def test_bokumo_pause_and_resume_moves_the_resolution_deadline():
     # 50 % = 12 h: 10 by Wed 17:00 + 2 → Thu 11:00; 75 % = 18 h → Thu 17:00.
     out = run(
         [
-            ev("ticket.created", "bok", "T1", d(2026, 3, 2, 9), impact="single_user",
-               urgency="medium"),
+            ev(
+                "ticket.created",
+                "bok",
+                "T1",
+                d(2026, 3, 2, 9),
+                impact="single_user",
+                urgency="medium",
+            ),
             ev("ticket.responded", "bok", "T1", d(2026, 3, 2, 9, 30)),
             ev("ticket.updated", "bok", "T1", d(2026, 3, 2, 13), status="waiting_for_customer"),
             ev("ticket.updated", "bok", "T1", d(2026, 3, 4, 11), status="in_progress"),
@@ -214,10 +226,22 @@ def test_bokumo_priority_raised_via_matrix_reveals_passed_rungs_at_the_change():
     # (+ third_line). All already passed: they fire at once, observed at the change (11:30).
     out = run(
         [
-            ev("ticket.created", "bok", "T1", d(2026, 3, 2, 9), impact="single_user",
-               urgency="laag"),
-            ev("ticket.updated", "bok", "T1", d(2026, 3, 2, 11, 30), impact="company_wide",
-               urgency="hoog"),
+            ev(
+                "ticket.created",
+                "bok",
+                "T1",
+                d(2026, 3, 2, 9),
+                impact="single_user",
+                urgency="laag",
+            ),
+            ev(
+                "ticket.updated",
+                "bok",
+                "T1",
+                d(2026, 3, 2, 11, 30),
+                impact="company_wide",
+                urgency="hoog",
+            ),
         ]
     )
     obs = d(2026, 3, 2, 11, 30)
@@ -245,10 +269,22 @@ def test_bokumo_priority_lowered_keeps_elapsed_time_and_fired_rungs_stay_fired()
     # 12:45. Resolution now 3 workdays: 50 % = 12 h is Tue 13:00, after `until`.
     out = run(
         [
-            ev("ticket.created", "bok", "T1", d(2026, 3, 2, 9), impact="company_wide",
-               urgency="hoog"),
-            ev("ticket.updated", "bok", "T1", d(2026, 3, 2, 9, 20), impact="single_user",
-               urgency="medium"),
+            ev(
+                "ticket.created",
+                "bok",
+                "T1",
+                d(2026, 3, 2, 9),
+                impact="company_wide",
+                urgency="hoog",
+            ),
+            ev(
+                "ticket.updated",
+                "bok",
+                "T1",
+                d(2026, 3, 2, 9, 20),
+                impact="single_user",
+                urgency="medium",
+            ),
         ],
         until=d(2026, 3, 2, 18),
     )
@@ -267,8 +303,14 @@ def test_bokumo_resolve_and_reopen_resumes_without_counting_resolved_time():
     # Thu 15:00; resolved again Fri 12:00 → missed.
     out = run(
         [
-            ev("ticket.created", "bok", "T1", d(2026, 3, 3, 9), impact="single_user",
-               urgency="hoog"),
+            ev(
+                "ticket.created",
+                "bok",
+                "T1",
+                d(2026, 3, 3, 9),
+                impact="single_user",
+                urgency="hoog",
+            ),
             ev("ticket.responded", "bok", "T1", d(2026, 3, 3, 10)),
             ev("ticket.resolved", "bok", "T1", d(2026, 3, 3, 15)),
             ev("ticket.reopened", "bok", "T1", d(2026, 3, 5, 9)),
@@ -297,8 +339,14 @@ def test_bokumo_hoog_resolution_is_24_hours_on_a_24x7_clock():
     # Sat 10:00).
     out = run(
         [
-            ev("ticket.created", "bok", "T1", d(2026, 3, 6, 16), impact="multiple_users",
-               urgency="hoog")
+            ev(
+                "ticket.created",
+                "bok",
+                "T1",
+                d(2026, 3, 6, 16),
+                impact="multiple_users",
+                urgency="hoog",
+            )
         ],
         until=d(2026, 3, 10),
     )
@@ -325,8 +373,16 @@ def test_bokumo_hoog_resolution_is_24_hours_on_a_24x7_clock():
 )
 def test_bokumo_critical_after_hours_runs_kritiek_24x7(tenant, response, resolution):
     out = run(
-        [ev("ticket.created", tenant, "T1", d(2026, 3, 7, 10), impact="company_wide",
-            urgency="hoog")],
+        [
+            ev(
+                "ticket.created",
+                tenant,
+                "T1",
+                d(2026, 3, 7, 10),
+                impact="company_wide",
+                urgency="hoog",
+            )
+        ],
         until=d(2026, 3, 10),
     )
     assert [(s.clock, s.at.astimezone(AMS)) for s in out if s.type == B] == [
@@ -339,8 +395,16 @@ def test_bokumo_option_does_not_touch_lower_levels():
     # critical_after_hours is for kritiek only: single_user/laag created Sat 7 Mar 10:00 waits
     # for Mon 9 Mar 09:00: response 8 h → Mon 17:00.
     out = run(
-        [ev("ticket.created", "bok247", "T1", d(2026, 3, 7, 10), impact="single_user",
-            urgency="laag")],
+        [
+            ev(
+                "ticket.created",
+                "bok247",
+                "T1",
+                d(2026, 3, 7, 10),
+                impact="single_user",
+                urgency="laag",
+            )
+        ],
         until=d(2026, 3, 10),
     )
     assert [(s.clock, s.at.astimezone(AMS)) for s in out if s.type == B] == [
@@ -354,8 +418,16 @@ def test_bokumo_good_friday_and_easter_monday_are_closed():
     # 16:00. Resolution: Thu 1 + Tue 8 (9) + Wed 8 (17) + Thu 8 (25) + Fri 8 (33) + Mon 13 Apr
     # 7 → 16:00. 50 % = 20 h → Thu 9 Apr 09:00 + 3 → 12:00; 75 % = 30 h → Fri 10 Apr 14:00.
     out = run(
-        [ev("ticket.created", "bok", "INC-1", d(2026, 4, 2, 16), impact="single_user",
-            urgency="laag")],
+        [
+            ev(
+                "ticket.created",
+                "bok",
+                "INC-1",
+                d(2026, 4, 2, 16),
+                impact="single_user",
+                urgency="laag",
+            )
+        ],
         until=d(2026, 4, 20),
     )
     assert brief(out) == [
@@ -376,8 +448,14 @@ def test_bokumo_kings_day_is_closed():
     # missed; resolution (24 h: Fri 3 + Tue 8 + Wed 8 + Thu 5 → Thu 30 Apr 14:00) met.
     out = run(
         [
-            ev("ticket.created", "bok", "T1", d(2026, 4, 24, 14), impact="multiple_users",
-               urgency="laag"),
+            ev(
+                "ticket.created",
+                "bok",
+                "T1",
+                d(2026, 4, 24, 14),
+                impact="multiple_users",
+                urgency="laag",
+            ),
             ev("ticket.resolved", "bok", "T1", d(2026, 4, 28, 12)),
         ],
         until=d(2026, 5, 10),
@@ -417,8 +495,16 @@ def test_bokumo_vulnerability_assessment_is_24h_on_24x7_across_dst():
     # Sat 22:00 CET; 75 % = 18 h → Sun 03:00Z = 05:00 CEST. No response/resolution clocks
     # (they apply to incidents), and no priority is needed.
     out = run(
-        [ev("ticket.created", "bok", "V1", d(2026, 3, 28, 10), kind="vulnerability",
-            attributes={"cvss": 9.8})],
+        [
+            ev(
+                "ticket.created",
+                "bok",
+                "V1",
+                d(2026, 3, 28, 10),
+                kind="vulnerability",
+                attributes={"cvss": 9.8},
+            )
+        ],
         until=d(2026, 4, 5),
     )
     assert brief(out) == [
@@ -432,8 +518,14 @@ def test_bokumo_vulnerability_threshold_and_stop():
     # cvss exactly 9.0 → assessed; responded Sat 20:00 (10 h of 24) → met, deadline Sun 10:00
     out = run(
         [
-            ev("ticket.created", "bok", "V1", d(2026, 3, 7, 10), kind="vulnerability",
-               attributes={"cvss": 9.0}),
+            ev(
+                "ticket.created",
+                "bok",
+                "V1",
+                d(2026, 3, 7, 10),
+                kind="vulnerability",
+                attributes={"cvss": 9.0},
+            ),
             ev("ticket.responded", "bok", "V1", d(2026, 3, 7, 20)),
         ],
         until=d(2026, 3, 20),
@@ -442,8 +534,16 @@ def test_bokumo_vulnerability_threshold_and_stop():
     assert out[0].deadline.astimezone(AMS) == d(2026, 3, 8, 10)
     # cvss 8.9 → no clock at all
     out = run(
-        [ev("ticket.created", "bok", "V2", d(2026, 3, 7, 10), kind="vulnerability",
-            attributes={"cvss": 8.9})],
+        [
+            ev(
+                "ticket.created",
+                "bok",
+                "V2",
+                d(2026, 3, 7, 10),
+                kind="vulnerability",
+                attributes={"cvss": 8.9},
+            )
+        ],
         until=d(2026, 3, 20),
     )
     assert out == []
@@ -455,8 +555,14 @@ def test_bokumo_late_event_cvss_raised_reveals_a_passed_assessment_deadline():
     # at = Sun 10:00 and observed_at = Sun 12:00 (50 % Sat 22:00, 75 % Sun 04:00 likewise).
     out = run(
         [
-            ev("ticket.created", "bok", "V1", d(2026, 3, 7, 10), kind="vulnerability",
-               attributes={"cvss": 7.5}),
+            ev(
+                "ticket.created",
+                "bok",
+                "V1",
+                d(2026, 3, 7, 10),
+                kind="vulnerability",
+                attributes={"cvss": 7.5},
+            ),
             ev("ticket.updated", "bok", "V1", d(2026, 3, 8, 12), attributes={"cvss": 9.1}),
         ]
     )
@@ -475,8 +581,14 @@ def test_later_events_without_kind_keep_the_ticket_kind():
     # become an incident needing a priority, and the event was rejected).
     out = run(
         [
-            ev("ticket.created", "bok", "V1", d(2026, 3, 7, 10), kind="vulnerability",
-               attributes={"cvss": 9.5}),
+            ev(
+                "ticket.created",
+                "bok",
+                "V1",
+                d(2026, 3, 7, 10),
+                kind="vulnerability",
+                attributes={"cvss": 9.5},
+            ),
             ev("ticket.updated", "bok", "V1", d(2026, 3, 7, 11), status="in_progress"),
             ev("ticket.responded", "bok", "V1", d(2026, 3, 7, 12)),
         ],
@@ -511,14 +623,23 @@ def test_1do_kritisch_response_runs_on_the_supportcenter_calendar():
     ("created", "impact", "expected"),
     [
         # calamity_service: kritisch on 07:00–23:00. Mon 16:45 + 30 m → 17:15 the same day
-        (d(2026, 3, 2, 16, 45), "1", [d(2026, 3, 2, 17), d(2026, 3, 2, 17, 7, 30),
-                                      d(2026, 3, 2, 17, 15)]),
+        (
+            d(2026, 3, 2, 16, 45),
+            "1",
+            [d(2026, 3, 2, 17), d(2026, 3, 2, 17, 7, 30), d(2026, 3, 2, 17, 15)],
+        ),
         # Mon 22:50: 10 m until 23:00, Tue 07:00 + 20 m → 07:20 (50 % 07:05, 75 % 07:12:30)
-        (d(2026, 3, 2, 22, 50), "1", [d(2026, 3, 3, 7, 5), d(2026, 3, 3, 7, 12, 30),
-                                      d(2026, 3, 3, 7, 20)]),
+        (
+            d(2026, 3, 2, 22, 50),
+            "1",
+            [d(2026, 3, 3, 7, 5), d(2026, 3, 3, 7, 12, 30), d(2026, 3, 3, 7, 20)],
+        ),
         # ernstig (2/A, 1 h) stays on the supportcenter: Mon 16:30 + 30 m, Tue 08:00 + 30 m
-        (d(2026, 3, 2, 16, 30), "2", [d(2026, 3, 2, 17), d(2026, 3, 3, 8, 15),
-                                      d(2026, 3, 3, 8, 30)]),
+        (
+            d(2026, 3, 2, 16, 30),
+            "2",
+            [d(2026, 3, 2, 17), d(2026, 3, 3, 8, 15), d(2026, 3, 3, 8, 30)],
+        ),
     ],
 )
 def test_1do_calamity_service_runs_kritisch_on_calamity_hours(created, impact, expected):
@@ -570,8 +691,15 @@ def test_1do_standaard_is_a_soft_target_that_never_breaches():
 def test_1do_no_clocks(kind, impact, urgency):
     out = run(
         [
-            ev("ticket.created", "one", "T1", d(2026, 3, 2, 9), kind=kind, impact=impact,
-               urgency=urgency),
+            ev(
+                "ticket.created",
+                "one",
+                "T1",
+                d(2026, 3, 2, 9),
+                kind=kind,
+                impact=impact,
+                urgency=urgency,
+            ),
             # later events without `kind` do not turn it into an incident (engine bug, fixed)
             ev("ticket.updated", "one", "T1", d(2026, 3, 2, 10), status="in_progress"),
             ev("ticket.updated", "one", "T1", d(2026, 3, 2, 11), status="waiting_for_customer"),
@@ -693,8 +821,15 @@ def test_1do_late_event_service_request_becomes_an_incident():
     out = run(
         [
             ev("ticket.created", "one", "T1", d(2026, 3, 2, 9), kind="service_request"),
-            ev("ticket.updated", "one", "T1", d(2026, 3, 2, 11), kind="incident", impact="1",
-               urgency="a"),
+            ev(
+                "ticket.updated",
+                "one",
+                "T1",
+                d(2026, 3, 2, 11),
+                kind="incident",
+                impact="1",
+                urgency="a",
+            ),
         ]
     )
     obs = d(2026, 3, 2, 11)
@@ -735,8 +870,13 @@ def test_1do_reopen_does_not_restart_the_response_clock():
     [
         # reported Mon 2 Mar 08:00, created Tue 10:00 (26 h): breach due Tue 08:00, fired at
         # creation (observed Tue 10:00), then the clock stops: missed
-        (d(2026, 3, 3, 10), [(B, d(2026, 3, 3, 8), d(2026, 3, 3, 10), None),
-                             (MISSED, d(2026, 3, 3, 10), d(2026, 3, 3, 10), None)]),
+        (
+            d(2026, 3, 3, 10),
+            [
+                (B, d(2026, 3, 3, 8), d(2026, 3, 3, 10), None),
+                (MISSED, d(2026, 3, 3, 10), d(2026, 3, 3, 10), None),
+            ],
+        ),
         # 23 h 59 m: met
         (d(2026, 3, 3, 7, 59), [(MET, d(2026, 3, 3, 7, 59), d(2026, 3, 3, 7, 59), None)]),
         # exactly 24 h is not "more than 24 h earlier": met, no breach (engine bug, fixed)
@@ -889,8 +1029,13 @@ def test_covide_weeks_pause_extends_by_paused_wall_time():
         [
             ev("ticket.created", "cov-premium", "C-1", d(2026, 3, 2, 9), priority="medium"),
             ev("ticket.responded", "cov-premium", "C-1", d(2026, 3, 2, 9, 30)),
-            ev("ticket.updated", "cov-premium", "C-1", d(2026, 3, 3, 12),
-               status="waiting_for_customer"),
+            ev(
+                "ticket.updated",
+                "cov-premium",
+                "C-1",
+                d(2026, 3, 3, 12),
+                status="waiting_for_customer",
+            ),
             ev("ticket.updated", "cov-premium", "C-1", d(2026, 3, 5, 12), status="open"),
         ],
         until=d(2026, 4, 30),
@@ -963,8 +1108,13 @@ def test_covide_pause_and_resume_on_business_hours():
         [
             ev("ticket.created", "cov-premium", "C-1", d(2026, 3, 2, 9), priority="urgent"),
             ev("ticket.responded", "cov-premium", "C-1", d(2026, 3, 2, 9, 30)),
-            ev("ticket.updated", "cov-premium", "C-1", d(2026, 3, 2, 10),
-               status="waiting_for_customer"),
+            ev(
+                "ticket.updated",
+                "cov-premium",
+                "C-1",
+                d(2026, 3, 2, 10),
+                status="waiting_for_customer",
+            ),
             ev("ticket.updated", "cov-premium", "C-1", d(2026, 3, 3, 10), status="open"),
         ],
         until=d(2026, 3, 12),
@@ -1076,8 +1226,13 @@ def test_smart_fms_only_portal_tickets_get_clocks():
     )
     assert out == []
     # no channel at all is not the portal either
-    assert run([ev("ticket.created", "fms", "S-3", d(2026, 3, 2, 11), priority="A")],
-               until=d(2026, 4, 1)) == []
+    assert (
+        run(
+            [ev("ticket.created", "fms", "S-3", d(2026, 3, 2, 11), priority="A")],
+            until=d(2026, 4, 1),
+        )
+        == []
+    )
 
 
 def test_smart_fms_portal_response_and_same_day_escalation():
@@ -1243,21 +1398,68 @@ def test_smart_fms_reopen_escalates_at_the_start_day_close():
 
 def _mixed_stream() -> list[TicketEvent]:
     return [
-        ev("ticket.created", "bok", "INC-1", d(2026, 4, 2, 16), impact="single_user",
-           urgency="laag", event_id="a1"),
-        ev("ticket.created", "one", "7781", d(2026, 4, 3, 8, 15), impact="1", urgency="A",
-           event_id="g1"),
+        ev(
+            "ticket.created",
+            "bok",
+            "INC-1",
+            d(2026, 4, 2, 16),
+            impact="single_user",
+            urgency="laag",
+            event_id="a1",
+        ),
+        ev(
+            "ticket.created",
+            "one",
+            "7781",
+            d(2026, 4, 3, 8, 15),
+            impact="1",
+            urgency="A",
+            event_id="g1",
+        ),
         ev("ticket.responded", "bok", "INC-1", d(2026, 4, 7, 9, 30), event_id="a2"),
-        ev("ticket.updated", "bok", "INC-1", d(2026, 4, 7, 10), status="waiting_for_customer",
-           event_id="a3"),
-        ev("ticket.updated", "bok", "INC-1", d(2026, 4, 8, 10), status="in_progress",
-           impact="company_wide", urgency="hoog", event_id="a4"),
-        ev("ticket.created", "inl", "X-9", d(2026, 4, 9, 10), reported_at=d(2026, 4, 8, 8),
-           event_id="i1"),
-        ev("ticket.created", "fms", "S-1", d(2026, 4, 9, 11), channel="portal", priority="A",
-           event_id="h1"),
-        ev("ticket.created", "cov-business", "C-1", d(2026, 4, 9, 18), priority="urgent",
-           event_id="u1"),
+        ev(
+            "ticket.updated",
+            "bok",
+            "INC-1",
+            d(2026, 4, 7, 10),
+            status="waiting_for_customer",
+            event_id="a3",
+        ),
+        ev(
+            "ticket.updated",
+            "bok",
+            "INC-1",
+            d(2026, 4, 8, 10),
+            status="in_progress",
+            impact="company_wide",
+            urgency="hoog",
+            event_id="a4",
+        ),
+        ev(
+            "ticket.created",
+            "inl",
+            "X-9",
+            d(2026, 4, 9, 10),
+            reported_at=d(2026, 4, 8, 8),
+            event_id="i1",
+        ),
+        ev(
+            "ticket.created",
+            "fms",
+            "S-1",
+            d(2026, 4, 9, 11),
+            channel="portal",
+            priority="A",
+            event_id="h1",
+        ),
+        ev(
+            "ticket.created",
+            "cov-business",
+            "C-1",
+            d(2026, 4, 9, 18),
+            priority="urgent",
+            event_id="u1",
+        ),
         ev("ticket.resolved", "cov-business", "C-1", d(2026, 4, 10, 13), event_id="u2"),
     ]
 
