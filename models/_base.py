@@ -26,6 +26,26 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+def or_string(description: str, pattern: str | None = None) -> Any:
+    """``json_schema_extra`` for models that also accept a string shorthand (``"30m"``,
+    ``"cvss >= 9.0"``): the JSON Schema becomes ``anyOf: [string, object]``."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        obj = {k: v for k, v in schema.items() if k not in ("title", "description")}
+        title, desc = schema.get("title"), schema.get("description")
+        schema.clear()
+        text: dict[str, Any] = {"type": "string", "description": description}
+        if pattern:
+            text["pattern"] = pattern
+        schema["anyOf"] = [text, obj]
+        if title:
+            schema["title"] = title
+        if desc:
+            schema["description"] = desc
+
+    return extra
+
+
 def rule_error(rule: str, message: str) -> PydanticCustomError:
     """A pydantic error of type ``rule`` whose message is ``message`` verbatim."""
     return PydanticCustomError(rule, "{message}", {"message": message})

@@ -19,10 +19,25 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from models._base import Identifier, Strict, TimeZone, issues_from, raise_issues, rule_error
+from models._base import (
+    Identifier,
+    Strict,
+    TimeZone,
+    issues_from,
+    or_string,
+    raise_issues,
+    rule_error,
+)
 from models.availability import AggregateTarget, AvailabilityTarget, Heartbeat, ServiceCredit
 from models.durations import Duration, DurationField
 from models.errors import (
@@ -82,6 +97,10 @@ class TargetSpec(Strict):
     """A clock's target for one priority: ``hard`` (breach) and/or ``soft`` (warning only),
     on ``calendar`` (default: the clock's calendar). A bare string means ``{hard: ...}``."""
 
+    model_config = ConfigDict(
+        json_schema_extra=or_string("shorthand for {hard: <duration>}, e.g. '30m'")
+    )
+
     hard: DurationField | None = None
     soft: DurationField | None = None
     calendar: Identifier | None = None
@@ -125,6 +144,10 @@ _COND_RE = re.compile(
 class Condition(Strict):
     """A test on a ticket attribute, e.g. ``cvss >= 9.0`` (written as that string, or as
     ``{attribute: cvss, op: ">=", value: 9.0}``). A missing attribute never matches."""
+
+    model_config = ConfigDict(
+        json_schema_extra=or_string("'<attribute> <op> <value>', e.g. 'cvss >= 9.0'")
+    )
 
     attribute: str
     op: Literal["==", "!=", ">=", ">", "<=", "<", "in"]

@@ -311,3 +311,25 @@ def test_policy_is_strict_and_frozen():
     p = Policy.model_validate(copy.deepcopy(SEED))
     with pytest.raises(Exception):  # noqa: B017 - pydantic frozen instance error
         p.id = "other"  # type: ignore[misc]
+
+
+def test_issues_carry_named_rules(write, tmp_path):
+    def m(d):
+        d["clocks"]["resolution"]["targets"]["urgent"] = {"soft": "6h", "hard": "4h"}
+        d["clocks"]["resolution"]["thresholds"] = [1.5]
+        d["clocks"]["resolution"]["calendar"] = "nope"
+    write(m)
+    with pytest.raises(PolicyLoadError) as exc:
+        load_policy_file(FILE)
+    assert {i.rule for i in exc.value.issues} == {
+        "hard-shorter-than-soft", "threshold-range", "calendar-unknown"}
+
+
+def test_json_schema_accepts_the_shorthands():
+    from models.schemas import json_schema
+
+    defs = json_schema("policy")["$defs"]
+    for name in ("TargetSpec", "Condition"):
+        schema = defs[name]
+        text = str(schema)
+        assert "'type': 'string'" in text, name
