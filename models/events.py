@@ -15,11 +15,12 @@ import orjson
 from pydantic import (
     AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -56,30 +57,39 @@ Kind = Literal["incident", "service_request", "change", "question", "vulnerabili
 Channel = Literal["portal", "email", "phone", "chat", "monitoring", "other"]
 
 
-def _text_id(value: Any) -> Any:
-    # Many ITSM tools number their tickets: accept integers as identifiers.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
 
 
-def _lower(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.strip().lower()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
+def _choice(values: tuple[str, ...], default: str | None = None) -> Any:
+    # Case-insensitive closed vocabulary, checked and lower-cased inside pydantic-core (no
+    # Python call per event: this is the hot path).
+    schema: dict[str, Any] = {"type": "string", "enum": list(values)}
+    if default is not None:
+        schema["default"] = default
+    return Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, to_lower=True, pattern=rf"(?i)^\s*({'|'.join(values)})\s*$"
+        ),
+        WithJsonSchema(schema),
+    ]
 
 
-Id = Annotated[str, BeforeValidator(_text_id), Field(min_length=1)]
-Word = Annotated[str, BeforeValidator(_lower), Field(min_length=1)]
-LowerKind = Annotated[Kind, BeforeValidator(_lower)]
-LowerChannel = Annotated[Channel, BeforeValidator(_lower)]
-Instant = Annotated[AwareDatetime, Field(strict=False)]
+# Integers are accepted where ITSM tools number things (ticket ids, 1do's impact 1|2|3): the
+# models coerce numbers to text (``coerce_numbers_to_str``).
+Id = Annotated[str, StringConstraints(min_length=1)]
+Word = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]
+LowerKind = _choice(KINDS, "incident")
+LowerChannel = _choice(CHANNELS)
+Instant = AwareDatetime
+_TIME_FIELDS = ("at", "reported_at", "start", "end")
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # Lax mode (ISO strings → datetimes, numbers → text) but unknown keys are errors; the
+    # few things lax mode would let through (numeric timestamps) are refused in parse_event.
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
     event_id: Id
     tenant: Id
@@ -93,8 +103,8 @@ class TicketEvent(_Event):
 
     type: TicketEventType
     ticket_id: Id
-    kind: LowerKind = "incident"
-    channel: LowerChannel | None = None
+    kind: LowerKind = "incident"  # type: ignore[valid-type]
+    channel: LowerChannel | None = None  # type: ignore[valid-type]
     priority: Word | None = None
     impact: Word | None = None
     urgency: Word | None = None
@@ -198,6 +208,13 @@ def parse_event(raw: bytes | bytearray | memoryview | str | Mapping[str, Any]) -
         raise EventError(
             f"unknown event type {etype!r}{_ident(data)}; expected one of {_ALL_TYPES}"
         )
+    for key in _TIME_FIELDS:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise EventError(
+                f"{etype}{_ident(data)}: '{key}' must be an ISO 8601 string with an offset "
+                f"(e.g. 2026-03-02T09:00:00+01:00), got {value!r}"
+            )
     try:
         return model.model_validate(data)  # type: ignore[return-value]
     except ValidationError as exc:
@@ -241,6 +258,10 @@ def _one(err: Mapping[str, Any], data: Mapping[str, Any]) -> str:
                 "2026-03-02T09:00:00+01:00)")
     if etype in ("too_short", "string_too_short"):
         return f"'{field}' must not be empty"
+    if etype == "string_pattern_mismatch" and field in ("kind", "channel"):
+        values = KINDS if field == "kind" else CHANNELS
+        expected = ", ".join(repr(v) for v in values[:-1]) + f" or {values[-1]!r}"
+        return f"'{field}' has unknown value {value!r}; expected {expected}"
     if etype == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"'{field}' has unknown value {value!r}; expected {expected}"

@@ -107,6 +107,8 @@ def test_naive_timestamp_is_rejected_with_a_clear_reason():
                                    "'question' or 'vulnerability'"),
     (orjson.dumps(ev(channel="fax")), "ticket.created (event e-1): 'channel' has unknown value "
                                       "'fax'"),
+    (orjson.dumps(ev(at=1772438400)), "ticket.created (event e-1): 'at' must be an ISO 8601 "
+                                      "string with an offset"),
     (orjson.dumps(ev(tenant="")), "ticket.created (event e-1): 'tenant' must not be empty"),
 ])
 def test_bad_events_have_one_line_reasons(raw, message):
