@@ -93,16 +93,26 @@ class MaintenanceRule(Strict):
     """When announced maintenance of the given kinds is excluded from downtime.
 
     Every condition given must hold for the maintenance to be excluded; otherwise (and for
-    ``excluded: false`` kinds) it counts as downtime. With ``windows``, only the part inside a
-    window is excluded (time outside counts as downtime).
+    ``excluded: false`` kinds) it counts as downtime:
+
+    - ``in_advance``: announced (``maintenance.announced`` ``at``) before it starts;
+    - ``min_notice``: announced at least this long before it starts (business time on
+      ``notice_calendar`` for m/h/workdays);
+    - ``starts_not_before``: local start time of day at or after this;
+    - ``max_per_month``: only the first N maintenances of a calendar month (rules with the
+      same ``limit_group`` share one count);
+    - ``windows``: only the part inside a window is excluded (time outside counts as
+      downtime).
     """
 
     kinds: list[Identifier] = Field(min_length=1)
     excluded: bool = True
+    in_advance: bool = False
     min_notice: DurationField | None = None
     notice_calendar: Identifier | None = None
     starts_not_before: TimeOfDay | None = None
     max_per_month: int | None = Field(default=None, ge=1)
+    limit_group: Identifier | None = None
     windows: list[WeeklyWindow] | None = None
     description: str = ""
 

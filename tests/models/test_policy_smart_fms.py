@@ -100,6 +100,8 @@ def test_availability(fms):
     major, minor, urgent = rules["major"], rules["minor"], rules["urgent"]
     assert major.excluded and minor.excluded and not urgent.excluded
     assert major.max_per_month == minor.max_per_month == 2
+    assert major.limit_group == minor.limit_group == "regular"  # two per month in total
+    assert major.in_advance and minor.in_advance
     assert str(major.starts_not_before) == "16:00:00"
     assert major.windows is not None and minor.windows is not None
     # major: Fri 16:00 – Mon 07:00
