@@ -6,6 +6,8 @@ command touches one line of this file.
 
 from __future__ import annotations
 
+import importlib
+
 import typer
 
 app = typer.Typer(
@@ -17,13 +19,13 @@ app = typer.Typer(
 )
 
 
+# One module per command group; each adds its commands to ``app`` when imported.
+COMMAND_MODULES = ("broker_cmd", "calendar_cmd", "demo_cmd", "policy_cmd", "replay_cmd")
+
+
 def _register() -> None:
-    # One import per command module; each module adds its commands to ``app``.
-    from streams.cli import calendar_cmd  # noqa: F401
-    from streams.cli import replay_cmd  # noqa: F401
-    from streams.cli import demo_cmd  # noqa: F401
-    from streams.cli import broker_cmd  # noqa: F401
-    from streams.cli import policy_cmd  # noqa: F401
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"streams.cli.{name}")
 
 
 def main() -> None:
