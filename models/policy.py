@@ -727,6 +727,24 @@ class Policy(Strict):
                 bad(loc, "clock-empty",
                     "a clock needs a target, targets per priority, an escalation, or an "
                     "option effect that sets its target")
+            if rule.target is None and rule.targets is None and name in effect_sets_target:
+                # the target comes from an option: every value of that option must give one
+                for oname, opt in self.options.items():
+                    covered = {
+                        eff.when for eff in opt.effects
+                        if eff.target is not None and (eff.clocks is None or name in eff.clocks)
+                    }
+                    if not covered:
+                        continue
+                    values: list[Any] = (
+                        list(opt.choices or []) if opt.type == "choice" else [True, False]
+                    )
+                    missing = [v for v in values if v not in covered]
+                    if missing:
+                        shown = ", ".join(str(v).lower() for v in missing)
+                        bad(("options", oname, "effects"), "option-effects-complete",
+                            f"clock rule {name} takes its target from option {oname}, but "
+                            f"no effect sets it for {shown}")
             if rule.starts_at == "reported" and "ticket.created" in rule.resume_on:
                 bad((*loc, "resume_on"), "clock-resume",
                     "a clock cannot resume on ticket.created")
@@ -802,10 +820,8 @@ class Policy(Strict):
         return self
 
     def _check_calendars(self, bad: Any) -> None:
-        try:
-            from calendars import BusinessCalendar, CalendarSpecError
-        except ImportError:  # pragma: no cover - calendars/ is being written
-            return
+        from calendars import BusinessCalendar, CalendarSpecError
+
         for name in self.calendars:
             try:
                 cal = BusinessCalendar.from_spec(self._calendar_spec(name))

@@ -203,6 +203,9 @@ def test_option_effect_names_known_clocks_and_values(write):
         d["options"]["subscription"]["effects"][0]["clocks"] = ["reply"]
         d["options"]["subscription"]["effects"][1]["when"] = "gold"
     assert write(m) == [
+        # (a consequence: premium and business now set no response target)
+        f"{FILE}: options.subscription.effects: clock rule response takes its target from "
+        "option subscription, but no effect sets it for premium, business",
         f"{FILE}: options.subscription.effects[0].clocks: unknown clock rule 'reply'; clock "
         "rules: response, question_response, resolution",
         f"{FILE}: options.subscription.effects[1].when: 'gold' is not a choice of option "
@@ -333,3 +336,12 @@ def test_json_schema_accepts_the_shorthands():
         schema = defs[name]
         text = str(schema)
         assert "'type': 'string'" in text, name
+
+
+def test_option_that_sets_a_target_must_cover_every_value(write):
+    def m(d):
+        d["options"]["subscription"]["effects"].pop()  # drop `basic`
+    assert write(m) == [
+        f"{FILE}: options.subscription.effects: clock rule response takes its target from "
+        "option subscription, but no effect sets it for basic"
+    ]
