@@ -108,7 +108,7 @@ def render_loc(loc: Sequence[Any]) -> str:
 def _clean_msg(msg: str) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
-            return msg[len(prefix):]
+            return msg[len(prefix) :]
     return msg
 
 
@@ -119,9 +119,12 @@ def issues_from(error: ValidationError) -> list[Issue]:
     seen: set[tuple[str, str]] = set()
     for err in error.errors(include_url=False):
         loc = [
-            p for p in err["loc"]
-            if not (isinstance(p, str) and (("[" in p and p.endswith("]") and "(" in p)
-                                             or p.startswith("function-")))
+            p
+            for p in err["loc"]
+            if not (
+                isinstance(p, str)
+                and (("[" in p and p.endswith("]") and "(" in p) or p.startswith("function-"))
+            )
         ]
         path = render_loc(loc)
         msg = _clean_msg(err["msg"])

@@ -52,6 +52,8 @@ TimeOfDay = Annotated[
     PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^\d{1,2}:\d{2}$"}),
 ]
+
+
 def interval_text(td: timedelta) -> str:
     secs = td.total_seconds()
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
@@ -64,8 +66,9 @@ Interval = Annotated[
     timedelta,
     BeforeValidator(parse_interval),
     PlainSerializer(interval_text, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?\s*(s|m|h|d)$",
-                    "examples": ["30m", "24h"]}),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d+(\.\d+)?\s*(s|m|h|d)$", "examples": ["30m", "24h"]}
+    ),
 ]
 
 

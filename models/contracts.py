@@ -76,9 +76,17 @@ class PolicySet(dict[str, Policy]):
     def add(self, policy: Policy, source: str = "") -> None:
         key = (policy.id, policy.version)
         if key in self.versions:
-            raise PolicyLoadError(source, [Issue(
-                "version", f"policy {policy.id} version {policy.version} is already loaded "
-                f"from {self.sources.get(key) or 'another file'}", "policy-duplicate")])
+            raise PolicyLoadError(
+                source,
+                [
+                    Issue(
+                        "version",
+                        f"policy {policy.id} version {policy.version} is already loaded "
+                        f"from {self.sources.get(key) or 'another file'}",
+                        "policy-duplicate",
+                    )
+                ],
+            )
         self.versions[key] = policy
         self.sources[key] = source
         current = self.get(policy.id)
@@ -92,8 +100,7 @@ class PolicySet(dict[str, Policy]):
         if found is None:
             if pid in self and version is not None:
                 have = ", ".join(v for (i, v) in self.versions if i == pid)
-                raise UnknownPolicyError(
-                    f"policy {pid} has no version {version!r}; loaded: {have}")
+                raise UnknownPolicyError(f"policy {pid} has no version {version!r}; loaded: {have}")
             known = ", ".join(sorted(self)) or "none"
             raise UnknownPolicyError(f"unknown policy {policy_id!r}; loaded policies: {known}")
         return found
@@ -126,8 +133,9 @@ def load_policies(dir: str | Path | None = None) -> PolicySet:
     (:class:`PolicySetError`)."""
     directory = Path(dir) if dir is not None else default_policy_dir()
     if not directory.is_dir():
-        raise PolicySetError([PolicyLoadError(str(directory), [
-            Issue("", "policy directory not found", "io")])])
+        raise PolicySetError(
+            [PolicyLoadError(str(directory), [Issue("", "policy directory not found", "io")])]
+        )
     out = PolicySet()
     errors: list[PolicyLoadError] = []
     for path in sorted(p for p in directory.iterdir() if p.suffix in POLICY_SUFFIXES):
@@ -222,7 +230,8 @@ class TenantRegistry:
 
     def __contains__(self, tenant: object) -> bool:
         return isinstance(tenant, str) and (
-            tenant in self._contracts or tenant.lower() in self._lower)
+            tenant in self._contracts or tenant.lower() in self._lower
+        )
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._contracts)
@@ -255,8 +264,9 @@ def layer_policy(
             doc[key] = base.id
         if not any("version" in ov for _, ov in layers):
             digest = hashlib.sha256(
-                orjson.dumps([[n, ov] for n, ov in layers], option=orjson.OPT_SORT_KEYS,
-                             default=str)
+                orjson.dumps(
+                    [[n, ov] for n, ov in layers], option=orjson.OPT_SORT_KEYS, default=str
+                )
             ).hexdigest()[:8]
             doc["version"] = f"{base.version}+{tenant}.{digest}"
     return policy_from_data(doc, source)
@@ -304,19 +314,26 @@ def tenants_from_data(
                 add_name = add
                 found = doc.addenda.get(add)
                 if found is None:
-                    issues.append(Issue(
-                        f"{loc}.addenda[{i}]",
-                        f"unknown addendum {add!r}; addenda: {', '.join(doc.addenda) or 'none'}",
-                        "addendum-unknown"))
+                    issues.append(
+                        Issue(
+                            f"{loc}.addenda[{i}]",
+                            f"unknown addendum {add!r}; addenda: "
+                            f"{', '.join(doc.addenda) or 'none'}",
+                            "addendum-unknown",
+                        )
+                    )
                     bad_addendum = True
                     continue
                 add = found
             add_name = add.name or add_name
             if add.policy is not None and add.policy != base.id:
-                issues.append(Issue(
-                    f"{loc}.addenda[{i}]",
-                    f"addendum {add_name} is for policy {add.policy}, not {base.id}",
-                    "addendum-policy"))
+                issues.append(
+                    Issue(
+                        f"{loc}.addenda[{i}]",
+                        f"addendum {add_name} is for policy {add.policy}, not {base.id}",
+                        "addendum-policy",
+                    )
+                )
                 bad_addendum = True
                 continue
             layers.append((f"addendum:{add_name}", add.overrides))
@@ -328,9 +345,13 @@ def tenants_from_data(
             policy = layer_policy(base, layers, tenant, f"{source}: {loc} ({base.id} layered)")
         except PolicyLoadError as exc:
             issues.extend(
-                Issue(f"{loc}.overrides → {i.path}" if i.path else f"{loc}.overrides",
-                      i.message, i.rule)
-                for i in exc.issues)
+                Issue(
+                    f"{loc}.overrides → {i.path}" if i.path else f"{loc}.overrides",
+                    i.message,
+                    i.rule,
+                )
+                for i in exc.issues
+            )
             continue
         try:
             options = policy.resolve_options(spec.options)
@@ -340,14 +361,18 @@ def tenants_from_data(
         missing = [n for n, o in policy.options.items() if o.required and options.get(n) is None]
         if missing:
             o = policy.options[missing[0]]
-            issues.append(Issue(
-                f"{loc}.options",
-                f"policy {policy.id} requires option {missing[0]} "
-                f"({', '.join(o.choices or ['true', 'false'])})", "option-required"))
+            issues.append(
+                Issue(
+                    f"{loc}.options",
+                    f"policy {policy.id} requires option {missing[0]} "
+                    f"({', '.join(o.choices or ['true', 'false'])})",
+                    "option-required",
+                )
+            )
             continue
         contracts[tenant] = ResolvedContract(
-            tenant=tenant, policy=policy, options=MappingProxyType(options),
-            addenda=tuple(names))
+            tenant=tenant, policy=policy, options=MappingProxyType(options), addenda=tuple(names)
+        )
     if issues:
         raise ContractError(source, issues)
     return TenantRegistry(contracts, pset)

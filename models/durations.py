@@ -16,11 +16,24 @@ from models._base import Strict, rule_error
 Unit = Literal["m", "h", "workdays", "weeks", "months"]
 
 _UNIT_WORDS: dict[str, Unit] = {
-    "m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
-    "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
-    "workday": "workdays", "workdays": "workdays", "wd": "workdays",
-    "week": "weeks", "weeks": "weeks", "w": "weeks",
-    "month": "months", "months": "months",
+    "m": "m",
+    "min": "m",
+    "mins": "m",
+    "minute": "m",
+    "minutes": "m",
+    "h": "h",
+    "hr": "h",
+    "hrs": "h",
+    "hour": "h",
+    "hours": "h",
+    "workday": "workdays",
+    "workdays": "workdays",
+    "wd": "workdays",
+    "week": "weeks",
+    "weeks": "weeks",
+    "w": "weeks",
+    "month": "months",
+    "months": "months",
 }
 _RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
 DURATION_PATTERN = r"^\s*\d+(\.\d+)?\s*[A-Za-z]+\s*$"
@@ -108,11 +121,20 @@ class Duration(Strict):
 
 _DURATION_SCHEMA = {
     "anyOf": [
-        {"type": "string", "pattern": DURATION_PATTERN,
-         "examples": ["30m", "2h", "2 workdays", "1 week", "3 months"]},
-        {"type": "object", "additionalProperties": False, "required": ["amount", "unit"],
-         "properties": {"amount": {"type": "number", "exclusiveMinimum": 0},
-                        "unit": {"enum": ["m", "h", "workdays", "weeks", "months"]}}},
+        {
+            "type": "string",
+            "pattern": DURATION_PATTERN,
+            "examples": ["30m", "2h", "2 workdays", "1 week", "3 months"],
+        },
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["amount", "unit"],
+            "properties": {
+                "amount": {"type": "number", "exclusiveMinimum": 0},
+                "unit": {"enum": ["m", "h", "workdays", "weeks", "months"]},
+            },
+        },
     ]
 }
 DurationField = Annotated[Duration, WithJsonSchema(_DURATION_SCHEMA)]

@@ -150,7 +150,8 @@ class MaintenanceEvent(_Event):
             missing = [f for f in ("start", "end", "kind") if getattr(self, f) is None]
             if missing:
                 raise PydanticCustomError(
-                    "maintenance_fields", "maintenance.announced needs {fields}",
+                    "maintenance_fields",
+                    "maintenance.announced needs {fields}",
                     {"fields": ", ".join(missing)},
                 )
         if self.start is not None and self.end is not None and self.end <= self.start:
@@ -184,9 +185,9 @@ _MODELS: dict[str, type[_Event]] = {
 _ALL_TYPES = ", ".join((*TICKET_EVENT_TYPES, *MONITORING_EVENT_TYPES))
 
 
-def parse_event(raw: bytes | bytearray | memoryview | str | Mapping[str, Any]) -> (
-    TicketEvent | MonitoringEvent
-):
+def parse_event(
+    raw: bytes | bytearray | memoryview | str | Mapping[str, Any],
+) -> TicketEvent | MonitoringEvent:
     """Decode and validate one incoming event; raises :class:`EventError`."""
     if isinstance(raw, Mapping):
         data: Any = raw
@@ -196,8 +197,9 @@ def parse_event(raw: bytes | bytearray | memoryview | str | Mapping[str, Any]) -
         except orjson.JSONDecodeError as exc:
             raise EventError(f"malformed JSON: {exc}") from None
         except TypeError:
-            raise EventError(f"an event is JSON text or a mapping, not {type(raw).__name__}"
-                             ) from None
+            raise EventError(
+                f"an event is JSON text or a mapping, not {type(raw).__name__}"
+            ) from None
     if not isinstance(data, Mapping):
         raise EventError(f"an event must be a JSON object, got {_json_kind(data)}")
     etype = data.get("type")
@@ -249,13 +251,14 @@ def _one(err: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     if etype == "missing":
         return f"missing field '{field}'"
     if etype == "extra_forbidden":
-        return (f"unknown field '{field}' (free-form data belongs in 'attributes')")
+        return f"unknown field '{field}' (free-form data belongs in 'attributes')"
     if etype == "timezone_aware":
-        return (f"'{field}' timestamp {value!r} has no UTC offset; send ISO 8601 with an "
-                "offset, e.g. 2026-03-02T09:00:00+01:00 (CONTRACTS R1)")
+        return (
+            f"'{field}' timestamp {value!r} has no UTC offset; send ISO 8601 with an "
+            "offset, e.g. 2026-03-02T09:00:00+01:00 (CONTRACTS R1)"
+        )
     if etype in ("datetime_from_date_parsing", "datetime_parsing", "datetime_type"):
-        return (f"'{field}' is not an ISO 8601 instant: {value!r} (e.g. "
-                "2026-03-02T09:00:00+01:00)")
+        return f"'{field}' is not an ISO 8601 instant: {value!r} (e.g. 2026-03-02T09:00:00+01:00)"
     if etype in ("too_short", "string_too_short"):
         return f"'{field}' must not be empty"
     if etype == "string_pattern_mismatch" and field in ("kind", "channel"):

@@ -136,9 +136,7 @@ _OPS = {
     "<=": operator.le,
     "<": operator.lt,
 }
-_COND_RE = re.compile(
-    r"^\s*([A-Za-z_][\w.-]*)\s*(==|!=|>=|<=|>|<|\sin\s)\s*([^<>=!\s].*?)\s*$"
-)
+_COND_RE = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*(==|!=|>=|<=|>|<|\sin\s)\s*([^<>=!\s].*?)\s*$")
 
 
 class Condition(Strict):
@@ -408,9 +406,7 @@ class Policy(Strict):
         unknown = sorted(set(given) - set(self.options))
         if unknown:
             known = ", ".join(self.options) or "none"
-            raise OptionError(
-                f"policy {self.id}: unknown option {unknown[0]!r}; options: {known}"
-            )
+            raise OptionError(f"policy {self.id}: unknown option {unknown[0]!r}; options: {known}")
         out: dict[str, bool | str | None] = {}
         for name, spec in self.options.items():
             if name in given and given[name] is not None:
@@ -552,7 +548,9 @@ class Policy(Strict):
         if rule.targets is not None:
             if level is None:
                 raise UnknownPriorityError(
-                    self.id, f"priority for clock {rule.clock or name}", None,
+                    self.id,
+                    f"priority for clock {rule.clock or name}",
+                    None,
                     self._priority_words(),
                 )
             if cell is not None and cell in rule.targets:
@@ -643,15 +641,23 @@ class Policy(Strict):
             problems.append((loc, rule, message, value))
 
         if not _ID_RE.match(self.id):
-            bad(("id",), "policy-id", f"policy id {self.id!r} must be lower-case letters, "
-                "digits, '-', '_' or '.'", self.id)
+            bad(
+                ("id",),
+                "policy-id",
+                f"policy id {self.id!r} must be lower-case letters, digits, '-', '_' or '.'",
+                self.id,
+            )
         self._check_calendars(bad)
         cal_names = set(self.calendars)
 
         def need_calendar(loc: tuple[Any, ...], name: str | None) -> None:
             if name is not None and name not in cal_names:
-                bad(loc, "calendar-unknown",
-                    f"unknown calendar {name!r}; calendars: {', '.join(self.calendars)}", name)
+                bad(
+                    loc,
+                    "calendar-unknown",
+                    f"unknown calendar {name!r}; calendars: {', '.join(self.calendars)}",
+                    name,
+                )
 
         levels, cells = self._check_priority(bad)
         keys_ok = set(levels) | set(cells)
@@ -664,8 +670,12 @@ class Policy(Strict):
 
         for i, t in enumerate(self.defaults.thresholds):
             if not 0 < t < 1:
-                bad(("defaults", "thresholds", i), "threshold-range",
-                    f"warning threshold {t:g} must lie strictly between 0 and 1", t)
+                bad(
+                    ("defaults", "thresholds", i),
+                    "threshold-range",
+                    f"warning threshold {t:g} must lie strictly between 0 and 1",
+                    t,
+                )
 
         clock_kinds: dict[str, list[tuple[str, set[str] | None]]] = {}
         effect_sets_target: set[str] = set()
@@ -687,14 +697,21 @@ class Policy(Strict):
             any_hard = rule.target is not None and rule.target.hard is not None
             if rule.targets is not None:
                 if self.priority is None:
-                    bad((*loc, "targets"), "priority-required",
-                        "targets per priority need a `priority:` scheme in the policy")
+                    bad(
+                        (*loc, "targets"),
+                        "priority-required",
+                        "targets per priority need a `priority:` scheme in the policy",
+                    )
                 for key, spec in rule.targets.items():
                     tloc = (*loc, "targets", key)
                     if key != "default" and key not in keys_ok:
                         allowed = ", ".join(list(levels) + list(cells))
-                        bad(tloc, "priority-unknown",
-                            f"unknown priority or matrix cell {key!r}; known: {allowed}", key)
+                        bad(
+                            tloc,
+                            "priority-unknown",
+                            f"unknown priority or matrix cell {key!r}; known: {allowed}",
+                            key,
+                        )
                     if spec is not None:
                         need_calendar((*tloc, "calendar"), spec.calendar)
                         self._check_target(tloc, spec, rule.calendar, bad)
@@ -702,36 +719,62 @@ class Policy(Strict):
                 if self.priority is not None and "default" not in rule.targets:
                     self._check_complete(loc, rule, levels, cells, bad)
                 if rule.target is not None:
-                    bad((*loc, "target"), "target-ambiguous",
+                    bad(
+                        (*loc, "target"),
+                        "target-ambiguous",
                         "give either `target` (one for all priorities) or `targets` "
-                        "(per priority), not both")
+                        "(per priority), not both",
+                    )
             thresholds = rule.thresholds if rule.thresholds is not None else []
             for i, t in enumerate(thresholds):
                 if not 0 < t < 1:
-                    bad((*loc, "thresholds", i), "threshold-range",
-                        f"warning threshold {t:g} must lie strictly between 0 and 1", t)
+                    bad(
+                        (*loc, "thresholds", i),
+                        "threshold-range",
+                        f"warning threshold {t:g} must lie strictly between 0 and 1",
+                        t,
+                    )
             if len(set(thresholds)) != len(thresholds):
-                bad((*loc, "thresholds"), "threshold-duplicate",
-                    "warning thresholds must be distinct", thresholds)
+                bad(
+                    (*loc, "thresholds"),
+                    "threshold-duplicate",
+                    "warning thresholds must be distinct",
+                    thresholds,
+                )
             any_hard = any_hard or name in effect_sets_target
             for i, esc in enumerate(rule.escalations):
                 if isinstance(esc.at, float | int) and not 0 < esc.at <= 1:
-                    bad((*loc, "escalations", i, "at"), "escalation-range",
-                        f"escalation fraction {esc.at:g} must lie in (0, 1]", esc.at)
+                    bad(
+                        (*loc, "escalations", i, "at"),
+                        "escalation-range",
+                        f"escalation fraction {esc.at:g} must lie in (0, 1]",
+                        esc.at,
+                    )
                 if esc.at != "same_day" and not any_hard:
-                    bad((*loc, "escalations", i, "at"), "escalation-needs-hard",
+                    bad(
+                        (*loc, "escalations", i, "at"),
+                        "escalation-needs-hard",
                         f"escalation at {esc.at!r} needs a hard target, and this clock has none",
-                        esc.at)
-            if (rule.target is None and rule.targets is None and not rule.escalations
-                    and name not in effect_sets_target):
-                bad(loc, "clock-empty",
+                        esc.at,
+                    )
+            if (
+                rule.target is None
+                and rule.targets is None
+                and not rule.escalations
+                and name not in effect_sets_target
+            ):
+                bad(
+                    loc,
+                    "clock-empty",
                     "a clock needs a target, targets per priority, an escalation, or an "
-                    "option effect that sets its target")
+                    "option effect that sets its target",
+                )
             if rule.target is None and rule.targets is None and name in effect_sets_target:
                 # the target comes from an option: every value of that option must give one
                 for oname, opt in self.options.items():
                     covered = {
-                        eff.when for eff in opt.effects
+                        eff.when
+                        for eff in opt.effects
                         if eff.target is not None and (eff.clocks is None or name in eff.clocks)
                     }
                     if not covered:
@@ -742,21 +785,26 @@ class Policy(Strict):
                     missing = [v for v in values if v not in covered]
                     if missing:
                         shown = ", ".join(str(v).lower() for v in missing)
-                        bad(("options", oname, "effects"), "option-effects-complete",
+                        bad(
+                            ("options", oname, "effects"),
+                            "option-effects-complete",
                             f"clock rule {name} takes its target from option {oname}, but "
-                            f"no effect sets it for {shown}")
+                            f"no effect sets it for {shown}",
+                        )
             if rule.starts_at == "reported" and "ticket.created" in rule.resume_on:
-                bad((*loc, "resume_on"), "clock-resume",
-                    "a clock cannot resume on ticket.created")
+                bad((*loc, "resume_on"), "clock-resume", "a clock cannot resume on ticket.created")
 
         for cname, rules in clock_kinds.items():
             for i in range(len(rules)):
                 for j in range(i + 1, len(rules)):
                     (a, ka), (b, kb) = rules[i], rules[j]
                     if ka is None or kb is None or ka & kb:
-                        bad(("clocks", b, "applies", "kinds"), "clock-overlap",
+                        bad(
+                            ("clocks", b, "applies", "kinds"),
+                            "clock-overlap",
                             f"rules {a} and {b} both produce clock {cname!r} for the same "
-                            "ticket kinds; give them disjoint `applies.kinds`")
+                            "ticket kinds; give them disjoint `applies.kinds`",
+                        )
 
         for oname, opt in self.options.items():
             loc = ("options", oname)
@@ -768,15 +816,22 @@ class Policy(Strict):
             if opt.default is not None:
                 self._check_option_value((*loc, "default"), oname, opt, opt.default, bad)
                 if opt.required:
-                    bad((*loc, "default"), "option-required",
-                        "a required option cannot have a default")
+                    bad(
+                        (*loc, "default"),
+                        "option-required",
+                        "a required option cannot have a default",
+                    )
             for i, eff in enumerate(opt.effects):
                 eloc = (*loc, "effects", i)
                 self._check_option_value((*eloc, "when"), oname, opt, eff.when, bad)
                 for c in eff.clocks or ():
                     if c not in self.clocks:
-                        bad((*eloc, "clocks"), "clock-unknown",
-                            f"unknown clock rule {c!r}; clock rules: {', '.join(self.clocks)}", c)
+                        bad(
+                            (*eloc, "clocks"),
+                            "clock-unknown",
+                            f"unknown clock rule {c!r}; clock rules: {', '.join(self.clocks)}",
+                            c,
+                        )
                 need_priorities((*eloc, "priorities"), eff.priorities)
                 need_calendar((*eloc, "calendar"), eff.calendar)
                 if eff.target is not None:
@@ -790,27 +845,38 @@ class Policy(Strict):
             need_calendar(("availability", i, "calendar"), av.calendar)
             for j, rule in enumerate(av.maintenance):
                 if rule.min_notice is not None:
-                    need_calendar(("availability", i, "maintenance", j, "notice_calendar"),
-                                  rule.notice_calendar)
+                    need_calendar(
+                        ("availability", i, "maintenance", j, "notice_calendar"),
+                        rule.notice_calendar,
+                    )
                     if rule.min_notice.unit in ("m", "h", "workdays") and not rule.notice_calendar:
-                        bad(("availability", i, "maintenance", j, "notice_calendar"),
+                        bad(
+                            ("availability", i, "maintenance", j, "notice_calendar"),
                             "calendar-required",
-                            "a notice in business time needs `notice_calendar`")
+                            "a notice in business time needs `notice_calendar`",
+                        )
         agg_names = {a.name for a in self.aggregates}
         for i, ag in enumerate(self.aggregates):
             if ag.clock not in self.clocks:
-                bad(("aggregates", i, "clock"), "clock-unknown",
+                bad(
+                    ("aggregates", i, "clock"),
+                    "clock-unknown",
                     f"unknown clock rule {ag.clock!r}; clock rules: {', '.join(self.clocks)}",
-                    ag.clock)
+                    ag.clock,
+                )
             need_priorities(("aggregates", i, "priorities"), ag.priorities)
         if len(agg_names) != len(self.aggregates):
             bad(("aggregates",), "name-duplicate", "aggregate target names must be unique")
         for i, sc in enumerate(self.service_credits):
             for a in sc.missed_when:
                 if a not in agg_names:
-                    bad(("service_credits", i, "missed_when"), "aggregate-unknown",
+                    bad(
+                        ("service_credits", i, "missed_when"),
+                        "aggregate-unknown",
                         f"unknown aggregate target {a!r}; aggregates: "
-                        f"{', '.join(sorted(agg_names)) or 'none'}", a)
+                        f"{', '.join(sorted(agg_names)) or 'none'}",
+                        a,
+                    )
 
         raise_issues("Policy", problems)
         self._compute_strictest()
@@ -833,9 +899,12 @@ class Policy(Strict):
                 continue
             tz = getattr(cal, "timezone", None)
             if tz is not None and getattr(tz, "key", None) != self.timezone.key:
-                bad(("calendars", name, "timezone"), "calendar-timezone",
+                bad(
+                    ("calendars", name, "timezone"),
+                    "calendar-timezone",
                     f"calendar time zone {getattr(tz, 'key', tz)} differs from the policy's "
-                    f"{self.timezone.key} (CONTRACTS R1)")
+                    f"{self.timezone.key} (CONTRACTS R1)",
+                )
             self._calendars[name] = cal
 
     def _workday_hours(self, calendar: str | None) -> float | None:
@@ -857,9 +926,13 @@ class Policy(Strict):
         for tier in ("hard", "soft"):
             d: Duration | None = getattr(spec, tier)
             if d is not None and d.unit == "workdays" and cal in self.calendars and wh is None:
-                bad((*loc, tier), "workday-hours",
+                bad(
+                    (*loc, tier),
+                    "workday-hours",
                     f"{tier} target {d} is in workdays but calendar {cal!r} declares no "
-                    "`workday_hours`", str(d))
+                    "`workday_hours`",
+                    str(d),
+                )
         if spec.hard is None or spec.soft is None:
             return
         h, s = spec.hard, spec.soft
@@ -870,8 +943,12 @@ class Policy(Strict):
         elif h.family == s.family == "wall":
             shorter = h.wall_days()[1] < s.wall_days()[0]
         if shorter:
-            bad(loc, "hard-shorter-than-soft",
-                f"hard target {h} is shorter than soft target {s}", str(h))
+            bad(
+                loc,
+                "hard-shorter-than-soft",
+                f"hard target {h} is shorter than soft target {s}",
+                str(h),
+            )
 
     def _check_priority(self, bad: Any) -> tuple[list[str], list[str]]:
         scheme = self.priority
@@ -883,12 +960,19 @@ class Policy(Strict):
             bad((*loc, "levels"), "level-duplicate", "priority levels must be distinct", levels)
         for alias, target in scheme.aliases.items():
             if target not in levels:
-                bad((*loc, "aliases", alias), "level-unknown",
+                bad(
+                    (*loc, "aliases", alias),
+                    "level-unknown",
                     f"alias {alias!r} points to unknown level {target!r}; levels: "
-                    f"{', '.join(levels)}", target)
+                    f"{', '.join(levels)}",
+                    target,
+                )
         if scheme.default is not None and scheme.default not in levels:
-            bad((*loc, "default"), "level-unknown",
-                f"default level {scheme.default!r} is not one of {', '.join(levels)}")
+            bad(
+                (*loc, "default"),
+                "level-unknown",
+                f"default level {scheme.default!r} is not one of {', '.join(levels)}",
+            )
         cells: list[str] = []
         m = scheme.matrix
         if m is None:
@@ -898,22 +982,37 @@ class Policy(Strict):
         for key, level in m.cells.items():
             parts = key.split("/")
             if len(parts) != 2 or parts[0] not in m.impacts or parts[1] not in m.urgencies:
-                bad((*loc, "matrix", "cells", key), "matrix-cell",
+                bad(
+                    (*loc, "matrix", "cells", key),
+                    "matrix-cell",
                     f"cell {key!r} must be '<impact>/<urgency>' with impact in "
-                    f"{', '.join(m.impacts)} and urgency in {', '.join(m.urgencies)}", key)
+                    f"{', '.join(m.impacts)} and urgency in {', '.join(m.urgencies)}",
+                    key,
+                )
             if level not in levels:
-                bad((*loc, "matrix", "cells", key), "level-unknown",
-                    f"unknown level {level!r}; levels: {', '.join(levels)}", level)
+                bad(
+                    (*loc, "matrix", "cells", key),
+                    "level-unknown",
+                    f"unknown level {level!r}; levels: {', '.join(levels)}",
+                    level,
+                )
         for imp in m.impacts:
             for urg in m.urgencies:
                 cells.append(f"{imp}/{urg}")
                 if f"{imp}/{urg}" not in m.cells:
-                    bad((*loc, "matrix", "cells"), "matrix-complete",
-                        f"matrix cell {imp}/{urg} is missing", None)
+                    bad(
+                        (*loc, "matrix", "cells"),
+                        "matrix-complete",
+                        f"matrix cell {imp}/{urg} is missing",
+                        None,
+                    )
         for level in levels:
             if level not in m.cells.values() and level not in scheme.direct:
-                bad((*loc, "levels"), "level-unused",
-                    f"level {level!r} is not produced by any matrix cell")
+                bad(
+                    (*loc, "levels"),
+                    "level-unused",
+                    f"level {level!r} is not produced by any matrix cell",
+                )
         for level, cell in scheme.direct.items():
             if level not in levels:
                 bad((*loc, "direct", level), "level-unknown", f"unknown level {level!r}")
@@ -922,7 +1021,11 @@ class Policy(Strict):
         return levels, cells
 
     def _check_complete(
-        self, loc: tuple[Any, ...], rule: ClockRule, levels: list[str], cells: list[str],
+        self,
+        loc: tuple[Any, ...],
+        rule: ClockRule,
+        levels: list[str],
+        cells: list[str],
         bad: Any,
     ) -> None:
         if rule.targets is None or self.priority is None:
@@ -931,8 +1034,10 @@ class Policy(Strict):
         missing: list[str] = []
         if m is not None:
             for cell in cells:
-                if cell in m.cells and cell not in rule.targets and (
-                    m.cells[cell] not in rule.targets
+                if (
+                    cell in m.cells
+                    and cell not in rule.targets
+                    and (m.cells[cell] not in rule.targets)
                 ):
                     missing.append(cell)
         else:
@@ -943,20 +1048,26 @@ class Policy(Strict):
                 x for x in missing if x not in pr and (m is None or m.cells.get(x) not in pr)
             ]
         if missing:
-            bad((*loc, "targets"), "targets-complete",
-                f"no target for {', '.join(missing)} (write `null` for \"no target\")", None)
+            bad(
+                (*loc, "targets"),
+                "targets-complete",
+                f'no target for {", ".join(missing)} (write `null` for "no target")',
+                None,
+            )
 
     def _check_option_value(
         self, loc: tuple[Any, ...], name: str, opt: OptionSpec, value: Any, bad: Any
     ) -> None:
         if opt.type == "bool" and not isinstance(value, bool):
-            bad(loc, "option-value", f"option {name} is a bool; {value!r} is not true/false",
-                value)
+            bad(loc, "option-value", f"option {name} is a bool; {value!r} is not true/false", value)
         choices = opt.choices or []
         if opt.type == "choice" and (not isinstance(value, str) or value not in choices):
-            bad(loc, "option-value",
+            bad(
+                loc,
+                "option-value",
                 f"{value!r} is not a choice of option {name}: {', '.join(opt.choices or [])}",
-                value)
+                value,
+            )
 
     def _compute_strictest(self) -> None:
         scheme = self.priority

@@ -28,5 +28,8 @@ def json_schema(kind: str) -> dict[str, Any]:
         title = "slawatch tenant contracts file"
     else:
         raise ValueError(f"unknown schema {kind!r}; choose one of {', '.join(SCHEMA_KINDS)}")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **{
-        k: v for k, v in schema.items() if k != "title"}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        **{k: v for k, v in schema.items() if k != "title"},
+    }

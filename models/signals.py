@@ -34,16 +34,25 @@ SIGNAL_NAMESPACE = uuid.UUID("6f1d3c1e-5b1a-5f7e-9a57-51a7a7c4e0b1")
 
 #: Keys always present in the JSON form (``null`` when not applicable).
 CORE_KEYS = (
-    "event_id", "type", "tenant", "ticket_id", "clock", "policy", "policy_version",
-    "priority", "deadline", "at",
+    "event_id",
+    "type",
+    "tenant",
+    "ticket_id",
+    "clock",
+    "policy",
+    "policy_version",
+    "priority",
+    "deadline",
+    "at",
 )
 
 
 def signal_event_id(*parts: object) -> str:
     """Deterministic id from the parts that identify one firing, e.g.
     ``signal_event_id(tenant, ticket_id, clock, run, "sla.warning", 0.5)``."""
-    return str(uuid.uuid5(SIGNAL_NAMESPACE, "\x1f".join("" if p is None else str(p)
-                                                        for p in parts)))
+    return str(
+        uuid.uuid5(SIGNAL_NAMESPACE, "\x1f".join("" if p is None else str(p) for p in parts))
+    )
 
 
 class Signal(BaseModel):
@@ -96,7 +105,8 @@ class Signal(BaseModel):
             raise PydanticCustomError("signal-shape", "{t} needs ticket_id and clock", {"t": t})
         if t == "sla.warning" and (self.threshold is None) == (self.tier is None):
             raise PydanticCustomError(
-                "signal-shape", "sla.warning carries exactly one of threshold or tier")
+                "signal-shape", "sla.warning carries exactly one of threshold or tier"
+            )
         if self.threshold is not None and not 0 < self.threshold < 1:
             raise PydanticCustomError("signal-shape", "threshold must lie in (0, 1)")
         if t == "sla.escalation" and not self.level:
@@ -105,7 +115,8 @@ class Signal(BaseModel):
             raise PydanticCustomError("signal-shape", "{t} needs check", {"t": t})
         if t.startswith("availability.") and (self.period is None or self.target_percent is None):
             raise PydanticCustomError(
-                "signal-shape", "{t} needs period and target_percent", {"t": t})
+                "signal-shape", "{t} needs period and target_percent", {"t": t}
+            )
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -47,8 +47,10 @@ def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dic
         key = loader.construct_object(key_node, deep=deep)
         if key in out:
             raise DuplicateKeyError(
-                "while reading a mapping", node.start_mark,
-                f"key {key!r} appears twice", key_node.start_mark,
+                "while reading a mapping",
+                node.start_mark,
+                f"key {key!r} appears twice",
+                key_node.start_mark,
             )
         out[key] = loader.construct_object(value_node, deep=deep)
     return out

@@ -204,14 +204,19 @@ def show_cmd(
         hol = raw.get("holidays")
         hol_text = (
             f"{hol.get('country')} {','.join(hol.get('categories', ['public']))}"
-            if isinstance(hol, dict) else "—"
+            if isinstance(hol, dict)
+            else "—"
         )
         ovs = raw.get("overrides") or []
-        ov_text = "; ".join(
-            f"{o.get('on')} {','.join(o.get('hours', [])) or 'closed'}"
-            + (" (if workday)" if o.get("only_if_workday") else "")
-            for o in ovs if isinstance(o, dict)
-        ) or "—"
+        ov_text = (
+            "; ".join(
+                f"{o.get('on')} {','.join(o.get('hours', [])) or 'closed'}"
+                + (" (if workday)" if o.get("only_if_workday") else "")
+                for o in ovs
+                if isinstance(o, dict)
+            )
+            or "—"
+        )
         wh = policy.calendar(name).workday_hours
         cals.add_row(name, _hours_text(spec), hol_text, ov_text, f"{wh:g} h" if wh else "—")
     console.print(cals)
@@ -240,8 +245,11 @@ def show_cmd(
             applies.append("channels " + ", ".join(rule.applies.channels))
         applies.extend(str(c) for c in rule.applies.attributes)
         thresholds = rule.thresholds if rule.thresholds is not None else policy.defaults.thresholds
-        pauses = (rule.pause_statuses if rule.pause_statuses is not None
-                  else policy.defaults.pause_statuses)
+        pauses = (
+            rule.pause_statuses
+            if rule.pause_statuses is not None
+            else policy.defaults.pause_statuses
+        )
         tt = Table(title=f"Clock {label}", title_justify="left")
         for col in ("priority / cell", "level", "hard (breach)", "soft (warning)", "calendar"):
             tt.add_column(col)
@@ -302,11 +310,16 @@ def show_cmd(
                 ("" if r.excluded else "not ") + "/".join(r.kinds) + " maintenance"
                 for r in av.maintenance
             ]
-            at.add_row(av.name, f"≥ {av.target_percent:g} % per month", av.calendar,
-                       ", ".join(excl) or "—")
+            at.add_row(
+                av.name, f"≥ {av.target_percent:g} % per month", av.calendar, ", ".join(excl) or "—"
+            )
         for hb in policy.heartbeats:
-            at.add_row(f"heartbeat {hb.check}", f"every {interval_text(hb.max_interval)}",
-                       "wall clock", "—")
+            at.add_row(
+                f"heartbeat {hb.check}",
+                f"every {interval_text(hb.max_interval)}",
+                "wall clock",
+                "—",
+            )
         console.print(at)
 
 
@@ -448,8 +461,9 @@ def deadline_cmd(
             raise BadInput(f"--kind {kind!r} is not a ticket kind; kinds: {', '.join(KINDS)}")
         channel_n = channel.strip().lower() if channel else None
         if channel_n is not None and channel_n not in CHANNELS:
-            raise BadInput(f"--channel {channel!r} is not a channel; channels: "
-                           f"{', '.join(CHANNELS)}")
+            raise BadInput(
+                f"--channel {channel!r} is not a channel; channels: {', '.join(CHANNELS)}"
+            )
         if priority is not None and (impact is not None or urgency is not None):
             raise BadInput("give either --priority or --impact with --urgency, not both")
         options = parse_assignments(option or [], "--option")
@@ -458,7 +472,11 @@ def deadline_cmd(
         _fail(str(exc))
     policy = _get_policy(policy_dir, policy_id, policy_version)
     facts = TicketFacts(
-        kind=kind_n, channel=channel_n, priority=priority, impact=impact, urgency=urgency,
+        kind=kind_n,
+        channel=channel_n,
+        priority=priority,
+        impact=impact,
+        urgency=urgency,
         attributes=attributes,
     )
     try:
@@ -479,4 +497,3 @@ def deadline_cmd(
         typer.echo(f"note: clock {plan.clock} has no breach target{soft}", err=True)
         return
     typer.echo(deadline)
-

@@ -32,8 +32,9 @@ def plans(
     return {p.clock: p for p in policy.plan(TicketFacts(**facts), options or {})}
 
 
-def project(policy: Policy, clock: str, start: datetime, options: dict[str, Any] | None = None,
-            **facts: Any) -> Any:
+def project(
+    policy: Policy, clock: str, start: datetime, options: dict[str, Any] | None = None, **facts: Any
+) -> Any:
     """Deadline projection of one clock through ``Policy.plan`` and the engine's ``project``
     (what ``slawatch deadline`` prints)."""
     from streams.cli.policy_cmd import deadline_result
@@ -42,14 +43,16 @@ def project(policy: Policy, clock: str, start: datetime, options: dict[str, Any]
     return proj
 
 
-def deadline(policy: Policy, clock: str, start: datetime, options: dict[str, Any] | None = None,
-             **facts: Any) -> str | None:
+def deadline(
+    policy: Policy, clock: str, start: datetime, options: dict[str, Any] | None = None, **facts: Any
+) -> str | None:
     proj = project(policy, clock, start, options, **facts)
     return None if proj.deadline is None else proj.deadline.astimezone(AMS).isoformat()
 
 
-def signals(policy: Policy, clock: str, start: datetime, options: dict[str, Any] | None = None,
-            **facts: Any) -> list[tuple[str, str, Any]]:
+def signals(
+    policy: Policy, clock: str, start: datetime, options: dict[str, Any] | None = None, **facts: Any
+) -> list[tuple[str, str, Any]]:
     """``[(type, ISO instant, threshold|tier|level)]`` in firing order."""
     proj = project(policy, clock, start, options, **facts)
     out = []

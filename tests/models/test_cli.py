@@ -35,15 +35,20 @@ def test_policy_check_reports_problems(tmp_path, monkeypatch):
     Path("policies/good.yaml").write_text((default_policy_dir() / "1do.yaml").read_text())
     r = run("policy", "check", "policies/covide.yaml", "policies/good.yaml")
     assert r.exit_code == 1
-    assert ("policies/covide.yaml: clocks.resolution.targets.urgent: hard target 4h is shorter "
-            "than soft target 6h") in r.output
+    assert (
+        "policies/covide.yaml: clocks.resolution.targets.urgent: hard target 4h is shorter "
+        "than soft target 6h"
+    ) in r.output
     assert "ok: policies/good.yaml: policy 1do version 2.5" in r.output
 
 
 def test_policy_check_tenant_contracts(tmp_path):
     good = tmp_path / "tenants.yaml"
-    good.write_text(yaml.safe_dump({"tenants": {"acme": {"policy": "covide", "options": {
-        "subscription": "basic"}}}}))
+    good.write_text(
+        yaml.safe_dump(
+            {"tenants": {"acme": {"policy": "covide", "options": {"subscription": "basic"}}}}
+        )
+    )
     r = run("policy", "check", str(good))
     assert r.exit_code == 0 and "1 tenant contract(s)" in r.output
     bad = tmp_path / "bad.yaml"
@@ -56,8 +61,16 @@ def test_policy_check_tenant_contracts(tmp_path):
 def test_policy_show():
     r = run("policy", "show", "bokumo-ict")
     assert r.exit_code == 0, r.output
-    for text in ("office", "always", "company_wide", "kritiek", "single_user/laag",
-                 "5 workdays", "second_line", "critical_after_hours"):
+    for text in (
+        "office",
+        "always",
+        "company_wide",
+        "kritiek",
+        "single_user/laag",
+        "5 workdays",
+        "second_line",
+        "critical_after_hours",
+    ):
         assert text in r.output
     assert run("policy", "show", "nope").exit_code == 2
 
@@ -85,25 +98,58 @@ START = "2026-03-02T09:00:00+01:00"  # Monday
 
 def test_deadline_plain():
     # Bokumo single_user/laag resolution 5 workdays from Mon 09:00 → Fri 03-06 17:00
-    r = run("deadline", "--policy", "bokumo-ict", "--clock", "resolution", "--start", START,
-            "--impact", "single_user", "--urgency", "laag")
+    r = run(
+        "deadline",
+        "--policy",
+        "bokumo-ict",
+        "--clock",
+        "resolution",
+        "--start",
+        START,
+        "--impact",
+        "single_user",
+        "--urgency",
+        "laag",
+    )
     assert r.exit_code == 0, r.output
     assert r.output.strip() == "2026-03-06T17:00:00+01:00"
 
 
 def test_deadline_prints_in_policy_time_zone():
     # 08:00Z = 09:00 CET; response kritiek 30 m → 09:30+01:00
-    r = run("deadline", "--policy", "bokumo-ict", "--clock", "response", "--start",
-            "2026-03-02T08:00:00Z", "--priority", "kritiek")
+    r = run(
+        "deadline",
+        "--policy",
+        "bokumo-ict",
+        "--clock",
+        "response",
+        "--start",
+        "2026-03-02T08:00:00Z",
+        "--priority",
+        "kritiek",
+    )
     assert r.output.strip() == "2026-03-02T09:30:00+01:00"
 
 
 def test_deadline_json():
     # 1do kritisch with calamity service, Mon 22:00: 30 m on 07:00–23:00 → 22:30;
     # 50 % 22:15, 75 % 22:22:30; breach and service_manager at 22:30
-    r = run("deadline", "--policy", "1do", "--clock", "response", "--start",
-            "2026-03-02T22:00:00+01:00", "--impact", "1", "--urgency", "A",
-            "--option", "calamity_service=true", "--json")
+    r = run(
+        "deadline",
+        "--policy",
+        "1do",
+        "--clock",
+        "response",
+        "--start",
+        "2026-03-02T22:00:00+01:00",
+        "--impact",
+        "1",
+        "--urgency",
+        "A",
+        "--option",
+        "calamity_service=true",
+        "--json",
+    )
     assert r.exit_code == 0, r.output
     assert json.loads(r.output) == {
         "deadline": "2026-03-02T22:30:00+01:00",
@@ -111,75 +157,204 @@ def test_deadline_json():
             {"type": "sla.warning", "at": "2026-03-02T22:15:00+01:00", "threshold": 0.5},
             {"type": "sla.warning", "at": "2026-03-02T22:22:30+01:00", "threshold": 0.75},
             {"type": "sla.breach", "at": "2026-03-02T22:30:00+01:00"},
-            {"type": "sla.escalation", "at": "2026-03-02T22:30:00+01:00",
-             "level": "service_manager"},
+            {
+                "type": "sla.escalation",
+                "at": "2026-03-02T22:30:00+01:00",
+                "level": "service_manager",
+            },
         ],
     }
 
 
 def test_deadline_soft_only_is_null():
     # 1do standaard: soft 1 workday (9 h) from Mon 08:00 → 17:00 warning, no deadline
-    r = run("deadline", "--policy", "1do", "--clock", "response", "--start",
-            "2026-03-02T08:00:00+01:00", "--priority", "standaard", "--json")
+    r = run(
+        "deadline",
+        "--policy",
+        "1do",
+        "--clock",
+        "response",
+        "--start",
+        "2026-03-02T08:00:00+01:00",
+        "--priority",
+        "standaard",
+        "--json",
+    )
     doc = json.loads(r.output)
     assert doc["deadline"] is None
-    assert {"type": "sla.warning", "at": "2026-03-02T17:00:00+01:00", "tier": "soft"} in \
-        doc["signals"]
+    assert {"type": "sla.warning", "at": "2026-03-02T17:00:00+01:00", "tier": "soft"} in doc[
+        "signals"
+    ]
 
 
 def test_deadline_attributes_and_kind():
     # Bokumo vulnerability cvss 9.8, Fri 18:00 + 24 h (24x7) → Sat 18:00
-    r = run("deadline", "--policy", "bokumo-ict", "--clock", "assessment", "--start",
-            "2026-03-06T18:00:00+01:00", "--kind", "vulnerability", "--attribute", "cvss=9.8")
+    r = run(
+        "deadline",
+        "--policy",
+        "bokumo-ict",
+        "--clock",
+        "assessment",
+        "--start",
+        "2026-03-06T18:00:00+01:00",
+        "--kind",
+        "vulnerability",
+        "--attribute",
+        "cvss=9.8",
+    )
     assert r.output.strip() == "2026-03-07T18:00:00+01:00"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--policy", "1do", "--clock", "response", "--kind", "service_request"],
-     "clock response does not apply to a service_request ticket under policy 1do"),
-    (["--policy", "smart-fms", "--clock", "response", "--priority", "a", "--channel", "email"],
-     "clock response does not apply to an incident ticket via email under policy smart-fms"),
-    (["--policy", "1do", "--clock", "response", "--priority", "laag"],
-     "clock response does not apply to an incident ticket with priority laag under policy 1do"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--policy", "1do", "--clock", "response", "--kind", "service_request"],
+            "clock response does not apply to a service_request ticket under policy 1do",
+        ),
+        (
+            [
+                "--policy",
+                "smart-fms",
+                "--clock",
+                "response",
+                "--priority",
+                "a",
+                "--channel",
+                "email",
+            ],
+            "clock response does not apply to an incident ticket via email under policy smart-fms",
+        ),
+        (
+            ["--policy", "1do", "--clock", "response", "--priority", "laag"],
+            "clock response does not apply to an incident ticket with priority laag under "
+            "policy 1do",
+        ),
+    ],
+)
 def test_deadline_not_applicable_exits_3(args, message):
     r = run("deadline", "--start", START, *args)
     assert r.exit_code == 3
     assert message in r.output
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--policy", "acme", "--clock", "response"], "unknown policy 'acme'"),
-    (["--policy", "1do", "--clock", "resolution"], "policy 1do has no clock 'resolution'"),
-    (["--policy", "1do", "--clock", "response", "--priority", "urgent"],
-     "unknown priority 'urgent'"),
-    (["--policy", "bokumo-ict", "--clock", "response", "--impact", "all", "--urgency", "hoog"],
-     "unknown impact 'all'"),
-    (["--policy", "bokumo-ict", "--clock", "response", "--priority", "laag", "--option",
-      "turbo=1"], "unknown option 'turbo'"),
-    (["--policy", "bokumo-ict", "--clock", "response", "--priority", "laag", "--option",
-      "critical_after_hours"], "--option 'critical_after_hours' is not key=value"),
-    (["--policy", "covide", "--clock", "response", "--priority", "urgent"],
-     "needs option subscription"),
-    (["--policy", "bokumo-ict", "--clock", "response", "--priority", "laag", "--kind", "bug"],
-     "--kind 'bug' is not a ticket kind"),
-    (["--policy", "bokumo-ict", "--clock", "response", "--priority", "laag", "--channel", "fax"],
-     "--channel 'fax' is not a channel"),
-    (["--policy", "bokumo-ict", "--clock", "response", "--priority", "laag", "--impact", "x"],
-     "give either --priority or --impact"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--policy", "acme", "--clock", "response"], "unknown policy 'acme'"),
+        (["--policy", "1do", "--clock", "resolution"], "policy 1do has no clock 'resolution'"),
+        (
+            ["--policy", "1do", "--clock", "response", "--priority", "urgent"],
+            "unknown priority 'urgent'",
+        ),
+        (
+            [
+                "--policy",
+                "bokumo-ict",
+                "--clock",
+                "response",
+                "--impact",
+                "all",
+                "--urgency",
+                "hoog",
+            ],
+            "unknown impact 'all'",
+        ),
+        (
+            [
+                "--policy",
+                "bokumo-ict",
+                "--clock",
+                "response",
+                "--priority",
+                "laag",
+                "--option",
+                "turbo=1",
+            ],
+            "unknown option 'turbo'",
+        ),
+        (
+            [
+                "--policy",
+                "bokumo-ict",
+                "--clock",
+                "response",
+                "--priority",
+                "laag",
+                "--option",
+                "critical_after_hours",
+            ],
+            "--option 'critical_after_hours' is not key=value",
+        ),
+        (
+            ["--policy", "covide", "--clock", "response", "--priority", "urgent"],
+            "needs option subscription",
+        ),
+        (
+            [
+                "--policy",
+                "bokumo-ict",
+                "--clock",
+                "response",
+                "--priority",
+                "laag",
+                "--kind",
+                "bug",
+            ],
+            "--kind 'bug' is not a ticket kind",
+        ),
+        (
+            [
+                "--policy",
+                "bokumo-ict",
+                "--clock",
+                "response",
+                "--priority",
+                "laag",
+                "--channel",
+                "fax",
+            ],
+            "--channel 'fax' is not a channel",
+        ),
+        (
+            [
+                "--policy",
+                "bokumo-ict",
+                "--clock",
+                "response",
+                "--priority",
+                "laag",
+                "--impact",
+                "x",
+            ],
+            "give either --priority or --impact",
+        ),
+    ],
+)
 def test_deadline_bad_input_exits_2(args, message):
     r = run("deadline", "--start", START, *args)
     assert r.exit_code == 2, r.output
     assert message in r.output
 
 
-@pytest.mark.parametrize(("start", "message"), [
-    ("2026-03-02T09:00:00", "has no UTC offset"),
-    ("monday", "is not an ISO 8601 instant"),
-])
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("2026-03-02T09:00:00", "has no UTC offset"),
+        ("monday", "is not an ISO 8601 instant"),
+    ],
+)
 def test_deadline_bad_start(start, message):
-    r = run("deadline", "--policy", "bokumo-ict", "--clock", "response", "--start", start,
-            "--priority", "laag")
+    r = run(
+        "deadline",
+        "--policy",
+        "bokumo-ict",
+        "--clock",
+        "response",
+        "--start",
+        start,
+        "--priority",
+        "laag",
+    )
     assert r.exit_code == 2
     assert message in r.output

@@ -18,6 +18,7 @@ SEEDS = ("bokumo-ict", "1do", "inlenersbeloning", "covide", "smart-fms")
 
 # R1 Time --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("pid", SEEDS)
 def test_r1_every_calendar_is_amsterdam(policies, pid):
     policy = policies.policy(pid)
@@ -28,35 +29,48 @@ def test_r1_every_calendar_is_amsterdam(policies, pid):
 
 def test_r1_naive_timestamps_are_bad_input():
     with pytest.raises(EventError, match="has no UTC offset"):
-        parse_event({"event_id": "e", "type": "ticket.created", "tenant": "t",
-                     "ticket_id": "1", "at": "2026-03-02T09:00:00"})
+        parse_event(
+            {
+                "event_id": "e",
+                "type": "ticket.created",
+                "tenant": "t",
+                "ticket_id": "1",
+                "at": "2026-03-02T09:00:00",
+            }
+        )
 
 
 def test_r1_dst_correct(policies):
     # Smart FMS A (2 h) from Fri 2026-03-27 11:00 CET: 1 h until 12:00; DST on Sun 03-29;
     # Mon 03-30 09:00 CEST + 1 h → 10:00+02:00
     fms = policies.policy("smart-fms")
-    assert deadline(fms, "response", at("2026-03-27 11:00"), priority="a",
-                    channel="portal") == "2026-03-30T10:00:00+02:00"
+    assert (
+        deadline(fms, "response", at("2026-03-27 11:00"), priority="a", channel="portal")
+        == "2026-03-30T10:00:00+02:00"
+    )
 
 
 # R2 Business clock ------------------------------------------------------------------------------
 
+
 def test_r2_deadline_is_the_earliest_instant(policies):
     # 8 business hours from Mon 09:00 on 09:00–17:00 is Mon 17:00, not Tue 09:00
     bokumo = policies.policy("bokumo-ict")
-    assert deadline(bokumo, "response", at("2026-03-02 09:00"), impact="single_user",
-                    urgency="laag") == iso("2026-03-02 17:00")
+    assert deadline(
+        bokumo, "response", at("2026-03-02 09:00"), impact="single_user", urgency="laag"
+    ) == iso("2026-03-02 17:00")
 
 
 def test_r2_start_outside_hours_counts_from_next_opening(policies):
     # Covide urgent (6 h) created Sun 2026-03-01 20:00 → Mon 08:00 + 6 h → 14:00
     covide = policies.policy("covide")
-    assert deadline(covide, "resolution", at("2026-03-01 20:00"),
-                    priority="urgent") == iso("2026-03-02 14:00")
+    assert deadline(covide, "resolution", at("2026-03-01 20:00"), priority="urgent") == iso(
+        "2026-03-02 14:00"
+    )
 
 
 # R3 Units ---------------------------------------------------------------------------------------
+
 
 def test_r3_units(policies):
     covide = policies.policy("covide")
@@ -71,8 +85,9 @@ def test_r3_units(policies):
     assert deadline(covide, "resolution", mon, priority="laag") == iso("2026-06-02 08:00")
     # m: Bokumo kritiek response 30 m → 09:30
     bokumo = policies.policy("bokumo-ict")
-    assert deadline(bokumo, "response", at("2026-03-02 09:00"),
-                    priority="kritiek") == iso("2026-03-02 09:30")
+    assert deadline(bokumo, "response", at("2026-03-02 09:00"), priority="kritiek") == iso(
+        "2026-03-02 09:30"
+    )
     # 24x7: Inlenersbeloning registration 24 h from Sat 12:00 → Sun 12:00
     inl = policies.policy("inlenersbeloning")
     assert deadline(inl, "registration", at("2026-03-07 12:00")) == iso("2026-03-08 12:00")
@@ -88,11 +103,13 @@ def test_r3_weeks_are_wall_clock_from_the_business_aligned_start(policies):
     # Covide medium (2 weeks) reported Fri 2026-03-06 18:00 → aligned start Mon 03-09 08:00
     # → Mon 03-23 08:00
     covide = policies.policy("covide")
-    assert deadline(covide, "resolution", at("2026-03-06 18:00"),
-                    priority="medium") == iso("2026-03-23 08:00")
+    assert deadline(covide, "resolution", at("2026-03-06 18:00"), priority="medium") == iso(
+        "2026-03-23 08:00"
+    )
 
 
 # R4 Pause ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("pid", SEEDS)
 def test_r4_every_policy_pauses_on_waiting_for_customer(policies, pid):
@@ -115,6 +132,7 @@ def test_r4_every_policy_pauses_on_waiting_for_customer(policies, pid):
 
 # R5 Priority change ------------------------------------------------------------------------------
 
+
 def test_r5_new_priority_gets_new_targets_from_the_original_start(policies):
     # Bokumo ticket created Mon 2026-03-02 09:00 as single_user/laag (resolution 5 workdays →
     # Fri 17:00). On Wed 03-04 10:00 it becomes company_wide/laag (2 workdays): counted from
@@ -131,13 +149,22 @@ def test_r5_new_priority_gets_new_targets_from_the_original_start(policies):
 
 # R6 Stop / reopen ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("pid", ["bokumo-ict", "1do", "covide", "smart-fms"])
 def test_r6_response_stops_at_responded(policies, pid):
     policy = policies.policy(pid)
-    p = policy.plan(TicketFacts(priority={"bokumo-ict": "laag", "1do": "kritisch",
-                                          "covide": "urgent", "smart-fms": "a"}[pid],
-                                channel="portal"), {"subscription": "basic"}
-                    if pid == "covide" else {})
+    p = policy.plan(
+        TicketFacts(
+            priority={
+                "bokumo-ict": "laag",
+                "1do": "kritisch",
+                "covide": "urgent",
+                "smart-fms": "a",
+            }[pid],
+            channel="portal",
+        ),
+        {"subscription": "basic"} if pid == "covide" else {},
+    )
     resp = next(x for x in p if x.clock == "response")
     assert "ticket.responded" in resp.stop_on
     assert not resp.resume_on
@@ -150,6 +177,7 @@ def test_r6_response_stops_at_responded(policies, pid):
 
 
 # R7 Thresholds -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("pid", SEEDS)
 def test_r7_thresholds_are_fractions_in_order(policies, pid):

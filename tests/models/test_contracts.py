@@ -60,8 +60,16 @@ CONTRACTS = {
         "werkplek": {
             "policy": "bokumo-ict",
             "description": "Addendum Werkplek: single_user/laag resolution 4 workdays",
-            "overrides": {"clocks": {"resolution": {"targets": {
-                "single_user/laag": "4 workdays", "single_user/medium": "2 workdays"}}}},
+            "overrides": {
+                "clocks": {
+                    "resolution": {
+                        "targets": {
+                            "single_user/laag": "4 workdays",
+                            "single_user/medium": "2 workdays",
+                        }
+                    }
+                }
+            },
         },
     },
     "tenants": {
@@ -70,8 +78,9 @@ CONTRACTS = {
             "options": {"critical_after_hours": True},
             "addenda": ["werkplek"],
             # the agreement beats the addendum for single_user/medium
-            "overrides": {"clocks": {"resolution": {"targets": {
-                "single_user/medium": "1 workday"}}}},
+            "overrides": {
+                "clocks": {"resolution": {"targets": {"single_user/medium": "1 workday"}}}
+            },
         },
         "plain": {"policy": "bokumo-ict"},
         "shop": {"policy": "covide", "options": {"subscription": "business"}},
@@ -88,13 +97,19 @@ def test_precedence_agreement_over_addendum_over_sla(registry):
     acme = registry.resolve("acme")
     t = acme.policy.clocks["resolution"].targets
     assert t is not None
-    assert str(t["single_user/laag"].hard) == "4 workdays"    # addendum over SLA (5)
-    assert str(t["single_user/medium"].hard) == "1 workday"   # agreement over addendum (2)
+    assert str(t["single_user/laag"].hard) == "4 workdays"  # addendum over SLA (5)
+    assert str(t["single_user/medium"].hard) == "1 workday"  # agreement over addendum (2)
     assert str(t["multiple_users/laag"].hard) == "3 workdays"  # SLA untouched
     assert acme.addenda == ("werkplek",)
     # Mon 2026-03-02 09:00 + 4 workdays (32 h on office) → Thu 03-05 17:00
-    assert deadline(acme.policy, "resolution", at("2026-03-02 09:00"), acme.options,
-                    impact="single_user", urgency="laag") == iso("2026-03-05 17:00")
+    assert deadline(
+        acme.policy,
+        "resolution",
+        at("2026-03-02 09:00"),
+        acme.options,
+        impact="single_user",
+        urgency="laag",
+    ) == iso("2026-03-05 17:00")
 
 
 def test_layered_policy_keeps_id_and_gets_its_own_version(registry, policies):
@@ -132,8 +147,18 @@ def test_contract_errors_name_file_and_path(policies):
             "c": {"policy": "covide", "options": {"subscription": "gold"}},
             "d": {"policy": "bokumo-ict", "options": {"weekend": True}},
             "e": {"policy": "bokumo-ict", "addenda": ["missing"]},
-            "f": {"policy": "bokumo-ict", "overrides": {"clocks": {"resolution": {"targets": {
-                "single_user/laag": {"soft": "6 workdays", "hard": "5 workdays"}}}}}},
+            "f": {
+                "policy": "bokumo-ict",
+                "overrides": {
+                    "clocks": {
+                        "resolution": {
+                            "targets": {
+                                "single_user/laag": {"soft": "6 workdays", "hard": "5 workdays"}
+                            }
+                        }
+                    }
+                },
+            },
         }
     }
     with pytest.raises(ContractError) as exc:
@@ -159,8 +184,10 @@ def test_contracts_file_structure_is_strict(policies):
 
 
 def test_addendum_for_another_policy(policies):
-    data = {"addenda": {"w": {"policy": "covide", "overrides": {}}},
-            "tenants": {"x": {"policy": "bokumo-ict", "addenda": ["w"]}}}
+    data = {
+        "addenda": {"w": {"policy": "covide", "overrides": {}}},
+        "tenants": {"x": {"policy": "bokumo-ict", "addenda": ["w"]}},
+    }
     with pytest.raises(ContractError, match="addendum w is for policy covide, not bokumo-ict"):
         tenants_from_data(data, policies, "t.yaml")
 
@@ -182,11 +209,18 @@ def test_load_tenants_with_a_plain_dict_of_policies(policies):
 
 def test_deep_merge():
     assert deep_merge({"a": {"b": 1, "c": [1]}, "d": 1}, {"a": {"c": [2]}, "e": 2}) == {
-        "a": {"b": 1, "c": [2]}, "d": 1, "e": 2}
+        "a": {"b": 1, "c": [2]},
+        "d": 1,
+        "e": 2,
+    }
 
 
 def test_policyset_is_a_dict_of_latest(policies):
     assert isinstance(policies, PolicySet) and isinstance(policies, dict)
     assert set(policies.versions) == {
-        ("1do", "2.5"), ("bokumo-ict", "25.1"), ("covide", "1.0"), ("inlenersbeloning", "1"),
-        ("smart-fms", "1")}
+        ("1do", "2.5"),
+        ("bokumo-ict", "25.1"),
+        ("covide", "1.0"),
+        ("inlenersbeloning", "1"),
+        ("smart-fms", "1"),
+    }

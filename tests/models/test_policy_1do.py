@@ -23,9 +23,15 @@ def onedo(policies):
 
 
 MATRIX = [
-    ("1", "a", "kritisch"), ("2", "a", "ernstig"), ("3", "a", "standaard"),
-    ("1", "b", "ernstig"), ("2", "b", "standaard"), ("3", "b", "laag"),
-    ("1", "c", "standaard"), ("2", "c", "laag"), ("3", "c", "laag"),
+    ("1", "a", "kritisch"),
+    ("2", "a", "ernstig"),
+    ("3", "a", "standaard"),
+    ("1", "b", "ernstig"),
+    ("2", "b", "standaard"),
+    ("3", "b", "laag"),
+    ("1", "c", "standaard"),
+    ("2", "c", "laag"),
+    ("3", "c", "laag"),
 ]
 
 
@@ -37,14 +43,17 @@ def test_priority_matrix(onedo, impact, urgency, level):
 
 
 # response deadline from Mon 08:00 (None: no breach deadline)
-@pytest.mark.parametrize(("impact", "urgency", "expected"), [
-    ("1", "a", "2026-03-02 08:30"),  # kritisch: 30 m → 08:30
-    ("2", "a", "2026-03-02 09:00"),  # ernstig: 1 h → 09:00
-    ("1", "b", "2026-03-02 09:00"),  # ernstig
-    ("3", "a", None),                # standaard: soft only, no breach deadline
-    ("2", "b", None),
-    ("1", "c", None),
-])
+@pytest.mark.parametrize(
+    ("impact", "urgency", "expected"),
+    [
+        ("1", "a", "2026-03-02 08:30"),  # kritisch: 30 m → 08:30
+        ("2", "a", "2026-03-02 09:00"),  # ernstig: 1 h → 09:00
+        ("1", "b", "2026-03-02 09:00"),  # ernstig
+        ("3", "a", None),  # standaard: soft only, no breach deadline
+        ("2", "b", None),
+        ("1", "c", None),
+    ],
+)
 def test_response_targets_per_cell(onedo, impact, urgency, expected):
     got = deadline(onedo, "response", MON, impact=impact, urgency=urgency)
     assert got == (iso(expected) if expected else None)
@@ -112,32 +121,38 @@ def test_unknown_values(onedo):
 def test_good_friday_open_until_16(onedo):
     # ernstig 1 h from Thu 2026-04-02 16:30 CEST: Thu 16:30–17:00 = 30 m; Good Friday opens
     # 08:00 → + 30 m = Fri 04-03 08:30
-    assert deadline(onedo, "response", at("2026-04-02 16:30"),
-                    priority="ernstig") == iso("2026-04-03 08:30")
+    assert deadline(onedo, "response", at("2026-04-02 16:30"), priority="ernstig") == iso(
+        "2026-04-03 08:30"
+    )
     # ernstig from Good Friday 15:30: 15:30–16:00 = 30 m (closes 16:00); weekend; Easter
     # Monday closed; Tue 04-07 08:00 + 30 m → 08:30
-    assert deadline(onedo, "response", at("2026-04-03 15:30"),
-                    priority="ernstig") == iso("2026-04-07 08:30")
+    assert deadline(onedo, "response", at("2026-04-03 15:30"), priority="ernstig") == iso(
+        "2026-04-07 08:30"
+    )
 
 
 def test_december_24_and_31_close_at_16(onedo):
     # Thu 2026-12-24 15:30 ernstig: 15:30–16:00 = 30 m; Fri 12-25 and Sat 12-26 Christmas,
     # Sun; Mon 12-28 08:00 + 30 m → 08:30
-    assert deadline(onedo, "response", at("2026-12-24 15:30"),
-                    priority="ernstig") == iso("2026-12-28 08:30")
+    assert deadline(onedo, "response", at("2026-12-24 15:30"), priority="ernstig") == iso(
+        "2026-12-28 08:30"
+    )
     # Thu 2026-12-31 15:30: 30 m until 16:00; Fri 2027-01-01 New Year closed; weekend;
     # Mon 2027-01-04 08:30
-    assert deadline(onedo, "response", at("2026-12-31 15:30"),
-                    priority="ernstig") == iso("2027-01-04 08:30")
+    assert deadline(onedo, "response", at("2026-12-31 15:30"), priority="ernstig") == iso(
+        "2027-01-04 08:30"
+    )
 
 
 def test_december_5_closes_at_16_only_on_a_workday(onedo):
     # 2025-12-05 is a Friday: 15:30–16:00 = 30 m; Mon 12-08 08:00 + 30 m → 08:30
-    assert deadline(onedo, "response", at("2025-12-05 15:30"),
-                    priority="ernstig") == iso("2025-12-08 08:30")
+    assert deadline(onedo, "response", at("2025-12-05 15:30"), priority="ernstig") == iso(
+        "2025-12-08 08:30"
+    )
     # 2026-12-05 is a Saturday: stays closed. Fri 12-04 16:30–17:00 = 30 m; Mon 12-07 08:30
-    assert deadline(onedo, "response", at("2026-12-04 16:30"),
-                    priority="ernstig") == iso("2026-12-07 08:30")
+    assert deadline(onedo, "response", at("2026-12-04 16:30"), priority="ernstig") == iso(
+        "2026-12-07 08:30"
+    )
 
 
 def test_calamity_service_moves_kritisch_response(onedo):
@@ -146,30 +161,35 @@ def test_calamity_service_moves_kritisch_response(onedo):
     assert p.calendar == "calamity"
     assert p.hard == Target(30, "m", "calamity")
     # Mon 2026-03-02 22:00 + 30 m on calamity (07:00–23:00) → 22:30
-    assert deadline(onedo, "response", at("2026-03-02 22:00"), opts,
-                    priority="kritisch") == iso("2026-03-02 22:30")
+    assert deadline(onedo, "response", at("2026-03-02 22:00"), opts, priority="kritisch") == iso(
+        "2026-03-02 22:30"
+    )
     # without the option: supportcenter opens Tue 08:00 → 08:30
-    assert deadline(onedo, "response", at("2026-03-02 22:00"),
-                    priority="kritisch") == iso("2026-03-03 08:30")
+    assert deadline(onedo, "response", at("2026-03-02 22:00"), priority="kritisch") == iso(
+        "2026-03-03 08:30"
+    )
 
 
 def test_calamity_service_leaves_ernstig_on_supportcenter(onedo):
     opts = {"calamity_service": True}
     assert plans(onedo, opts, priority="ernstig")["response"].calendar == "supportcenter"
     # Mon 22:00 → Tue 08:00 + 1 h → 09:00
-    assert deadline(onedo, "response", at("2026-03-02 22:00"), opts,
-                    priority="ernstig") == iso("2026-03-03 09:00")
+    assert deadline(onedo, "response", at("2026-03-02 22:00"), opts, priority="ernstig") == iso(
+        "2026-03-03 09:00"
+    )
 
 
 def test_calamity_calendar_same_holidays_good_friday_open(onedo):
     opts = {"calamity_service": True}
     # Thu 2026-04-02 22:50 CEST kritisch: 10 m until 23:00; Good Friday opens 07:00 on the
     # calamity calendar → + 20 m = 07:20
-    assert deadline(onedo, "response", at("2026-04-02 22:50"), opts,
-                    priority="kritisch") == iso("2026-04-03 07:20")
+    assert deadline(onedo, "response", at("2026-04-02 22:50"), opts, priority="kritisch") == iso(
+        "2026-04-03 07:20"
+    )
     # Easter Monday closed: Sun 04-05 12:00 → Tue 04-07 07:00 + 30 m → 07:30
-    assert deadline(onedo, "response", at("2026-04-05 12:00"), opts,
-                    priority="kritisch") == iso("2026-04-07 07:30")
+    assert deadline(onedo, "response", at("2026-04-05 12:00"), opts, priority="kritisch") == iso(
+        "2026-04-07 07:30"
+    )
 
 
 def test_pause_and_stop(onedo):

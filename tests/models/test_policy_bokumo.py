@@ -71,18 +71,24 @@ def test_hoog_resolution_is_24h_on_a_24x7_clock(bokumo):
     assert p.calendar == "always"
     assert p.hard == Target(24, "h", "always")
     # Created Fri 2026-03-06 16:00: 24 h of wall-clock time → Sat 03-07 16:00 (weekend counts)
-    assert deadline(bokumo, "resolution", at("2026-03-06 16:00"),
-                    impact="multiple_users", urgency="hoog") == iso("2026-03-07 16:00")
+    assert deadline(
+        bokumo, "resolution", at("2026-03-06 16:00"), impact="multiple_users", urgency="hoog"
+    ) == iso("2026-03-07 16:00")
     # Response stays on office hours: Fri 16:00–17:00 = 1 h → Fri 17:00
-    assert deadline(bokumo, "response", at("2026-03-06 16:00"),
-                    impact="multiple_users", urgency="hoog") == iso("2026-03-06 17:00")
+    assert deadline(
+        bokumo, "response", at("2026-03-06 16:00"), impact="multiple_users", urgency="hoog"
+    ) == iso("2026-03-06 17:00")
 
 
 def test_24x7_over_the_dst_change_counts_real_hours(bokumo):
     # Sat 2026-03-28 12:00 CET + 24 real hours; clocks jump 02:00→03:00 on Sun 03-29,
     # so the deadline is Sun 13:00 CEST (+02:00).
-    assert deadline(bokumo, "resolution", at("2026-03-28 12:00"),
-                    impact="company_wide", urgency="medium") == "2026-03-29T13:00:00+02:00"
+    assert (
+        deadline(
+            bokumo, "resolution", at("2026-03-28 12:00"), impact="company_wide", urgency="medium"
+        )
+        == "2026-03-29T13:00:00+02:00"
+    )
 
 
 def test_direct_level_takes_the_strictest_cell(bokumo):
@@ -119,42 +125,53 @@ def test_unknown_values_raise_naming_the_allowed_ones(bokumo):
 
 def test_start_outside_hours_counts_from_next_opening(bokumo):
     # R2: created Sat 2026-03-07 10:00 → counting starts Mon 03-09 09:00; 30 m → 09:30
-    assert deadline(bokumo, "response", at("2026-03-07 10:00"),
-                    impact="company_wide", urgency="hoog") == iso("2026-03-09 09:30")
+    assert deadline(
+        bokumo, "response", at("2026-03-07 10:00"), impact="company_wide", urgency="hoog"
+    ) == iso("2026-03-09 09:30")
     # created Mon 2026-03-02 07:00 (before opening) → 09:00 + 3 h → 12:00
-    assert deadline(bokumo, "response", at("2026-03-02 07:00"),
-                    impact="single_user", urgency="hoog") == iso("2026-03-02 12:00")
+    assert deadline(
+        bokumo, "response", at("2026-03-02 07:00"), impact="single_user", urgency="hoog"
+    ) == iso("2026-03-02 12:00")
 
 
 def test_easter_holidays_are_closed(bokumo):
     # Thu 2026-04-02 15:00 CEST, single_user/medium (laag): response 5 h:
     #   Thu 15–17 = 2 h; Fri 04-03 Good Friday closed; weekend; Mon 04-06 Easter Monday closed;
     #   Tue 04-07 09:00 + 3 h → 12:00.
-    assert deadline(bokumo, "response", at("2026-04-02 15:00"),
-                    impact="single_user", urgency="medium") == iso("2026-04-07 12:00")
+    assert deadline(
+        bokumo, "response", at("2026-04-02 15:00"), impact="single_user", urgency="medium"
+    ) == iso("2026-04-07 12:00")
     # resolution 3 workdays = 24 h: Thu 2, Tue 8 (10), Wed 8 (18), Thu 04-09 6 h → 15:00
-    assert deadline(bokumo, "resolution", at("2026-04-02 15:00"),
-                    impact="single_user", urgency="medium") == iso("2026-04-09 15:00")
+    assert deadline(
+        bokumo, "resolution", at("2026-04-02 15:00"), impact="single_user", urgency="medium"
+    ) == iso("2026-04-09 15:00")
 
 
 def test_kings_day_is_closed(bokumo):
     # Fri 2026-04-24 16:00, company_wide/laag (medium) response 3 h: Fri 1 h; Mon 04-27
     # King's Day closed; Tue 04-28 09:00 + 2 h → 11:00
-    assert deadline(bokumo, "response", at("2026-04-24 16:00"),
-                    impact="company_wide", urgency="laag") == iso("2026-04-28 11:00")
+    assert deadline(
+        bokumo, "response", at("2026-04-24 16:00"), impact="company_wide", urgency="laag"
+    ) == iso("2026-04-28 11:00")
 
 
 def test_business_clock_over_dst(bokumo):
     # Fri 2026-03-27 16:00 CET, medium resolution 2 workdays = 16 h: Fri 1 h; Mon 03-30 (CEST)
     # 8 h → 9; Tue 03-31 09:00 + 7 h → 16:00 +02:00
-    assert deadline(bokumo, "resolution", at("2026-03-27 16:00"),
-                    impact="company_wide", urgency="laag") == "2026-03-31T16:00:00+02:00"
+    assert (
+        deadline(
+            bokumo, "resolution", at("2026-03-27 16:00"), impact="company_wide", urgency="laag"
+        )
+        == "2026-03-31T16:00:00+02:00"
+    )
 
 
 def test_escalation_ladder_on_resolution(bokumo):
     p = plans(bokumo, impact="company_wide", urgency="hoog")
     assert p["resolution"].escalations == (
-        Escalation("second_line", 0.75), Escalation("third_line", 1.0))
+        Escalation("second_line", 0.75),
+        Escalation("third_line", 1.0),
+    )
     assert p["response"].escalations == ()
     # kritiek resolution 2 h from Mon 09:00: 50 % → 10:00; 75 % → 10:30 (warning + second
     # line); 100 % → 11:00 (breach + third line)
@@ -182,15 +199,19 @@ def test_critical_after_hours_runs_kritiek_on_24x7(bokumo):
     assert p["resolution"].hard == Target(2, "h", "always")
     sat = at("2026-03-07 10:00")
     # with the option: Sat 10:00 + 30 m → 10:30; + 2 h → 12:00 (weekend counts)
-    assert deadline(bokumo, "response", sat, opts, impact="company_wide",
-                    urgency="hoog") == iso("2026-03-07 10:30")
-    assert deadline(bokumo, "resolution", sat, opts, impact="company_wide",
-                    urgency="hoog") == iso("2026-03-07 12:00")
+    assert deadline(bokumo, "response", sat, opts, impact="company_wide", urgency="hoog") == iso(
+        "2026-03-07 10:30"
+    )
+    assert deadline(bokumo, "resolution", sat, opts, impact="company_wide", urgency="hoog") == iso(
+        "2026-03-07 12:00"
+    )
     # without: counting starts Mon 03-09 09:00 → 09:30 and 11:00
-    assert deadline(bokumo, "response", sat, impact="company_wide",
-                    urgency="hoog") == iso("2026-03-09 09:30")
-    assert deadline(bokumo, "resolution", sat, impact="company_wide",
-                    urgency="hoog") == iso("2026-03-09 11:00")
+    assert deadline(bokumo, "response", sat, impact="company_wide", urgency="hoog") == iso(
+        "2026-03-09 09:30"
+    )
+    assert deadline(bokumo, "resolution", sat, impact="company_wide", urgency="hoog") == iso(
+        "2026-03-09 11:00"
+    )
 
 
 def test_critical_after_hours_leaves_other_levels_on_office(bokumo):
@@ -198,8 +219,9 @@ def test_critical_after_hours_leaves_other_levels_on_office(bokumo):
     p = plans(bokumo, opts, impact="multiple_users", urgency="hoog")
     assert p["response"].calendar == "office"
     # Sat 10:00 → Mon 09:00 + 1 h → 10:00
-    assert deadline(bokumo, "response", at("2026-03-07 10:00"), opts,
-                    impact="multiple_users", urgency="hoog") == iso("2026-03-09 10:00")
+    assert deadline(
+        bokumo, "response", at("2026-03-07 10:00"), opts, impact="multiple_users", urgency="hoog"
+    ) == iso("2026-03-09 10:00")
 
 
 def test_vulnerability_assessment_cvss_9_or_more(bokumo):
@@ -209,14 +231,16 @@ def test_vulnerability_assessment_cvss_9_or_more(bokumo):
     assert a.hard == Target(24, "h", "always")
     assert "ticket.responded" in a.stop_on
     # Fri 2026-03-06 18:00 (after hours) + 24 h on 24x7 → Sat 03-07 18:00
-    assert deadline(bokumo, "assessment", at("2026-03-06 18:00"), kind="vulnerability",
-                    attributes={"cvss": 9.0}) == iso("2026-03-07 18:00")
+    assert deadline(
+        bokumo, "assessment", at("2026-03-06 18:00"), kind="vulnerability", attributes={"cvss": 9.0}
+    ) == iso("2026-03-07 18:00")
     # cvss given as text counts too; below 9.0, missing, or not a vulnerability: no clock
     assert "assessment" in plans(bokumo, kind="vulnerability", attributes={"cvss": "9.1"})
     assert plans(bokumo, kind="vulnerability", attributes={"cvss": 8.9}) == {}
     assert plans(bokumo, kind="vulnerability") == {}
-    assert "assessment" not in plans(bokumo, impact="single_user", urgency="laag",
-                                     attributes={"cvss": 9.8})
+    assert "assessment" not in plans(
+        bokumo, impact="single_user", urgency="laag", attributes={"cvss": 9.8}
+    )
 
 
 def test_pause_on_waiting_for_customer(bokumo):

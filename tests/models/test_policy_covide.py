@@ -46,34 +46,48 @@ def test_resolution_two_tiers(covide, priority, soft, hard):
 
 
 def test_resolution_targets_and_units(covide):
-    p = {lv: plans(covide, PREMIUM, priority=lv)["resolution"]
-         for lv in ("urgent", "hoog", "medium", "laag")}
+    p = {
+        lv: plans(covide, PREMIUM, priority=lv)["resolution"]
+        for lv in ("urgent", "hoog", "medium", "laag")
+    }
     assert (p["urgent"].soft, p["urgent"].hard) == (
-        Target(4, "h", "incidents"), Target(6, "h", "incidents"))
+        Target(4, "h", "incidents"),
+        Target(6, "h", "incidents"),
+    )
     assert (p["hoog"].soft, p["hoog"].hard) == (
-        Target(1, "workdays", "incidents"), Target(2, "workdays", "incidents"))
+        Target(1, "workdays", "incidents"),
+        Target(2, "workdays", "incidents"),
+    )
     assert (p["medium"].soft, p["medium"].hard) == (
-        Target(1, "weeks", "incidents"), Target(2, "weeks", "incidents"))
+        Target(1, "weeks", "incidents"),
+        Target(2, "weeks", "incidents"),
+    )
     assert (p["laag"].soft, p["laag"].hard) == (
-        Target(3, "weeks", "incidents"), Target(3, "months", "incidents"))
+        Target(3, "weeks", "incidents"),
+        Target(3, "months", "incidents"),
+    )
 
 
 def test_reported_outside_hours_starts_at_next_opening(covide):
     # Sat 2026-03-07 10:00 → business-aligned start Mon 03-09 08:00;
     # medium hard 2 weeks → Mon 03-23 08:00; urgent hard 6 h → Mon 14:00
-    assert deadline(covide, "resolution", at("2026-03-07 10:00"), PREMIUM,
-                    priority="medium") == iso("2026-03-23 08:00")
-    assert deadline(covide, "resolution", at("2026-03-07 10:00"), PREMIUM,
-                    priority="urgent") == iso("2026-03-09 14:00")
+    assert deadline(
+        covide, "resolution", at("2026-03-07 10:00"), PREMIUM, priority="medium"
+    ) == iso("2026-03-23 08:00")
+    assert deadline(
+        covide, "resolution", at("2026-03-07 10:00"), PREMIUM, priority="urgent"
+    ) == iso("2026-03-09 14:00")
     # Mon 2026-03-02 17:30 (after hours) → Tue 08:00 + 6 h → Tue 14:00
-    assert deadline(covide, "resolution", at("2026-03-02 17:30"), PREMIUM,
-                    priority="urgent") == iso("2026-03-03 14:00")
+    assert deadline(
+        covide, "resolution", at("2026-03-02 17:30"), PREMIUM, priority="urgent"
+    ) == iso("2026-03-03 14:00")
 
 
 def test_months_clamp_at_end_of_month(covide):
     # Tue 2026-03-31 10:00 CEST + 3 months → June has 30 days → Tue 2026-06-30 10:00
-    assert deadline(covide, "resolution", at("2026-03-31 10:00"), PREMIUM,
-                    priority="laag") == iso("2026-06-30 10:00")
+    assert deadline(covide, "resolution", at("2026-03-31 10:00"), PREMIUM, priority="laag") == iso(
+        "2026-06-30 10:00"
+    )
 
 
 def test_ascension_day_is_closed(covide):
@@ -84,12 +98,15 @@ def test_ascension_day_is_closed(covide):
     assert ("sla.breach", iso("2026-05-15 11:00"), None) in sigs
 
 
-@pytest.mark.parametrize(("subscription", "expected"), [
-    ("premium", "2026-03-02 12:00"),   # 4 h from Mon 08:00
-    ("business", "2026-03-02 16:00"),  # 8 h
-    # 48 business hours: Mon–Fri 5 × 9 h = 45 h; next Mon 08:00 + 3 h → 03-09 11:00
-    ("basic", "2026-03-09 11:00"),
-])
+@pytest.mark.parametrize(
+    ("subscription", "expected"),
+    [
+        ("premium", "2026-03-02 12:00"),  # 4 h from Mon 08:00
+        ("business", "2026-03-02 16:00"),  # 8 h
+        # 48 business hours: Mon–Fri 5 × 9 h = 45 h; next Mon 08:00 + 3 h → 03-09 11:00
+        ("basic", "2026-03-09 11:00"),
+    ],
+)
 def test_response_by_subscription(covide, subscription, expected):
     opts = {"subscription": subscription}
     p = plans(covide, opts, priority="hoog")["response"]
@@ -103,8 +120,9 @@ def test_response_needs_the_subscription_option(covide):
     with pytest.raises(OptionError, match="unknown value 'gold'"):
         plans(covide, {"subscription": "gold"}, priority="urgent")
     # option values match case-insensitively
-    assert plans(covide, {"subscription": "Premium"}, priority="urgent")["response"].hard == \
-        Target(4, "h", "incidents")
+    assert plans(covide, {"subscription": "Premium"}, priority="urgent")["response"].hard == Target(
+        4, "h", "incidents"
+    )
 
 
 def test_questions_first_answer(covide):
@@ -129,15 +147,26 @@ def test_monthly_compliance_aggregates(covide):
     assert (agg["resolution_hard"].tier, agg["resolution_hard"].min_share) == ("hard", 0.999)
     assert agg["resolution_soft"].per == "priority"
     assert (agg["questions_soft"].clock, agg["questions_soft"].min_share) == (
-        "question_response", 0.90)
+        "question_response",
+        0.90,
+    )
     assert agg["questions_hard"].min_share == 1.0
 
 
-@pytest.mark.parametrize(("k", "percent"), [
-    (1, 0), (2, 0), (3, 0),   # k ≤ 3 → 0 %
-    (4, 5), (5, 10), (6, 15),  # 5 % × (k − 3)
-    (13, 50), (14, 50), (40, 50),  # capped at 50 %
-])
+@pytest.mark.parametrize(
+    ("k", "percent"),
+    [
+        (1, 0),
+        (2, 0),
+        (3, 0),  # k ≤ 3 → 0 %
+        (4, 5),
+        (5, 10),
+        (6, 15),  # 5 % × (k − 3)
+        (13, 50),
+        (14, 50),
+        (40, 50),  # capped at 50 %
+    ],
+)
 def test_service_credit(covide, k, percent):
     (credit,) = covide.service_credits
     assert credit.missed_when == ["resolution_soft", "resolution_hard"]
@@ -148,7 +177,11 @@ def test_availability_and_exclusions(covide):
     (av,) = covide.availability
     assert av.target_percent == 99.5 and av.calendar == "always"
     assert set(av.excluded_causes) == {
-        "third_party_network", "customer_config", "customer_site", "force_majeure"}
+        "third_party_network",
+        "customer_config",
+        "customer_site",
+        "force_majeure",
+    }
 
 
 def test_heartbeats(covide):

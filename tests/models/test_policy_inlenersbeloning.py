@@ -49,8 +49,7 @@ def test_late_creation_is_a_breach_at_creation(inl):
     assert dl == iso("2026-03-03 09:00")
     assert created.isoformat() > dl
     assert plans(inl)["registration"].thresholds == ()
-    assert signals(inl, "registration", reported) == [
-        ("sla.breach", iso("2026-03-03 09:00"), None)]
+    assert signals(inl, "registration", reported) == [("sla.breach", iso("2026-03-03 09:00"), None)]
 
 
 def test_customer_unreachable_pauses_all_clocks(inl):
@@ -94,6 +93,7 @@ def test_maintenance_windows_are_excluded(inl):
     assert rule.excluded
     windows = rule.windows
     assert windows is not None
+
     # Mon–Thu 17:30 → 08:30 next day, Fri 17:30 → Mon 08:30
     def inside(weekday: int, hhmm: str) -> bool:
         h, m = map(int, hhmm.split(":"))

@@ -22,8 +22,10 @@ BASE = {
 
 
 def sig(**kw):
-    d = dict(BASE, event_id=signal_event_id("acme", "T-42", "resolution", 1, kw.get("type",
-                                                                                     BASE["type"])))
+    d = dict(
+        BASE,
+        event_id=signal_event_id("acme", "T-42", "resolution", 1, kw.get("type", BASE["type"])),
+    )
     d.update(kw)
     return Signal.model_validate(d)
 
@@ -51,8 +53,12 @@ def test_escalation_needs_a_level():
 
 
 def test_breach_met_missed_and_late_fire():
-    s = sig(type="sla.breach", observed_at="2026-03-06T18:30:00+01:00",
-            elapsed_business_seconds=144000.0, elapsed_wall_seconds=377400.0)
+    s = sig(
+        type="sla.breach",
+        observed_at="2026-03-06T18:30:00+01:00",
+        elapsed_business_seconds=144000.0,
+        elapsed_wall_seconds=377400.0,
+    )
     assert s.observed_at is not None and s.observed_at > s.at
     assert sig(type="sla.met").type == "sla.met"
     assert sig(type="sla.missed").type == "sla.missed"
@@ -82,16 +88,44 @@ def test_json_form_keeps_core_keys():
 
 
 def test_availability_and_heartbeat_signals():
-    hb = Signal(event_id="h", type="heartbeat.missed", tenant="acme", policy="covide",
-                policy_version="1.0", at="2026-03-02T02:30:00+01:00", check="snapshot")
+    hb = Signal(
+        event_id="h",
+        type="heartbeat.missed",
+        tenant="acme",
+        policy="covide",
+        policy_version="1.0",
+        at="2026-03-02T02:30:00+01:00",
+        check="snapshot",
+    )
     assert hb.ticket_id is None
-    av = Signal(event_id="a", type="availability.breach", tenant="acme", policy="covide",
-                policy_version="1.0", at="2026-03-31T22:00:00+02:00", period="2026-03",
-                availability_percent=99.1, target_percent=99.5, service="systems")
+    av = Signal(
+        event_id="a",
+        type="availability.breach",
+        tenant="acme",
+        policy="covide",
+        policy_version="1.0",
+        at="2026-03-31T22:00:00+02:00",
+        period="2026-03",
+        availability_percent=99.1,
+        target_percent=99.5,
+        service="systems",
+    )
     assert av.period == "2026-03"
     with pytest.raises(ValidationError, match="needs check"):
-        Signal(event_id="h", type="heartbeat.missed", tenant="acme", policy="covide",
-               policy_version="1.0", at="2026-03-02T02:30:00+01:00")
+        Signal(
+            event_id="h",
+            type="heartbeat.missed",
+            tenant="acme",
+            policy="covide",
+            policy_version="1.0",
+            at="2026-03-02T02:30:00+01:00",
+        )
     with pytest.raises(ValidationError, match="needs ticket_id and clock"):
-        Signal(event_id="x", type="sla.breach", tenant="acme", policy="covide",
-               policy_version="1.0", at="2026-03-02T02:30:00+01:00")
+        Signal(
+            event_id="x",
+            type="sla.breach",
+            tenant="acme",
+            policy="covide",
+            policy_version="1.0",
+            at="2026-03-02T02:30:00+01:00",
+        )

@@ -27,8 +27,12 @@ def write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., list
     monkeypatch.chdir(tmp_path)
     (tmp_path / "policies").mkdir()
 
-    def run(mutate: Callable[[dict[str, Any]], None] | None = None, *, raw: str | None = None,
-            base: dict[str, Any] = SEED) -> list[str]:
+    def run(
+        mutate: Callable[[dict[str, Any]], None] | None = None,
+        *,
+        raw: str | None = None,
+        base: dict[str, Any] = SEED,
+    ) -> list[str]:
         doc = copy.deepcopy(base)
         if mutate is not None:
             mutate(doc)
@@ -51,6 +55,7 @@ def test_seed_policies_load(policies):
 def test_hard_shorter_than_soft(write):
     def m(d):
         d["clocks"]["resolution"]["targets"]["urgent"] = {"soft": "6h", "hard": "4h"}
+
     assert write(m) == [
         f"{FILE}: clocks.resolution.targets.urgent: hard target 4h is shorter than soft target 6h"
     ]
@@ -61,12 +66,15 @@ def test_hard_shorter_than_soft_across_units(write):
     def m(d):
         d["clocks"]["resolution"]["targets"]["hoog"] = {"soft": "10h", "hard": "1 workday"}
         d["clocks"]["resolution"]["targets"]["laag"] = {"soft": "3 weeks", "hard": "1 month"}
+
     assert write(m) == [
         f"{FILE}: clocks.resolution.targets.hoog: hard target 1 workday is shorter than soft "
         "target 10h"
     ]
+
     def m2(d):
         d["clocks"]["resolution"]["targets"]["laag"] = {"soft": "5 weeks", "hard": "1 month"}
+
     assert write(m2) == [
         f"{FILE}: clocks.resolution.targets.laag: hard target 1 month is shorter than soft "
         "target 5 weeks"
@@ -76,12 +84,15 @@ def test_hard_shorter_than_soft_across_units(write):
 def test_threshold_range(write):
     def m(d):
         d["clocks"]["resolution"]["thresholds"] = [0.5, 1.5]
+
     assert write(m) == [
         f"{FILE}: clocks.resolution.thresholds[1]: warning threshold 1.5 must lie strictly "
         "between 0 and 1"
     ]
+
     def m0(d):
         d["defaults"]["thresholds"] = [0]
+
     assert write(m0) == [
         f"{FILE}: defaults.thresholds[0]: warning threshold 0 must lie strictly between 0 and 1"
     ]
@@ -90,6 +101,7 @@ def test_threshold_range(write):
 def test_unknown_calendar(write):
     def m(d):
         d["clocks"]["resolution"]["calendar"] = "incident"
+
     assert write(m) == [
         f"{FILE}: clocks.resolution.calendar: unknown calendar 'incident'; calendars: "
         "incidents, always"
@@ -99,6 +111,7 @@ def test_unknown_calendar(write):
 def test_target_calendar_must_exist(write):
     def m(d):
         d["clocks"]["resolution"]["targets"]["urgent"] = {"hard": "6h", "calendar": "24x7"}
+
     assert write(m) == [
         f"{FILE}: clocks.resolution.targets.urgent.calendar: unknown calendar '24x7'; "
         "calendars: incidents, always"
@@ -108,6 +121,7 @@ def test_target_calendar_must_exist(write):
 def test_targets_complete(write):
     def m(d):
         del d["clocks"]["resolution"]["targets"]["laag"]
+
     assert write(m) == [
         f'{FILE}: clocks.resolution.targets: no target for laag (write `null` for "no target")'
     ]
@@ -117,6 +131,7 @@ def test_matrix_complete_and_cells(write):
     def m(d):
         del d["priority"]["matrix"]["cells"]["single_user/laag"]
         d["priority"]["matrix"]["cells"]["single_users/laag"] = "laag"
+
     errors = write(m, base=BOKUMO)
     assert errors == [
         f"{FILE}: priority.matrix.cells.single_users/laag: cell 'single_users/laag' must be "
@@ -129,6 +144,7 @@ def test_matrix_complete_and_cells(write):
 def test_matrix_level_unknown(write):
     def m(d):
         d["priority"]["matrix"]["cells"]["single_user/laag"] = "low"
+
     assert write(m, base=BOKUMO) == [
         f"{FILE}: priority.matrix.cells.single_user/laag: unknown level 'low'; levels: "
         "kritiek, hoog, medium, laag"
@@ -138,12 +154,14 @@ def test_matrix_level_unknown(write):
 def test_unknown_key(write):
     def m(d):
         d["clocks"]["resolution"]["deadline"] = "6h"
+
     assert write(m) == [f"{FILE}: clocks.resolution.deadline: unknown key (not part of the schema)"]
 
 
 def test_calendar_spec_errors_keep_their_path(write):
     def m(d):
         d["calendars"]["incidents"]["hours"] = {"mon-fri": ["17:00-08:00"]}
+
     assert write(m) == [
         f"{FILE}: calendars.incidents.hours.mon-fri[0]: window '17:00-08:00' must end after "
         "it starts"
@@ -153,6 +171,7 @@ def test_calendar_spec_errors_keep_their_path(write):
 def test_bad_duration(write):
     def m(d):
         d["clocks"]["resolution"]["targets"]["urgent"] = "2 dagen"
+
     assert write(m) == [
         f"{FILE}: clocks.resolution.targets.urgent.hard: unknown unit 'dagen' in '2 dagen'; "
         "units: m, h, workdays, weeks, months"
@@ -176,14 +195,19 @@ def test_yaml_on_and_no_are_not_booleans(tmp_path):
     from models.yamlio import loads
 
     assert loads("on: easter-2\nanswer: no\nday: 2026-07-03\n", "x.yaml") == {
-        "on": "easter-2", "answer": "no", "day": "2026-07-03"}
+        "on": "easter-2",
+        "answer": "no",
+        "day": "2026-07-03",
+    }
 
 
 def test_escalation_needs_a_hard_target(write):
     def m(d):
         d["clocks"]["resolution"]["targets"] = {
-            k: {"soft": "1h"} for k in ("urgent", "hoog", "medium", "laag")}
+            k: {"soft": "1h"} for k in ("urgent", "hoog", "medium", "laag")
+        }
         d["clocks"]["resolution"]["escalations"] = [{"level": "boss", "at": "breach"}]
+
     assert write(m) == [
         f"{FILE}: clocks.resolution.escalations[0].at: escalation at 'breach' needs a hard "
         "target, and this clock has none"
@@ -193,6 +217,7 @@ def test_escalation_needs_a_hard_target(write):
 def test_escalation_fraction_range(write):
     def m(d):
         d["clocks"]["resolution"]["escalations"] = [{"level": "boss", "at": 1.5}]
+
     assert write(m) == [
         f"{FILE}: clocks.resolution.escalations[0].at: escalation fraction 1.5 must lie in (0, 1]"
     ]
@@ -202,6 +227,7 @@ def test_option_effect_names_known_clocks_and_values(write):
     def m(d):
         d["options"]["subscription"]["effects"][0]["clocks"] = ["reply"]
         d["options"]["subscription"]["effects"][1]["when"] = "gold"
+
     assert write(m) == [
         # (a consequence: premium and business now set no response target)
         f"{FILE}: options.subscription.effects: clock rule response takes its target from "
@@ -216,6 +242,7 @@ def test_option_effect_names_known_clocks_and_values(write):
 def test_two_rules_for_one_clock_need_disjoint_kinds(write):
     def m(d):
         d["clocks"]["question_response"]["applies"] = {"kinds": ["question", "incident"]}
+
     assert write(m) == [
         f"{FILE}: clocks.question_response.applies.kinds: rules response and question_response "
         "both produce clock 'response' for the same ticket kinds; give them disjoint "
@@ -226,15 +253,19 @@ def test_two_rules_for_one_clock_need_disjoint_kinds(write):
 def test_workdays_need_a_workday_length(write):
     def m(d):
         del d["calendars"]["incidents"]["workday_hours"]
+
     errors = write(m)
-    assert (f"{FILE}: clocks.resolution.targets.hoog.hard: hard target 2 workdays is in "
-            "workdays but calendar 'incidents' declares no `workday_hours`") in errors
+    assert (
+        f"{FILE}: clocks.resolution.targets.hoog.hard: hard target 2 workdays is in "
+        "workdays but calendar 'incidents' declares no `workday_hours`"
+    ) in errors
     assert len(errors) == 4
 
 
 def test_unknown_priority_in_targets(write):
     def m(d):
         d["clocks"]["resolution"]["targets"]["critical"] = "1h"
+
     assert write(m) == [
         f"{FILE}: clocks.resolution.targets.critical: unknown priority or matrix cell "
         "'critical'; known: urgent, hoog, medium, laag"
@@ -244,6 +275,7 @@ def test_unknown_priority_in_targets(write):
 def test_version_must_be_text(write):
     def m(d):
         d["version"] = 1.0
+
     assert write(m) == [
         f'{FILE}: version: version must be text: write version: "1.0" (quoted; YAML reads 1.0 '
         "as a number and would turn 1.10 into 1.1)"
@@ -253,6 +285,7 @@ def test_version_must_be_text(write):
 def test_unknown_stop_event(write):
     def m(d):
         d["clocks"]["resolution"]["stop_on"] = ["ticket.fixed"]
+
     (msg,) = write(m)
     assert msg.startswith(f"{FILE}: clocks.resolution.stop_on[0]: Input should be ")
 
@@ -260,6 +293,7 @@ def test_unknown_stop_event(write):
 def test_unknown_time_zone(write):
     def m(d):
         d["timezone"] = "Europe/Amsterdan"
+
     assert write(m) == [
         f"{FILE}: timezone: unknown time zone 'Europe/Amsterdan' (use an IANA name such as "
         "Europe/Amsterdam)"
@@ -269,6 +303,7 @@ def test_unknown_time_zone(write):
 def test_bad_attribute_condition(write):
     def m(d):
         d["clocks"]["question_response"]["applies"]["attributes"] = ["cvss >> 9"]
+
     assert write(m) == [
         f"{FILE}: clocks.question_response.applies.attributes[0]: cannot read condition "
         "'cvss >> 9': write e.g. 'cvss >= 9.0'"
@@ -279,6 +314,7 @@ def test_several_problems_are_all_reported(write):
     def m(d):
         d["clocks"]["resolution"]["calendar"] = "nope"
         d["clocks"]["resolution"]["thresholds"] = [2]
+
     errors = write(m)
     assert len(errors) == 2
 
@@ -306,8 +342,9 @@ def test_no_assert_in_validation_code():
     # validation must not depend on `assert` (python -O strips it)
     root = Path(__file__).resolve().parents[2] / "models"
     for path in root.glob("*.py"):
-        assert "\n    assert " not in path.read_text() and "\n        assert " not in \
-            path.read_text(), path
+        assert (
+            "\n    assert " not in path.read_text() and "\n        assert " not in path.read_text()
+        ), path
 
 
 def test_policy_is_strict_and_frozen():
@@ -321,11 +358,15 @@ def test_issues_carry_named_rules(write, tmp_path):
         d["clocks"]["resolution"]["targets"]["urgent"] = {"soft": "6h", "hard": "4h"}
         d["clocks"]["resolution"]["thresholds"] = [1.5]
         d["clocks"]["resolution"]["calendar"] = "nope"
+
     write(m)
     with pytest.raises(PolicyLoadError) as exc:
         load_policy_file(FILE)
     assert {i.rule for i in exc.value.issues} == {
-        "hard-shorter-than-soft", "threshold-range", "calendar-unknown"}
+        "hard-shorter-than-soft",
+        "threshold-range",
+        "calendar-unknown",
+    }
 
 
 def test_json_schema_accepts_the_shorthands():
@@ -341,6 +382,7 @@ def test_json_schema_accepts_the_shorthands():
 def test_option_that_sets_a_target_must_cover_every_value(write):
     def m(d):
         d["options"]["subscription"]["effects"].pop()  # drop `basic`
+
     assert write(m) == [
         f"{FILE}: options.subscription.effects: clock rule response takes its target from "
         "option subscription, but no effect sets it for basic"
