@@ -437,9 +437,7 @@ class Policy(Strict):
                 raise UnknownPriorityError(self.id, "urgency", facts.urgency, m.urgencies)
             cell = f"{impact}/{urgency}"
             return m.cells[cell], cell
-        if impact is not None or urgency is not None:
-            # impact/urgency on a policy without a matrix: only a direct level counts
-            pass
+        # (impact/urgency on a policy without a matrix are ignored: only a level counts)
         level = _norm(facts.priority)
         if level is None:
             level = scheme.default

@@ -344,19 +344,22 @@ def schema_cmd(
 # --------------------------------------------------------------------------------------------
 
 
-def parse_assignments(items: list[str], what: str) -> dict[str, Any]:
-    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}`` (values read as JSON when they are)."""
+def parse_assignments(items: list[str], what: str, typed: bool = True) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}`` (with ``typed``, values are read as JSON
+    scalars when they are; otherwise they stay text, e.g. option values)."""
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise BadInput(f"{what} {item!r} is not key=value")
-        try:
-            parsed = json.loads(value)
-            if isinstance(parsed, dict | list):
+        parsed: Any = value
+        if typed:
+            try:
+                parsed = json.loads(value)
+            except ValueError:
                 parsed = value
-        except ValueError:
-            parsed = value
+            if isinstance(parsed, dict | list) or parsed is None:
+                parsed = value
         out[key.strip()] = parsed
     return out
 
@@ -466,7 +469,7 @@ def deadline_cmd(
             )
         if priority is not None and (impact is not None or urgency is not None):
             raise BadInput("give either --priority or --impact with --urgency, not both")
-        options = parse_assignments(option or [], "--option")
+        options = parse_assignments(option or [], "--option", typed=False)
         attributes = parse_assignments(attribute or [], "--attribute")
     except BadInput as exc:
         _fail(str(exc))

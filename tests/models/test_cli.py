@@ -358,3 +358,34 @@ def test_deadline_bad_start(start, message):
     )
     assert r.exit_code == 2
     assert message in r.output
+
+
+@pytest.mark.parametrize("value", ["true", "yes", "1", "True"])
+def test_deadline_bool_option_spellings(value):
+    # kritiek with critical_after_hours, Sat 2026-03-07 10:00 + 30 m on 24x7 → 10:30
+    r = run(
+        "deadline",
+        "--policy",
+        "bokumo-ict",
+        "--clock",
+        "response",
+        "--start",
+        "2026-03-07T10:00:00+01:00",
+        "--priority",
+        "kritiek",
+        "--option",
+        f"critical_after_hours={value}",
+    )
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == "2026-03-07T10:30:00+01:00"
+
+
+def test_parse_assignments():
+    from streams.cli.policy_cmd import parse_assignments
+
+    assert parse_assignments(["cvss=9.8", "team=ops", "n=null"], "--attribute") == {
+        "cvss": 9.8,
+        "team": "ops",
+        "n": "null",
+    }
+    assert parse_assignments(["x=1"], "--option", typed=False) == {"x": "1"}
