@@ -332,8 +332,10 @@ def show_cmd(
 def schema_cmd(
     kind: Annotated[str, typer.Argument(metavar="{policy,events,signals,tenants}")],
 ) -> None:
-    """Print the JSON Schema of policy files, incoming events, outgoing signals or tenant
-    contracts files."""
+    """Print a JSON Schema: policy files, incoming events, outgoing signals or tenants.
+
+    The schemas are JSON Schema 2020-12, for integrators and editors.
+    """
     if kind not in SCHEMA_KINDS:
         _fail(f"unknown schema {kind!r}; choose one of {', '.join(SCHEMA_KINDS)}")
     typer.echo(json.dumps(json_schema(kind), indent=2, ensure_ascii=False))
@@ -454,9 +456,11 @@ def deadline_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print deadline and signals.")] = False,
     policy_dir: PolicyDir = None,
 ) -> None:
-    """Print a clock's breach deadline (ISO 8601, policy time zone) for a ticket started at
-    --start; with --json every warning, escalation and breach instant, assuming the clock is
-    never paused or stopped."""
+    """Print a clock's breach deadline for a ticket (ISO 8601, policy time zone).
+
+    With --json: every warning, escalation and breach instant the clock would fire if never
+    paused or stopped. Exit 3 when the clock does not apply to that ticket, 2 on bad input.
+    """
     try:
         when = _parse_start(start)
         kind_n = kind.strip().lower()
