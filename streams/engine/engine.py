@@ -5,9 +5,11 @@ the event's instant (so timers due before it fire first), and :meth:`Engine.adva
 time forward with no event. Nothing reads the wall clock; the same events give the same
 signals, with the same ids, whether they arrive in one batch or many, live or in a replay.
 
-Timers are a heap of ``(due_us, seq, ticket_key, clock)`` entries with lazy invalidation: an
-entry is live only while it equals the clock's ``due_us``. Advancing costs
-O(due signals · log n), never a scan of the open tickets.
+Timers are a heap of ``(due_us, ticket_key, clock_index, clock)`` entries with lazy
+invalidation: an entry is live only while it equals the clock's ``due_us``. Advancing costs
+O(due signals · log n), never a scan of the open tickets. Timers due at the same instant fire
+in (ticket, clock) order, a function of the state alone, so a restored engine fires them in
+the same order as one that never stopped.
 
 Signal instants (CONTRACTS R7): a rung fires at the instant the counted time reaches it. A
 rung that an event reveals as already passed (a priority raised, a late registration) fires
@@ -110,8 +112,7 @@ class Engine:
         self.tickets: dict[str, TicketState] = {}
         self.now_us: int | None = None
         self.stats = EngineStats()
-        self._heap: list[tuple[int, int, str, str]] = []
-        self._seq = 0
+        self._heap: list[tuple[int, str, int, str]] = []
         self._plans: dict[tuple, tuple[ClockPlan, ...]] = {}
         self._schedules: dict[tuple, Schedule] = {}
 
@@ -195,7 +196,7 @@ class Engine:
         out: list[Signal] = []
         heap = self._heap
         while heap and heap[0][0] <= now:
-            due, _, key, name = heapq.heappop(heap)
+            due, key, _, name = heapq.heappop(heap)
             ticket = self.tickets.get(key)
             clock = ticket.clocks.get(name) if ticket else None
             if clock is None or clock.due_us != due:
@@ -223,7 +224,7 @@ class Engine:
         self.tickets[t.key] = t
         for c in t.clocks.values():
             if c.due_us is not None:
-                self._push(c.due_us, t.key, c.name)
+                self._push(c.due_us, t, c.name)
 
     def drop_ticket(self, key: str) -> None:
         self.tickets.pop(key, None)  # heap entries go stale and are skipped
@@ -494,9 +495,10 @@ class Engine:
         return now
 
     # == timers ================================================================================
-    def _push(self, due: int, key: str, name: str) -> None:
-        self._seq += 1
-        heapq.heappush(self._heap, (due, self._seq, key, name))
+    def _push(self, due: int, ticket: TicketState, name: str) -> None:
+        # ties break on (ticket, clock position), never on push history (see module doc)
+        idx = list(ticket.clocks).index(name)
+        heapq.heappush(self._heap, (due, ticket.key, idx, name))
 
     def _reschedule(self, ticket: TicketState, now: int) -> None:
         for clock in ticket.clocks.values():
@@ -507,7 +509,7 @@ class Engine:
         if due != clock.due_us:
             clock.due_us = due
             if due is not None:
-                self._push(due, ticket.key, clock.name)
+                self._push(due, ticket, clock.name)
 
     def _next_due(self, ticket: TicketState, clock: ClockState, now: int) -> int | None:
         if not clock.active or clock.stopped:
