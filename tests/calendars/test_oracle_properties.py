@@ -168,7 +168,9 @@ def utc(dt: datetime) -> datetime:
 
 def _assert_in_cal_zone(cal: BusinessCalendar, dt: datetime) -> None:
     assert dt.tzinfo == cal.timezone, dt
-    assert dt.utcoffset() == dt.astimezone(cal.timezone).utcoffset(), dt
+    # the canonical local reading of its instant: right wall time and fold (no gap times)
+    canonical = utc(dt).astimezone(cal.timezone)
+    assert (dt.replace(tzinfo=None), dt.fold) == (canonical.replace(tzinfo=None), canonical.fold)
 
 
 # -- agreement with the oracle -----------------------------------------------------------------
