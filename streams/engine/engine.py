@@ -45,6 +45,35 @@ def signal_id(tenant: str, ticket_id: str, clock: str, key: str) -> str:
     return str(uuid.uuid5(SIGNAL_NAMESPACE, f"{tenant}\x1f{ticket_id}\x1f{clock}\x1f{key}"))
 
 
+class _Rules:
+    """The plans of one (policy version, facts, options) and what the hot path derives from
+    them, shared by every ticket with the same facts: plans by clock name (the first plan of
+    a name, as a linear search would find it) and the policy's calendars, looked up once."""
+
+    __slots__ = ("by_name", "cals", "plans", "policy", "tracks")
+
+    def __init__(self, policy: Any, plans: tuple[ClockPlan, ...]) -> None:
+        self.policy = policy
+        self.plans = plans
+        self.by_name: dict[str, ClockPlan] = {}
+        for p in plans:
+            self.by_name.setdefault(p.clock, p)
+        self.cals: dict[str, Any] = {}
+        self.tracks: dict[str, Any] = {}
+
+    def calendar(self, name: str) -> Any:
+        cal = self.cals.get(name)
+        if cal is None:
+            cal = self.cals[name] = self.policy.calendar(name)
+        return cal
+
+    def track(self, track: str) -> Any:
+        cal = self.tracks.get(track)
+        if cal is None:
+            cal = self.tracks[track] = track_calendar(self.policy, track)
+        return cal
+
+
 @dataclass(frozen=True, slots=True)
 class Signal:
     """An outgoing signal (see :mod:`models.signals` for the published JSON schema)."""
@@ -113,8 +142,9 @@ class Engine:
         self.now_us: int | None = None
         self.stats = EngineStats()
         self._heap: list[tuple[int, str, int, str]] = []
-        self._plans: dict[tuple, tuple[ClockPlan, ...]] = {}
-        self._schedules: dict[tuple, Schedule] = {}
+        self._rules: dict[tuple, _Rules] = {}
+        # (id(plan), start_us) -> (plan, schedule); the plan is kept to check identity
+        self._schedules: dict[tuple[int, int], tuple[ClockPlan, Schedule]] = {}
 
     # == public API ============================================================================
     def apply(self, event: Any) -> list[Signal]:
@@ -165,12 +195,18 @@ class Engine:
             raise RejectedEvent(f"{etype} for ticket {key}, which is already {ticket.phase}")
         at = max(at, ticket.last_us)
         observed = at if self.now_us is None else max(at, self.now_us)
-        out = self._change(ticket, event, at)  # validates before it mutates
+        out: list[Signal] = []
+        changed = self._change(ticket, event, at)  # validates before it mutates
         self.stats.events += 1
         ticket.seen.append(event.event_id)
         ticket.last_us = at
-        self._reschedule(ticket, at)
+        # A clock's ``due_us`` is kept equal to its next due instant after every change, so
+        # recomputing it is needed only where this event changed a clock.
+        if changed:
+            self._reschedule(ticket, at)
         out.extend(self._fire_due(ticket, at, observed))
+        if etype == "ticket.updated":
+            return out
         if etype in ("ticket.responded", "ticket.resolved"):
             out.extend(self._stop_where(ticket, etype, at, verdict=True))
         elif etype == "ticket.reopened":
@@ -252,7 +288,8 @@ class Engine:
         policy = contract.policy
         options = dict(contract.options or {})
         facts = _facts_of(event, {})
-        plans = self._plan(policy, facts, options)  # raises before any state is created
+        rules = self._rules_for(policy, facts, options)  # raises before any state is created
+        plans = rules.plans
         reported = us_of(event.reported_at) if getattr(event, "reported_at", None) else at
         reported = min(reported, at)
         ticket = TicketState(
@@ -272,7 +309,7 @@ class Engine:
         self.tickets[key] = ticket
         for plan in plans:
             start = ticket.reported_us if plan.starts_at == "reported" else at
-            origin = policy.calendar(plan.calendar).next_open_us(start)
+            origin = rules.calendar(plan.calendar).next_open_us(start)
             clock = ClockState(name=plan.clock, start_us=start, origin_us=origin)
             ticket.clocks[plan.clock] = clock
             self._recount(ticket, clock, plan, at)
@@ -289,48 +326,79 @@ class Engine:
         return out
 
     # == changes ===============================================================================
-    def _change(self, ticket: TicketState, event: Any, at: int) -> list[Signal]:
-        """Apply fact and status changes carried by any event (recompute, pause/resume)."""
+    def _change(self, ticket: TicketState, event: Any, at: int) -> bool:
+        """Apply fact and status changes carried by any event (recompute, pause/resume).
+        Returns whether a clock may have changed (its next due instant must be recomputed)."""
         new_facts = _facts_of(event, ticket.facts)
-        out: list[Signal] = []
-        if new_facts != ticket.facts:
-            policy = self._policy(ticket)
-            plans = {p.clock: p for p in self._plan(policy, new_facts, ticket.options)}
+        changed = False
+        if new_facts is not ticket.facts and new_facts != ticket.facts:
+            old = self._ticket_rules(ticket)
+            rules = self._rules_for(old.policy, new_facts, ticket.options)
             # the event is accepted from here on: mutate
             ticket.facts = new_facts
-            for name, clock in ticket.clocks.items():
-                if name not in plans and clock.active:
-                    self._settle(ticket, clock, at)
-                    clock.active = False
-                    clock.running_since = None
-            for name, plan in plans.items():
-                clock = ticket.clocks.get(name)
-                if clock is None:
-                    start = (
-                        ticket.reported_us if plan.starts_at == "reported" else ticket.created_us
-                    )
-                    clock = ClockState(name=name, start_us=start, origin_us=start)
-                    ticket.clocks[name] = clock
-                clock.active = True
-                clock.origin_us = policy.calendar(plan.calendar).next_open_us(clock.start_us)
-                self._recount(ticket, clock, plan, at)
+            ticket.rt = (new_facts, rules)
+            if rules.plans is not old.plans and rules.plans != old.plans:
+                changed = True
+                self._replan(ticket, rules, at)
+            else:
+                changed = self._replan_same(ticket, rules, at)
         status = getattr(event, "status", None)
         if status is not None and _norm(status) != ticket.status:
             ticket.status = _norm(status)
             ticket.status_log.append([at, ticket.status])
+            by_name = self._ticket_rules(ticket).by_name
             for clock in ticket.clocks.values():
                 if not clock.active or clock.stopped:
                     continue
-                plan = self._plan_of(ticket, clock.name)
+                plan = by_name[clock.name]
                 pausing = ticket.status in plan.pause_statuses
                 if pausing and not clock.paused:
                     self._settle(ticket, clock, at)
                     clock.paused = True
                     clock.running_since = None
+                    changed = True
                 elif not pausing and clock.paused:
                     clock.paused = False
                     clock.running_since = at
-        return out
+                    changed = True
+        return changed
+
+    def _replan(self, ticket: TicketState, rules: _Rules, at: int) -> None:
+        """Give the clocks the plans of new facts (R5: elapsed time is kept): a clock the new
+        plans drop is settled and deactivated, the others (new ones included) recounted."""
+        plans = {p.clock: p for p in rules.plans}
+        for name, clock in ticket.clocks.items():
+            if name not in plans and clock.active:
+                self._settle(ticket, clock, at)
+                clock.active = False
+                clock.running_since = None
+        for name, plan in plans.items():
+            clock = ticket.clocks.get(name)
+            if clock is None:
+                start = ticket.reported_us if plan.starts_at == "reported" else ticket.created_us
+                clock = ClockState(name=name, start_us=start, origin_us=start)
+                ticket.clocks[name] = clock
+            clock.active = True
+            clock.origin_us = rules.calendar(plan.calendar).next_open_us(clock.start_us)
+            self._recount(ticket, clock, plan, at)
+
+    def _replan_same(self, ticket: TicketState, rules: _Rules, at: int) -> bool:
+        """:meth:`_replan` when the new facts give the same plans (e.g. only a free-form
+        attribute changed), leaving the clocks exactly as a recount would: counted time is
+        additive, so settling a running clock up to ``at`` gives the recount's accumulators
+        (a paused or stopped one has nothing to add); its next due instant is unchanged. Only
+        a clock whose pause flag disagrees with the status (it was stopped when the status
+        changed) is recounted in full. Returns whether a due instant may have changed."""
+        changed = False
+        for name, plan in {p.clock: p for p in rules.plans}.items():
+            clock = ticket.clocks[name]
+            if (ticket.status in plan.pause_statuses) != clock.paused:
+                clock.origin_us = rules.calendar(plan.calendar).next_open_us(clock.start_us)
+                self._recount(ticket, clock, plan, at)
+                changed = True
+            elif clock.running_since is not None and not clock.stopped:
+                self._settle(ticket, clock, at)
+        return changed
 
     def _stop_where(
         self, ticket: TicketState, etype: str, at: int, *, verdict: bool
@@ -417,22 +485,21 @@ class Engine:
             return
         a = max(rs, clock.origin_us)
         if at > a:
-            policy = self._policy(ticket)
+            rules = self._ticket_rules(ticket)
             for track in list(clock.acc):
-                cal = track_calendar(policy, track)
-                clock.acc[track] += _elapsed_us(cal, a, at)
+                clock.acc[track] += rules.track(track).elapsed_us(a, at)
         clock.running_since = at
 
     def _recount(self, ticket: TicketState, clock: ClockState, plan: ClockPlan, at: int) -> None:
         """Recount ``clock`` from its history (status log, stops) up to ``at``: used when it
         starts and when a change gives it another plan (R5: elapsed time is kept)."""
-        policy = self._policy(ticket)
+        rules = self._ticket_rules(ticket)
         sch = self._schedule(ticket, clock, plan)
         intervals = self._intervals(ticket, clock, plan, at)
         clock.acc = {}
         for track in sch.tracks:
-            cal = track_calendar(policy, track)
-            clock.acc[track] = sum(_elapsed_us(cal, a, b) for a, b in intervals)
+            cal = rules.track(track)
+            clock.acc[track] = sum(cal.elapsed_us(a, b) for a, b in intervals)
         stopped = clock.stopped
         clock.paused = ticket.status in plan.pause_statuses
         clock.running_since = None if (stopped or clock.paused) else max(at, clock.start_us)
@@ -464,7 +531,7 @@ class Engine:
         if rs is not None and at > rs:
             a = max(rs, clock.origin_us)
             if at > a:
-                acc += _elapsed_us(track_calendar(self._policy(ticket), track), a, at)
+                acc += self._ticket_rules(ticket).track(track).elapsed_us(a, at)
         return acc
 
     def _instant_of(
@@ -479,7 +546,7 @@ class Engine:
         """When the counted time on ``track`` reaches ``need``: a past instant (from the
         history) or a future one (if running), ``None`` if not reached and not running."""
         acc = clock.acc.get(track, 0)
-        cal = track_calendar(self._policy(ticket), track)
+        cal = self._ticket_rules(ticket).track(track)
         rs = clock.running_since
         if need > acc:
             if rs is None:
@@ -634,15 +701,28 @@ class Engine:
         return signals
 
     # == policy lookups (cached) ===============================================================
+    # A ticket keeps a transient ``(facts, rules)`` pair (not part of its state): valid while
+    # ``ticket.facts`` is that very dict (the engine replaces facts, never edits them in place).
+    def _ticket_rules(self, ticket: TicketState) -> _Rules:
+        rt = ticket.rt
+        if rt is not None and rt[0] is ticket.facts:
+            return rt[1]
+        rules = self._rules_for(self._policy(ticket), ticket.facts, ticket.options)
+        ticket.rt = (ticket.facts, rules)
+        return rules
+
     def _policy(self, ticket: TicketState) -> Any:
+        rt = ticket.rt
+        if rt is not None:
+            return rt[1].policy  # a ticket's policy version never changes
         return self.registry.policy_version(ticket.policy, ticket.version)
 
-    def _plan(
+    def _rules_for(
         self, policy: Any, facts: dict[str, Any], options: Mapping[str, Any]
-    ) -> tuple[ClockPlan, ...]:
+    ) -> _Rules:
         key = (policy.id, str(policy.version), _freeze(facts), _freeze(options))
-        plans = self._plans.get(key)
-        if plans is None:
+        rules = self._rules.get(key)
+        if rules is None:
             tf = TicketFacts(
                 kind=facts.get("kind") or "incident",
                 channel=facts.get("channel"),
@@ -655,25 +735,33 @@ class Engine:
                 plans = tuple(policy.plan(tf, options))
             except Exception as exc:  # the policy's errors name the bad value
                 raise RejectedEvent(str(exc)) from None
-            if len(self._plans) > 50_000:
-                self._plans.clear()
-            self._plans[key] = plans
-        return plans
+            if len(self._rules) > 50_000:
+                self._rules.clear()
+            rules = self._rules[key] = _Rules(policy, plans)
+        return rules
+
+    def _plan(
+        self, policy: Any, facts: dict[str, Any], options: Mapping[str, Any]
+    ) -> tuple[ClockPlan, ...]:
+        return self._rules_for(policy, facts, options).plans
 
     def _plan_of(self, ticket: TicketState, name: str) -> ClockPlan:
-        for p in self._plan(self._policy(ticket), ticket.facts, ticket.options):
-            if p.clock == name:
-                return p
-        raise KeyError(name)  # pragma: no cover - an inactive clock is never planned
+        plan = self._ticket_rules(ticket).by_name.get(name)
+        if plan is None:  # pragma: no cover - an inactive clock is never planned
+            raise KeyError(name)
+        return plan
 
     def _schedule(self, ticket: TicketState, clock: ClockState, plan: ClockPlan) -> Schedule:
-        key = (ticket.policy, ticket.version, plan, clock.start_us)
-        sch = self._schedules.get(key)
-        if sch is None:
-            if len(self._schedules) > 200_000:
-                self._schedules.clear()
-            sch = schedule(self._policy(ticket), plan, _dt(clock.start_us))
-            self._schedules[key] = sch
+        # A plan object belongs to one policy version (it comes from that policy's plan()),
+        # so its identity and the clock's start determine the schedule.
+        key = (id(plan), clock.start_us)
+        hit = self._schedules.get(key)
+        if hit is not None and hit[0] is plan:
+            return hit[1]
+        if len(self._schedules) > 200_000:
+            self._schedules.clear()
+        sch = schedule(self._policy(ticket), plan, _dt(clock.start_us))
+        self._schedules[key] = (plan, sch)
         return sch
 
 
@@ -682,8 +770,10 @@ def _norm(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-def _facts_of(event: Any, old: Mapping[str, Any]) -> dict[str, Any]:
-    facts = dict(old)
+def _facts_of(event: Any, old: dict[str, Any]) -> dict[str, Any]:
+    """The facts after ``event``: ``old`` itself (the same object) when the event changes
+    none of them, else a new dict."""
+    facts: dict[str, Any] | None = None
     # A later event changes only the facts its sender set: a decoded TicketEvent fills in
     # defaults (kind="incident"), which must not turn a service_request into an incident.
     given = getattr(event, "model_fields_set", None) if old else None
@@ -692,13 +782,21 @@ def _facts_of(event: Any, old: Mapping[str, Any]) -> dict[str, Any]:
             continue
         v = getattr(event, name, None)
         if v is not None:
-            facts[name] = _norm(v)
+            v = _norm(v)
+            if name not in old or old[name] != v:
+                if facts is None:
+                    facts = dict(old)
+                facts[name] = v
     attrs = getattr(event, "attributes", None)
     if attrs:
-        merged = dict(facts.get("attributes") or {})
+        current = old.get("attributes") or {}
+        merged = dict(current)
         merged.update(attrs)
-        facts["attributes"] = merged
-    return facts
+        if "attributes" not in old or merged != current:
+            if facts is None:
+                facts = dict(old)
+            facts["attributes"] = merged
+    return old if facts is None else facts
 
 
 def _freeze(obj: Any) -> Any:

@@ -98,6 +98,8 @@ class TicketState:
     seen: list[str] = field(default_factory=list)
     phase: str = "open"
     last_us: int = 0
+    # engine-private cache of the ticket's plans, not part of the state (see Engine._rules)
+    rt: Any = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:
