@@ -1,0 +1,263 @@
+"""``slawatch replay`` end to end on examples/events.jsonl + examples/tenants.yaml.
+
+Expected signals are worked out by hand from CONTRACTS.md (local time Europe/Amsterdam, CEST =
+UTC+2 in April 2026). Tenants: acme = bokumo-ict with critical_after_hours, globex = 1do with
+calamity_service, initech = inlenersbeloning, umbrella = covide business, hooli = smart-fms.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from typer.testing import CliRunner
+
+from streams.cli import _register, app
+
+REPO = Path(__file__).resolve().parents[2]
+EVENTS = "examples/events.jsonl"
+TENANTS = "examples/tenants.yaml"
+AMS = ZoneInfo("Europe/Amsterdam")
+
+W, B, E, MET, MISSED = "sla.warning", "sla.breach", "sla.escalation", "sla.met", "sla.missed"
+
+
+def d(*a: int) -> datetime:
+    return datetime(*a, tzinfo=AMS)
+
+
+# (tenant, ticket, type, clock, at, observed_at, threshold|tier|level), in output order
+EXPECTED = [
+    # globex 7781: 1do 1/A kritisch with calamity_service → calamity calendar 07:00–23:00, open
+    # on Good Friday. Created Fri 3 Apr 08:15: 30 m → 08:45 (50 % 08:30, 75 % 08:37:30) and
+    # escalation step service_manager at the breach.
+    ("globex", "7781", W, "response", d(2026, 4, 3, 8, 30), d(2026, 4, 3, 8, 30), 0.5),
+    ("globex", "7781", W, "response", d(2026, 4, 3, 8, 37, 30), d(2026, 4, 3, 8, 37, 30), 0.75),
+    ("globex", "7781", B, "response", d(2026, 4, 3, 8, 45), d(2026, 4, 3, 8, 45), None),
+    (
+        "globex",
+        "7781",
+        E,
+        "response",
+        d(2026, 4, 3, 8, 45),
+        d(2026, 4, 3, 8, 45),
+        "service_manager",
+    ),
+    # acme INC-1: Bokumo single_user/laag created Thu 2 Apr 16:00; response 8 h: Thu 1 h, Good
+    # Friday + weekend + Easter Monday closed, Tue 7 Apr 09:00 + 7 h → deadline 16:00;
+    # responded Tue 09:30 → met.
+    ("acme", "INC-1", MET, "response", d(2026, 4, 7, 9, 30), d(2026, 4, 7, 9, 30), None),
+    # Waiting Tue 7 Apr 10:00 → Wed 8 Apr 10:00, then company_wide/hoog = kritiek, which with
+    # critical_after_hours runs 24x7: resolution 2 h from Thu 2 Apr 16:00 → 18:00 (50 % 17:00,
+    # 75 % 17:30 + second_line, breach + third_line 18:00), all revealed by the change at
+    # Wed 8 Apr 10:00.
+    ("acme", "INC-1", W, "resolution", d(2026, 4, 2, 17), d(2026, 4, 8, 10), 0.5),
+    ("acme", "INC-1", W, "resolution", d(2026, 4, 2, 17, 30), d(2026, 4, 8, 10), 0.75),
+    ("acme", "INC-1", E, "resolution", d(2026, 4, 2, 17, 30), d(2026, 4, 8, 10), "second_line"),
+    ("acme", "INC-1", B, "resolution", d(2026, 4, 2, 18), d(2026, 4, 8, 10), None),
+    ("acme", "INC-1", E, "resolution", d(2026, 4, 2, 18), d(2026, 4, 8, 10), "third_line"),
+    # initech X-9: reported Wed 8 Apr 08:00, created Thu 9 Apr 10:00 (26 h > 24 h): breach due
+    # Thu 08:00, fired at creation, then missed.
+    ("initech", "X-9", B, "registration", d(2026, 4, 9, 8), d(2026, 4, 9, 10), None),
+    ("initech", "X-9", MISSED, "registration", d(2026, 4, 9, 10), d(2026, 4, 9, 10), None),
+    # hooli S-1: portal A (2 h) Thu 9 Apr 11:00: 11:00–12:30 = 1.5 h, 13:00 + 0.5 → 13:30
+    # (50 % 12:00, 75 % 12:30); same_day escalation at Thursday's close 17:00. S-2 came by
+    # email: no clocks.
+    ("hooli", "S-1", W, "response", d(2026, 4, 9, 12), d(2026, 4, 9, 12), 0.5),
+    ("hooli", "S-1", W, "response", d(2026, 4, 9, 12, 30), d(2026, 4, 9, 12, 30), 0.75),
+    ("hooli", "S-1", B, "response", d(2026, 4, 9, 13, 30), d(2026, 4, 9, 13, 30), None),
+    ("hooli", "S-1", E, "resolution", d(2026, 4, 9, 17), d(2026, 4, 9, 17), "expert"),
+    # umbrella C-1: Covide urgent created Thu 9 Apr 18:00 (closed) → starts Fri 10 Apr 08:00.
+    # Resolution: 50 % of 6 h → 11:00, soft 4 h → 12:00, 75 % → 12:30 (hard 14:00); business
+    # response 8 h → 16:00 (50 % 12:00). Resolved 13:00: both met (resolve stops response too).
+    ("umbrella", "C-1", W, "resolution", d(2026, 4, 10, 11), d(2026, 4, 10, 11), 0.5),
+    ("umbrella", "C-1", W, "response", d(2026, 4, 10, 12), d(2026, 4, 10, 12), 0.5),
+    ("umbrella", "C-1", W, "resolution", d(2026, 4, 10, 12), d(2026, 4, 10, 12), "soft"),
+    ("umbrella", "C-1", W, "resolution", d(2026, 4, 10, 12, 30), d(2026, 4, 10, 12, 30), 0.75),
+    ("umbrella", "C-1", MET, "response", d(2026, 4, 10, 13), d(2026, 4, 10, 13), None),
+    ("umbrella", "C-1", MET, "resolution", d(2026, 4, 10, 13), d(2026, 4, 10, 13), None),
+]
+
+# (source, reason fragment, event_id)
+DEAD = [
+    (f"{EVENTS}:11", "has no UTC offset", None),
+    (f"{EVENTS}:12", "malformed JSON", None),
+    (f"{EVENTS}:13", "unknown tenant 'nobody'", "bad2"),
+    (f"{EVENTS}:14", "no ticket.created was seen", "bad3"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+def cli(*args: str) -> Any:
+    _register()
+    result = CliRunner().invoke(app, ["replay", *args], catch_exceptions=False)
+    return result
+
+
+def jsonl(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def brief(signals: list[dict[str, Any]]) -> list[tuple]:
+    def t(k: str, s: dict[str, Any]) -> datetime:
+        return datetime.fromisoformat(s[k]).astimezone(AMS)
+
+    return [
+        (
+            s["tenant"],
+            s["ticket_id"],
+            s["type"],
+            s["clock"],
+            t("at", s),
+            t("observed_at", s),
+            s.get("threshold", s.get("tier", s.get("level"))),
+        )
+        for s in signals
+    ]
+
+
+def summary_of(stderr: str) -> dict[str, Any]:
+    lines = [ln for ln in stderr.splitlines() if ln.startswith("summary: ")]
+    assert len(lines) == 1, stderr
+    return json.loads(lines[0].removeprefix("summary: "))
+
+
+def test_replay_examples_signals_dead_letters_and_summary():
+    r = cli(EVENTS, "--tenants", TENANTS)
+    assert r.exit_code == 0, r.stderr
+    signals = jsonl(r.stdout)
+    assert brief(signals) == EXPECTED
+    # deadlines of the breaches: the due instants themselves
+    assert [datetime.fromisoformat(s["deadline"]) for s in signals if s["type"] == B] == [
+        d(2026, 4, 3, 8, 45),
+        d(2026, 4, 2, 18),
+        d(2026, 4, 9, 8),
+        d(2026, 4, 9, 13, 30),
+    ]
+    assert len({s["event_id"] for s in signals}) == len(signals)
+    # stderr: the dead letters as JSON lines, then the summary
+    err = r.stderr.splitlines()
+    dead = [json.loads(ln) for ln in err if ln.startswith("{")]
+    assert [(x["source"], x.get("event_id")) for x in dead] == [(s, e) for s, _, e in DEAD]
+    for x, (_, reason, _) in zip(dead, DEAD, strict=True):
+        assert reason in x["reason"]
+        assert x["raw"]
+    assert dead[1]["raw"] == "not json at all"
+    assert summary_of(r.stderr) == {
+        "events": 14,
+        "ticket_events_applied": 11,
+        "duplicates": 0,
+        "monitoring_events": 0,
+        "tickets": 6,
+        "open_clocks": 4,  # acme resolution, globex response, hooli S-1 response + resolution
+        "signals": {
+            "sla.breach": 4,
+            "sla.escalation": 4,
+            "sla.met": 3,
+            "sla.missed": 1,
+            "sla.warning": 10,
+        },
+        "dead_letters": 4,
+    }
+
+
+def test_replay_out_and_dead_letters_files(tmp_path: Path):
+    out, dl = tmp_path / "signals.jsonl", tmp_path / "dead.jsonl"
+    r = cli(EVENTS, "--tenants", TENANTS, "--out", str(out), "--dead-letters", str(dl))
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == ""
+    assert r.stderr.strip().startswith("summary: ")  # nothing else on stderr
+    assert brief(jsonl(out.read_text())) == EXPECTED
+    assert [x["source"] for x in jsonl(dl.read_text())] == [s for s, _, _ in DEAD]
+
+
+def _lines(*events: dict[str, Any]) -> str:
+    return "".join(json.dumps(e) + "\n" for e in events)
+
+
+def test_replay_until_fires_the_timers_due_by_then(tmp_path: Path):
+    # acme (Bokumo + critical_after_hours) single_user/laag created Mon 2 Mar 2026 09:00 and
+    # nothing else: without --until time stops at the last event (no signal); --until Mon
+    # 15:00 fires response 50 % (4 h → 13:00) and 75 % (6 h → 15:00, "up to and including");
+    # --until Mon 17:00 adds the response breach (8 h → 17:00).
+    f = tmp_path / "ev.jsonl"
+    f.write_text(
+        _lines(
+            {
+                "event_id": "x1",
+                "type": "ticket.created",
+                "tenant": "acme",
+                "ticket_id": "T1",
+                "at": "2026-03-02T09:00:00+01:00",
+                "impact": "single_user",
+                "urgency": "laag",
+            }
+        )
+    )
+    r = cli(str(f), "--tenants", TENANTS)
+    assert r.exit_code == 0 and r.stdout == ""
+    r = cli(str(f), "--tenants", TENANTS, "--until", "2026-03-02T15:00:00+01:00")
+    assert [(s["type"], s.get("threshold")) for s in jsonl(r.stdout)] == [(W, 0.5), (W, 0.75)]
+    r = cli(str(f), "--tenants", TENANTS, "--until", "2026-03-02T16:00:00Z")  # = 17:00 CET
+    assert [
+        (s["type"], datetime.fromisoformat(s["at"]).astimezone(AMS)) for s in jsonl(r.stdout)
+    ] == [(W, d(2026, 3, 2, 13)), (W, d(2026, 3, 2, 15)), (B, d(2026, 3, 2, 17))]
+    assert summary_of(r.stderr)["open_clocks"] == 2
+
+
+def test_replay_until_needs_an_offset():
+    _register()
+    r = CliRunner().invoke(
+        app, ["replay", EVENTS, "--tenants", TENANTS, "--until", "2026-03-02T15:00:00"]
+    )
+    assert r.exit_code == 2
+    assert "offset" in r.stderr
+
+
+def test_replay_duplicates_are_counted_not_dead_lettered(tmp_path: Path):
+    lines = (REPO / EVENTS).read_text().splitlines(keepends=True)
+    f = tmp_path / "dup.jsonl"
+    f.write_text("".join([*lines, lines[2]]))  # a3 again (acme waiting_for_customer)
+    r = cli(str(f), "--tenants", TENANTS)
+    summary = summary_of(r.stderr)
+    assert summary["duplicates"] == 1 and summary["dead_letters"] == 4
+    assert brief(jsonl(r.stdout)) == EXPECTED
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_replay_file_order_does_not_matter(tmp_path: Path, seed: int):
+    lines = (REPO / EVENTS).read_text().splitlines(keepends=True)
+    random.Random(seed).shuffle(lines)
+    f = tmp_path / "shuffled.jsonl"
+    f.write_text("".join(lines))
+    r = cli(str(f), "--tenants", TENANTS)
+    assert r.exit_code == 0, r.stderr
+    baseline = jsonl(cli(EVENTS, "--tenants", TENANTS).stdout)
+    assert jsonl(r.stdout) == baseline
+    assert summary_of(r.stderr)["dead_letters"] == 4
+
+
+def test_replay_through_the_real_entry_point():
+    # python -m streams: the installed command line, in a fresh interpreter
+    p = subprocess.run(
+        [sys.executable, "-m", "streams", "replay", EVENTS, "--tenants", TENANTS],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert p.returncode == 0, p.stderr
+    assert brief(jsonl(p.stdout)) == EXPECTED
+    assert summary_of(p.stderr)["dead_letters"] == 4
