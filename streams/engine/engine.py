@@ -161,7 +161,8 @@ class Engine:
         """
         at = us_of(event.at)
         out: list[Signal] = []
-        if self.now_us is not None and at < self.now_us:
+        late = self.now_us is not None and at < self.now_us
+        if late:
             self.stats.late += 1
         else:
             out.extend(self.advance_us(at))
@@ -170,6 +171,12 @@ class Engine:
         except RejectedEvent as exc:
             self._count(out)
             raise RejectedEvent(exc.reason, out) from None
+        if late:
+            # the rungs of this ticket that fell due between the event and engine time are
+            # revealed now: they fire at once, observed now (not at some later advance)
+            ticket = self.tickets.get(f"{event.tenant}:{event.ticket_id}")
+            if ticket is not None:
+                out.extend(self._fire_due(ticket, self.now_us, self.now_us))
         return self._count(out)
 
     def _apply(self, event: Any, at: int) -> list[Signal]:
