@@ -1480,3 +1480,137 @@ def test_signal_ids_do_not_depend_on_batching_or_replay():
     res = replay(list(reversed(lines)), registry(), until=d(2026, 4, 30))
     assert res.dead_letters == []
     assert [s.to_dict() for s in res.signals] == direct
+
+
+def test_late_arriving_event_fires_the_rungs_it_reveals_at_once_observed_now():
+    # Engine time is already Wed 4 Mar 12:00 when a ticket.created of Mon 2 Mar 09:00 arrives
+    # (beyond any allowed lateness): Bokumo multiple_users/laag, response 5 h → Mon 14:00 (50 %
+    # 11:30, 75 % 12:45); resolution 24 h: 50 % = 12 h → Mon 8 + Tue 4 → Tue 13:00, 75 % =
+    # 18 h → Wed 09:00 + 2 → 11:00 (+ second_line). All due before Wed 12:00: they fire with
+    # the event, observed Wed 12:00 (engine bug, fixed: they used to wait for the next advance
+    # and then claim observed_at = at). The breach Wed 17:00 is still ahead: it fires on time.
+    eng = Engine(registry())
+    now = d(2026, 3, 4, 12)
+    assert eng.advance(now) == []
+    out = eng.apply(
+        ev(
+            "ticket.created",
+            "bok",
+            "L1",
+            d(2026, 3, 2, 9),
+            impact="multiple_users",
+            urgency="laag",
+        )
+    )
+    assert eng.stats.late == 1
+    assert seen(out) == [
+        (W, d(2026, 3, 2, 11, 30), now, 0.5),
+        (W, d(2026, 3, 2, 12, 45), now, 0.75),
+        (B, d(2026, 3, 2, 14), now, None),
+        (W, d(2026, 3, 3, 13), now, 0.5),
+        (W, d(2026, 3, 4, 11), now, 0.75),
+        (E, d(2026, 3, 4, 11), now, "second_line"),
+    ]
+    later = eng.advance(d(2026, 3, 10))
+    assert seen(later) == [
+        (B, d(2026, 3, 4, 17), d(2026, 3, 4, 17), None),
+        (E, d(2026, 3, 4, 17), d(2026, 3, 4, 17), "third_line"),
+    ]
+
+
+def test_1do_december_24_and_31_close_at_16():
+    # ernstig (1 h) Thu 24 Dec 2026 15:30: 30 m until 16:00; Christmas (Fri 25), weekend →
+    # Mon 28 Dec 08:00 + 30 m → 08:30 (50 % exactly at 16:00, 75 % Mon 08:15).
+    out = run(
+        [ev("ticket.created", "one", "T1", d(2026, 12, 24, 15, 30), impact="2", urgency="A")],
+        until=d(2027, 1, 8),
+    )
+    assert [(s.type, s.at.astimezone(AMS)) for s in out if s.type != E] == [
+        (W, d(2026, 12, 24, 16)),
+        (W, d(2026, 12, 28, 8, 15)),
+        (B, d(2026, 12, 28, 8, 30)),
+    ]
+    # Thu 31 Dec 15:30 likewise; New Year's Day Fri 1 Jan, weekend → Mon 4 Jan 2027 08:30
+    out = run(
+        [ev("ticket.created", "one", "T2", d(2026, 12, 31, 15, 30), impact="2", urgency="A")],
+        until=d(2027, 1, 8),
+    )
+    assert [s.at.astimezone(AMS) for s in out if s.type == B] == [d(2027, 1, 4, 8, 30)]
+    # the calamity service covers the hours around it: kritisch 24 Dec 15:50 + 30 m → 16:20
+    out = run(
+        [ev("ticket.created", "onecal", "T3", d(2026, 12, 24, 15, 50), impact="1", urgency="A")],
+        until=d(2027, 1, 8),
+    )
+    assert [s.at.astimezone(AMS) for s in out if s.type == B] == [d(2026, 12, 24, 16, 20)]
+
+
+def test_paused_time_survives_a_priority_change_onto_another_calendar():
+    # bok247 single_user/laag Mon 2 Mar 09:00; waiting_for_customer 10:00 (1 h counted) →
+    # resumed Tue 3 Mar 09:00; at 09:30 raised to company_wide/hoog = kritiek, 24x7 with
+    # critical_after_hours. Counted on 24x7: Mon 09–10 + Tue 09:00–09:30 = 1.5 h (the paused
+    # night is not counted). Resolution 2 h → Tue 10:00; its 50 % (1 h) was reached Mon 10:00,
+    # its 75 % (1.5 h) at the change itself. Response 30 m → reached Mon 09:30.
+    out = run(
+        [
+            ev(
+                "ticket.created",
+                "bok247",
+                "T1",
+                d(2026, 3, 2, 9),
+                impact="single_user",
+                urgency="laag",
+            ),
+            ev("ticket.updated", "bok247", "T1", d(2026, 3, 2, 10), status="waiting_for_customer"),
+            ev("ticket.updated", "bok247", "T1", d(2026, 3, 3, 9), status="open"),
+            ev(
+                "ticket.updated",
+                "bok247",
+                "T1",
+                d(2026, 3, 3, 9, 30),
+                impact="company_wide",
+                urgency="hoog",
+            ),
+        ],
+        until=d(2026, 3, 4),
+    )
+    obs = d(2026, 3, 3, 9, 30)
+    assert seen(out) == [
+        (W, d(2026, 3, 2, 9, 15), obs, 0.5),
+        (W, d(2026, 3, 2, 9, 22, 30), obs, 0.75),
+        (B, d(2026, 3, 2, 9, 30), obs, None),
+        (W, d(2026, 3, 2, 10), obs, 0.5),
+        (W, d(2026, 3, 3, 9, 30), obs, 0.75),
+        (E, d(2026, 3, 3, 9, 30), obs, "second_line"),
+        (B, d(2026, 3, 3, 10), d(2026, 3, 3, 10), None),
+        (E, d(2026, 3, 3, 10), d(2026, 3, 3, 10), "third_line"),
+    ]
+    assert out[-2].elapsed_business_seconds == 2 * 3600
+
+
+def test_closed_gives_verdicts_cancelled_does_not_and_both_end_the_ticket():
+    # Covide urgent Mon 2 Mar 09:00: response premium 4 h → 13:00 (breached), resolution hard
+    # 6 h → 15:00. Closed at 14:00: response missed, resolution met.
+    events = [
+        ev("ticket.created", "cov-premium", "C-1", d(2026, 3, 2, 9), priority="urgent"),
+        ev("ticket.closed", "cov-premium", "C-1", d(2026, 3, 2, 14)),
+    ]
+    out = run(events, until=d(2026, 3, 10))
+    assert [(s.type, s.clock, s.at.astimezone(AMS)) for s in out if s.type in (MET, MISSED)] == [
+        (MISSED, "response", d(2026, 3, 2, 14)),
+        (MET, "resolution", d(2026, 3, 2, 14)),
+    ]
+    assert [s for s in out if s.at.astimezone(AMS) > d(2026, 3, 2, 14)] == []
+    # cancelled at 10:00: no verdict, nothing after
+    out = run(
+        [
+            ev("ticket.created", "cov-premium", "C-2", d(2026, 3, 2, 9), priority="urgent"),
+            ev("ticket.cancelled", "cov-premium", "C-2", d(2026, 3, 2, 10)),
+        ],
+        until=d(2026, 3, 10),
+    )
+    assert out == []
+    eng = Engine(registry())
+    for e in events:
+        eng.apply(e)
+    with pytest.raises(RejectedEvent, match="already closed"):
+        eng.apply(ev("ticket.reopened", "cov-premium", "C-1", d(2026, 3, 3, 9)))
