@@ -481,6 +481,9 @@ class Engine:
                 and etype in self._plan_of(ticket, clock.name).resume_on
             ):
                 clock.stops[-1][1] = at
+                # the status may have changed while the clock was stopped (R4)
+                pauses = self._plan_of(ticket, clock.name).pause_statuses
+                clock.paused = ticket.status in pauses
                 if not clock.paused:
                     clock.running_since = at
 
