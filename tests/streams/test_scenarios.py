@@ -1614,3 +1614,61 @@ def test_closed_gives_verdicts_cancelled_does_not_and_both_end_the_ticket():
         eng.apply(e)
     with pytest.raises(RejectedEvent, match="already closed"):
         eng.apply(ev("ticket.reopened", "cov-premium", "C-1", d(2026, 3, 3, 9)))
+
+
+def _reopen_case(ticket: str, mid: list[TicketEvent]) -> list[Signal]:
+    return run(
+        [
+            ev(
+                "ticket.created",
+                "bok",
+                ticket,
+                d(2026, 3, 2, 9),
+                impact="single_user",
+                urgency="hoog",
+            ),
+            ev("ticket.responded", "bok", ticket, d(2026, 3, 2, 9, 30)),
+            *mid,
+            ev("ticket.reopened", "bok", ticket, d(2026, 3, 3, 9)),
+        ],
+        until=d(2026, 3, 10),
+    )
+
+
+def test_reopen_resumes_paused_when_the_ticket_waits_on_the_customer():
+    # single_user/hoog (2 workdays = 16 h) Mon 2 Mar 09:00, resolved 10:00 (1 h counted),
+    # waiting_for_customer 11:00 while resolved, reopened Tue 09:00 still waiting: the clock
+    # stays paused (R4) — nothing fires (engine bug, fixed: it counted while waiting).
+    out = _reopen_case(
+        "R1",
+        [
+            ev("ticket.resolved", "bok", "R1", d(2026, 3, 2, 10)),
+            ev("ticket.updated", "bok", "R1", d(2026, 3, 2, 11), status="waiting_for_customer"),
+        ],
+    )
+    assert brief(out) == [
+        (MET, "response", d(2026, 3, 2, 9, 30), None),
+        (MET, "resolution", d(2026, 3, 2, 10), None),
+    ]
+
+
+def test_reopen_resumes_running_when_the_wait_ended_while_resolved():
+    # waiting_for_customer 10:00 (1 h counted), resolved 11:00, in_progress 12:00 while
+    # resolved, reopened Tue 3 Mar 09:00: the clock runs again (engine bug, fixed: it stayed
+    # paused for good). 15 h left: Tue 8 (9) + Wed 7 → Wed 4 Mar 16:00; 50 % = 8 h → Tue
+    # 16:00; 75 % = 12 h → Wed 12:00.
+    out = _reopen_case(
+        "R2",
+        [
+            ev("ticket.updated", "bok", "R2", d(2026, 3, 2, 10), status="waiting_for_customer"),
+            ev("ticket.resolved", "bok", "R2", d(2026, 3, 2, 11)),
+            ev("ticket.updated", "bok", "R2", d(2026, 3, 2, 12), status="in_progress"),
+        ],
+    )
+    assert brief(out, "resolution")[1:] == [
+        (W, "resolution", d(2026, 3, 3, 16), 0.5),
+        (W, "resolution", d(2026, 3, 4, 12), 0.75),
+        (E, "resolution", d(2026, 3, 4, 12), "second_line"),
+        (B, "resolution", d(2026, 3, 4, 16), None),
+        (E, "resolution", d(2026, 3, 4, 16), "third_line"),
+    ]
