@@ -224,8 +224,8 @@ class BusinessCalendar:
         return self._dt(intervals[-1][1]) if intervals else None
 
     def explain(self, start: datetime, end: datetime) -> tuple[Segment, ...]:
-        """The open segments counted in ``[start, end)``, one per local day and window, each
-        with the rule that opened it: the answer to "why this deadline"."""
+        """The open segments counted in ``[start, end)``, one per local day and window (split
+        again at a DST switch), each with the rule that opened it: "why this deadline"."""
         s = self._us(start, "start")
         e = self._us(end, "end")
         segments: list[Segment] = []

@@ -25,12 +25,19 @@ US = 1_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_DAY = timedelta(days=1)
 MAX_YEARS_AHEAD = 200  # a target needing more open time than this is refused, never looped on
+# Instants a business calendar answers for: a typo'd year fails fast with a CalendarError
+# instead of building centuries of index (or overflowing datetime at year 1 / 9999).
+MIN_YEAR, MAX_YEAR = 1900, 2200
 
 
 def us_of(dt: datetime) -> int:
     """Aware datetime → UTC epoch microseconds (exact integer)."""
     d = dt - EPOCH
     return (d.days * 86400 + d.seconds) * US + d.microseconds
+
+
+MIN_US = ((datetime(MIN_YEAR, 1, 2, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1))
+MAX_US = ((datetime(MAX_YEAR, 1, 1, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1))
 
 
 def _offset_us(us: int, tz: ZoneInfo) -> int:
@@ -155,6 +162,14 @@ class Timeline:
         """Make sure instant ``us`` lies inside the built range (whole local years)."""
         if self.lo <= us < self.hi:
             return
+        if not MIN_US <= us < MAX_US:
+            from calendars.errors import CalendarError
+
+            raise CalendarError(
+                f"an instant in about the year {1970 + us // 31_557_600_000_000} is outside "
+                "the supported years "
+                f"{MIN_YEAR}–{MAX_YEAR - 1}"
+            )
         year = (EPOCH + timedelta(microseconds=us)).astimezone(self.tz).year
         if not self.starts and self.lo == self.hi:
             self._build(year - 1, year + 1)

@@ -478,3 +478,12 @@ def test_constructors_and_repr() -> None:
     assert BusinessCalendar.from_spec("24x7").is_24x7
     assert "Europe/Amsterdam" in repr(office)
     assert always.timezone == AMS
+
+
+@pytest.mark.parametrize("year", [1, 1899, 2200, 2300, 9999])
+def test_instants_outside_the_supported_years_fail_fast_with_a_calendar_error(year):
+    from calendars import CalendarError
+
+    cal = BusinessCalendar.always_open()
+    with pytest.raises(CalendarError, match="outside the supported years 1900–2199"):
+        cal.is_open(datetime(year, 1, 5, tzinfo=UTC))
