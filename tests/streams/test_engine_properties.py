@@ -106,6 +106,18 @@ def draw_creation(draw: Any, policy: str, at: datetime) -> dict[str, Any]:
     return facts
 
 
+def draw_reclassify(draw: Any, policy: str, t: _Ticket) -> dict[str, Any]:
+    if policy == "1do":
+        t.kind = draw(st.sampled_from(["incident", "service_request", "change"]))
+        return {"kind": t.kind}
+    if policy == "covide":
+        t.kind = draw(st.sampled_from(["incident", "question"]))
+        return {"kind": t.kind}
+    if policy == "smart-fms":
+        return {"channel": draw(st.sampled_from(["portal", "email", "phone"]))}
+    return {"attributes": {"cvss": draw(st.sampled_from([5.0, 9.0, 9.9]))}}
+
+
 @dataclass
 class _Ticket:
     tenant: str
@@ -163,6 +175,8 @@ def streams(draw: Any) -> Stream:
             choices = ["status", "responded"]
             if t.kind == "incident" and policy != "inlenersbeloning":
                 choices.append("priority")
+            if policy in ("1do", "covide", "smart-fms") or t.kind == "vulnerability":
+                choices.append("reclassify")
             choices.append("reopened" if t.resolved else "resolved")
             if draw(st.integers(0, 9)) == 0:  # now and then the ticket ends
                 choices.append(draw(st.sampled_from(["closed", "cancelled"])))
@@ -174,6 +188,10 @@ def streams(draw: Any) -> Stream:
             elif action == "priority":
                 etype = "ticket.updated"
                 fields = draw_priority(draw, policy)
+            elif action == "reclassify":
+                # clocks start (counted from creation) or stop applying
+                etype = "ticket.updated"
+                fields = draw_reclassify(draw, policy, t)
             else:
                 etype = f"ticket.{action}"
                 t.resolved = action == "resolved" or (t.resolved and action != "reopened")
