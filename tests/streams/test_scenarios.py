@@ -634,6 +634,18 @@ def test_1do_kritisch_response_runs_on_the_supportcenter_calendar():
             "1",
             [d(2026, 3, 3, 7, 5), d(2026, 3, 3, 7, 12, 30), d(2026, 3, 3, 7, 20)],
         ),
+        # calamity is workdays only: Sat 7 Mar 10:00 → Mon 9 Mar 07:00 + 30 m → 07:30
+        (
+            d(2026, 3, 7, 10),
+            "1",
+            [d(2026, 3, 9, 7, 15), d(2026, 3, 9, 7, 22, 30), d(2026, 3, 9, 7, 30)],
+        ),
+        # same holidays: King's Day Mon 27 Apr 2026 10:00 → Tue 28 Apr 07:00 + 30 m → 07:30
+        (
+            d(2026, 4, 27, 10),
+            "1",
+            [d(2026, 4, 28, 7, 15), d(2026, 4, 28, 7, 22, 30), d(2026, 4, 28, 7, 30)],
+        ),
         # ernstig (2/A, 1 h) stays on the supportcenter: Mon 16:30 + 30 m, Tue 08:00 + 30 m
         (
             d(2026, 3, 2, 16, 30),
@@ -645,7 +657,7 @@ def test_1do_kritisch_response_runs_on_the_supportcenter_calendar():
 def test_1do_calamity_service_runs_kritisch_on_calamity_hours(created, impact, expected):
     out = run(
         [ev("ticket.created", "onecal", "T1", created, impact=impact, urgency="A")],
-        until=d(2026, 3, 5),
+        until=d(2026, 5, 5),
     )
     assert [(s.type, s.at.astimezone(AMS)) for s in out if s.type != E] == [
         (W, expected[0]),
