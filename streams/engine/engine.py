@@ -18,6 +18,8 @@ at once: ``at`` is the instant it was due, ``observed_at`` the event's instant.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import heapq
 import uuid
 from collections.abc import Iterable, Mapping
@@ -32,6 +34,7 @@ from streams.engine.state import ClockState, TicketState
 from streams.engine.targets import Item, Schedule, schedule, track_calendar
 
 SIGNAL_NAMESPACE = uuid.UUID("6f1d6c1e-58a4-4b47-9d0e-5a1a3c0de7a1")
+_NS_BYTES = SIGNAL_NAMESPACE.bytes
 FACT_FIELDS = ("kind", "channel", "priority", "impact", "urgency")
 
 
@@ -41,8 +44,14 @@ def _dt(us: int) -> datetime:
 
 def signal_id(tenant: str, ticket_id: str, clock: str, key: str) -> str:
     """Deterministic signal id: the same rung of the same clock always has the same id, so
-    a replay or a retry can be de-duplicated downstream."""
-    return str(uuid.uuid5(SIGNAL_NAMESPACE, f"{tenant}\x1f{ticket_id}\x1f{clock}\x1f{key}"))
+    a replay or a retry can be de-duplicated downstream. This is
+    ``str(uuid.uuid5(SIGNAL_NAMESPACE, name))``, formatted without building a UUID object."""
+    name = f"{tenant}\x1f{ticket_id}\x1f{clock}\x1f{key}".encode()
+    h = bytearray(hashlib.sha1(_NS_BYTES + name, usedforsecurity=False).digest()[:16])
+    h[6] = (h[6] & 0x0F) | 0x50  # version 5
+    h[8] = (h[8] & 0x3F) | 0x80  # RFC 4122 variant
+    x = h.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 class _Rules:
@@ -145,6 +154,7 @@ class Engine:
         self._rules: dict[tuple, _Rules] = {}
         # (id(plan), start_us) -> (plan, schedule); the plan is kept to check identity
         self._schedules: dict[tuple[int, int], tuple[ClockPlan, Schedule]] = {}
+        self._templates: dict[int, tuple[ClockPlan, Schedule]] = {}  # id(plan) -> (plan, sch)
 
     # == public API ============================================================================
     def apply(self, event: Any) -> list[Signal]:
@@ -224,7 +234,8 @@ class Engine:
         elif etype == "ticket.cancelled":
             out.extend(self._stop_all(ticket, at, verdict=False))
             ticket.phase = "cancelled"
-        self._reschedule(ticket, at)
+        if etype == "ticket.reopened":  # a stop only clears its clock's due instant
+            self._reschedule(ticket, at)
         out.extend(self._fire_due(ticket, at, observed))
         return out
 
@@ -314,6 +325,11 @@ class Engine:
             last_us=at,
         )
         self.tickets[key] = ticket
+        try:  # the ticket's policy version as later lookups see it (normally this very one)
+            if self.registry.policy_version(ticket.policy, ticket.version) is policy:
+                ticket.rt = (facts, rules)
+        except Exception:  # looked up (and raised) again where it is needed
+            pass
         for plan in plans:
             start = ticket.reported_us if plan.starts_at == "reported" else at
             origin = rules.calendar(plan.calendar).next_open_us(start)
@@ -770,7 +786,25 @@ class Engine:
             return hit[1]
         if len(self._schedules) > 200_000:
             self._schedules.clear()
-        sch = schedule(self._policy(ticket), plan, _dt(clock.start_us))
+        policy = self._policy(ticket)
+        if _origin_free(plan):
+            # Only the origin differs from one start to the next: resolve the plan once.
+            tpl = self._templates.get(id(plan))
+            if tpl is None or tpl[0] is not plan:
+                sch = schedule(policy, plan, _dt(clock.start_us))
+                tpl = self._templates[id(plan)] = (plan, sch)
+            origin = policy.calendar(plan.calendar).next_open_us(clock.start_us)
+            sch = dataclasses.replace(tpl[1], origin_us=origin)
+        else:
+            # schedule() depends on the start only through its origin (the next opening)
+            origin = policy.calendar(plan.calendar).next_open_us(clock.start_us)
+            okey = (id(plan), -1 - origin)  # negative: never a start_us key
+            hit = self._schedules.get(okey)
+            if hit is not None and hit[0] is plan:
+                sch = hit[1]
+            else:
+                sch = schedule(policy, plan, _dt(clock.start_us))
+                self._schedules[okey] = (plan, sch)
         self._schedules[key] = (plan, sch)
         return sch
 
@@ -809,7 +843,24 @@ def _facts_of(event: Any, old: dict[str, Any]) -> dict[str, Any]:
     return old if facts is None else facts
 
 
+def _origin_free(plan: ClockPlan) -> bool:
+    """Whether ``schedule(policy, plan, start)`` depends on ``start`` only through its
+    ``origin_us``: no weeks/months target (wall time from the origin) and no same-day
+    escalation (the origin's closing time); m/h/workdays needs are durations."""
+    for t in (plan.hard, plan.soft):
+        if t is not None and t.unit in ("weeks", "months"):
+            return False
+    return all(e.at != "same_day" for e in plan.escalations)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _freeze(obj: Any) -> Any:
+    if type(obj) is dict:  # the common case, flat facts/options: no recursion per value
+        return tuple(
+            sorted((k, v if type(v) in _SCALARS else _freeze(v)) for k, v in obj.items())
+        )
     if isinstance(obj, Mapping):
         return tuple(sorted((k, _freeze(v)) for k, v in obj.items()))
     if isinstance(obj, list | tuple):
