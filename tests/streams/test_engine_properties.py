@@ -293,9 +293,19 @@ def test_ids_unique_signals_valid_and_state_round_trips(stream: Stream) -> None:
         if s["type"] in ("sla.warning", "sla.escalation", "sla.breach")
     ]
     assert len(set(rungs)) == len(rungs)
-    # a signal is never observed before it is due
+    # a signal is never observed before it is due; a breach is due at its deadline; a
+    # verdict is met when the clock stopped before its deadline, missed when at or after it
+    # (R7; a clock with only a soft target or a same-day escalation has the same rule)
     for s in signals:
-        assert datetime.fromisoformat(s["at"]) <= datetime.fromisoformat(s["observed_at"])
+        at = datetime.fromisoformat(s["at"])
+        assert at <= datetime.fromisoformat(s["observed_at"])
+        deadline = s["deadline"] and datetime.fromisoformat(s["deadline"])
+        if s["type"] == "sla.breach":
+            assert deadline == at, s
+        elif s["type"] == "sla.missed":
+            assert deadline and deadline <= at, s
+        elif s["type"] == "sla.met" and deadline:
+            assert at <= deadline, s
     assert eng.tickets
     for t in eng.tickets.values():
         d = t.to_dict()
