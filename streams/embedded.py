@@ -591,3 +591,4 @@ def install_end_offsets_fix() -> None:
 
     end_offsets.__doc__ = true_end_offsets.__doc__
     aiokafka.AIOKafkaConsumer.end_offsets = end_offsets  # type: ignore[method-assign]
+
