@@ -1033,6 +1033,27 @@ def test_covide_weeks_are_wall_clock_from_the_business_aligned_start():
     ]
 
 
+def test_covide_weeks_keep_the_local_time_across_dst():
+    # medium Mon 23 Mar 2026 09:00 CET (08:00Z); DST starts Sun 29 Mar. Weeks are wall-clock:
+    # soft 1 week → Mon 30 Mar 09:00 CEST (7 d − 1 h real), hard 2 weeks → Mon 6 Apr 09:00
+    # CEST (Easter Monday: wall-clock targets ignore holidays) = 335 h real. Thresholds are
+    # fractions of that real time: 50 % = 167.5 h → Mon 30 Mar 07:30Z = 09:30 CEST (after the
+    # soft target!); 75 % = 251.25 h → Thu 2 Apr 19:15Z = 21:15 CEST.
+    out = run(
+        [
+            ev("ticket.created", "cov-premium", "C-1", d(2026, 3, 23, 9), priority="medium"),
+            ev("ticket.responded", "cov-premium", "C-1", d(2026, 3, 23, 9, 5)),
+        ],
+        until=d(2026, 4, 30),
+    )
+    assert brief(out, "resolution") == [
+        (W, "resolution", d(2026, 3, 30, 9), "soft"),
+        (W, "resolution", d(2026, 3, 30, 9, 30), 0.5),
+        (W, "resolution", d(2026, 4, 2, 21, 15), 0.75),
+        (B, "resolution", d(2026, 4, 6, 9), None),
+    ]
+
+
 def test_covide_weeks_pause_extends_by_paused_wall_time():
     # medium Mon 2 Mar 09:00: hard 2 weeks → Mon 16 Mar 09:00; waiting_for_customer from Tue
     # 3 Mar 12:00 to Thu 5 Mar 12:00 (48 h wall) → breach Wed 18 Mar 09:00; soft 1 week →
