@@ -398,3 +398,38 @@ def test_running_totals_agree_with_a_recount_from_history(stream: Stream) -> Non
         _recount_agrees(eng, eng.now_us)
     eng.advance(stream.end)
     _recount_agrees(eng, eng.now_us)
+
+
+def _timers_agree(eng: Engine, now: int) -> None:
+    """The timer index matches the state: no rung of a running clock is overdue and unfired,
+    and each clock's ``due_us`` is its next due instant recomputed from scratch."""
+    for t in eng.tickets.values():
+        for clock in t.clocks.values():
+            if not clock.active or clock.stopped:
+                continue
+            plan = eng._plan_of(t, clock.name)
+            sch = eng._schedule(t, clock, plan)
+            for item in sch.items:
+                if item.key in clock.fired:
+                    continue
+                due = (
+                    item.at_us
+                    if item.at_us is not None
+                    else eng._instant_of(t, clock, plan, item.track, item.need, now)
+                )
+                assert due is None or due > now, (t.key, clock.name, item.key, due, now)
+            assert clock.due_us == eng._next_due(t, clock, now), (t.key, clock.name)
+
+
+@PROPS
+@given(stream=streams())
+def test_no_rung_is_left_overdue_and_timers_match_the_state(stream: Stream) -> None:
+    # (7) after every event and every advance: what is due has fired, what is pending is on
+    # the timer index at the instant a full recomputation gives
+    eng = Engine(registry())
+    for e in stream.events:
+        eng.apply(e)
+        _timers_agree(eng, eng.now_us)
+    for extra in (timedelta(hours=5), timedelta(days=3), stream.end - stream.events[-1].at):
+        eng.advance(stream.events[-1].at + extra)
+        _timers_agree(eng, eng.now_us)
