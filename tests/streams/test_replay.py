@@ -261,3 +261,34 @@ def test_replay_through_the_real_entry_point():
     assert p.returncode == 0, p.stderr
     assert brief(jsonl(p.stdout)) == EXPECTED
     assert summary_of(p.stderr)["dead_letters"] == 4
+
+
+def test_replay_simultaneous_events_of_different_tickets_in_any_file_order(tmp_path: Path):
+    # two acme tickets (Bokumo single_user/laag) created Mon 2 Mar 2026 09:00 and resolved at
+    # 10:00, at the same instants: whatever the file order, the same four verdicts (response
+    # 8 h and resolution 40 h not reached: met). Their order follows the file order of the
+    # simultaneous events (replay breaks ties by line), so compare them as a set.
+    evs = [
+        {"type": "ticket.created", "ticket_id": "A", "at": "2026-03-02T09:00:00+01:00"},
+        {"type": "ticket.created", "ticket_id": "B", "at": "2026-03-02T09:00:00+01:00"},
+        {"type": "ticket.resolved", "ticket_id": "A", "at": "2026-03-02T10:00:00+01:00"},
+        {"type": "ticket.resolved", "ticket_id": "B", "at": "2026-03-02T10:00:00+01:00"},
+    ]
+    for i, e in enumerate(evs):
+        e.update(event_id=f"x{i}", tenant="acme")
+        if e["type"] == "ticket.created":
+            e.update(impact="single_user", urgency="laag")
+    runs = []
+    for order in ([0, 1, 2, 3], [1, 0, 3, 2], [1, 0, 2, 3]):
+        f = tmp_path / f"ties{order}.jsonl"
+        f.write_text(_lines(*(evs[i] for i in order)))
+        r = cli(str(f), "--tenants", TENANTS)
+        assert r.exit_code == 0, r.stderr
+        runs.append(sorted(json.dumps(s, sort_keys=True) for s in jsonl(r.stdout)))
+    assert runs[0] == runs[1] == runs[2]
+    assert sorted((s["ticket_id"], s["clock"], s["type"]) for s in map(json.loads, runs[0])) == [
+        ("A", "resolution", MET),
+        ("A", "response", MET),
+        ("B", "resolution", MET),
+        ("B", "response", MET),
+    ]
