@@ -30,6 +30,7 @@ from models.contracts import load_policies, tenants_from_data
 from models.events import TicketEvent, parse_event
 from models.signals import Signal as SignalModel
 from streams.engine import Engine
+from streams.engine.processor import Processor
 from streams.engine.state import TicketState
 from streams.engine.targets import track_calendar
 
@@ -433,3 +434,36 @@ def test_no_rung_is_left_overdue_and_timers_match_the_state(stream: Stream) -> N
     for extra in (timedelta(hours=5), timedelta(days=3), stream.end - stream.events[-1].at):
         eng.advance(stream.events[-1].at + extra)
         _timers_agree(eng, eng.now_us)
+
+
+@PROPS
+@given(stream=streams(), data=st.data())
+def test_out_of_order_arrival_within_the_allowed_lateness_gives_the_same_signals(
+    stream: Stream, data: Any
+) -> None:
+    # (8) the live path: JSON messages through the Processor, each arriving up to
+    # `lateness` after its event time, so the arrival order is scrambled within that bound
+    # (simultaneous events keep their order: one jitter per instant)
+    _, expected = uninterrupted(stream)
+    lateness = timedelta(hours=data.draw(st.sampled_from([1, 6, 30]), label="lateness h"))
+    jitter: dict[datetime, timedelta] = {}
+    for e in stream.events:
+        if e.at not in jitter:
+            mins = data.draw(st.integers(0, int(lateness.total_seconds()) // 60 - 1))
+            jitter[e.at] = timedelta(minutes=mins)
+    arrival = sorted(
+        range(len(stream.events)), key=lambda i: stream.events[i].at + jitter[stream.events[i].at]
+    )
+    eng = Engine(registry())
+    proc = Processor(eng, lateness=lateness)
+    out = []
+    for i in arrival:
+        res = proc.ingest(stream.events[i].model_dump_json(exclude_unset=True))
+        assert res.dead_letters == []
+        out.extend(res.signals)
+    res = proc.flush()
+    assert res.dead_letters == []
+    out.extend(res.signals)
+    out.extend(eng.advance(stream.end))
+    assert eng.stats.late == 0
+    assert dicts(out) == expected
