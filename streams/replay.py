@@ -1,10 +1,11 @@
 """Offline replay (and backtest): a JSONL file of events through the engine, in event order.
 
 ``replay`` decodes every line (bad ones become dead letters naming ``FILE:LINE``), sorts the
-ticket events by their instant (file order breaks ties, so a ticket's own events keep their
-order), applies them one by one — each first advancing engine time to its instant — and
-finally advances to ``until`` (default: the last event's instant). The live runtime feeds
-the same :class:`~streams.engine.processor.Processor`, so both give the same signal ids.
+ticket events by their instant (then tenant and ticket, then file order, so a ticket's own
+events keep their order), applies them one by one — each first advancing engine time to its
+instant — and finally advances to ``until`` (default: the last event's instant). The live
+runtime feeds the same :class:`~streams.engine.processor.Processor`, so both give the same
+signal ids.
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def replay(
             proc.monitoring.append(event)
             continue
         decoded.append((us_of(event.at), lineno, event, text))
-    decoded.sort(key=lambda x: (x[0], x[1]))
+    # event time, then ticket, then file order: a shuffled file gives the same signals in the
+    # same order, and one ticket's simultaneous events keep the order they were written in
+    decoded.sort(key=lambda x: (x[0], x[2].tenant, x[2].ticket_id, x[1]))
     for i, (_, lineno, event, text) in enumerate(decoded):
         out = proc.apply_event(event, text, f"{source}:{lineno}")
         result.signals.extend(out.signals)

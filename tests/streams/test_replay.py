@@ -85,12 +85,13 @@ EXPECTED = [
     ("umbrella", "C-1", MET, "resolution", d(2026, 4, 10, 13), d(2026, 4, 10, 13), None),
 ]
 
-# (source, reason fragment, event_id)
+# (source, reason fragment, event_id): decoding failures in file order, then the engine's
+# rejections in application order — both at Thu 9 Apr 11:00, so by tenant: acme before nobody
 DEAD = [
     (f"{EVENTS}:11", "has no UTC offset", None),
     (f"{EVENTS}:12", "malformed JSON", None),
-    (f"{EVENTS}:13", "unknown tenant 'nobody'", "bad2"),
     (f"{EVENTS}:14", "no ticket.created was seen", "bad3"),
+    (f"{EVENTS}:13", "unknown tenant 'nobody'", "bad2"),
 ]
 
 
