@@ -155,6 +155,7 @@ class Engine:
         # (id(plan), start_us) -> (plan, schedule); the plan is kept to check identity
         self._schedules: dict[tuple[int, int], tuple[ClockPlan, Schedule]] = {}
         self._templates: dict[int, tuple[ClockPlan, Schedule]] = {}  # id(plan) -> (plan, sch)
+        self._held: list[tuple[int, TicketState, str]] | None = None
 
     # == public API ============================================================================
     def apply(self, event: Any) -> list[Signal]:
@@ -307,6 +308,31 @@ class Engine:
         options = dict(contract.options or {})
         facts = _facts_of(event, {})
         rules = self._rules_for(policy, facts, options)  # raises before any state is created
+        # Timers pushed while the ticket is built are held and only the live ones pushed at
+        # the end: a clock its own creation stops (the registration clock) leaves no stale
+        # heap entry behind, which every later advance would have to pop.
+        self._held = []
+        try:
+            return self._create_ticket(event, key, at, policy, options, facts, rules)
+        finally:
+            held, self._held = self._held, None
+            pushed: set[tuple[int, str]] = set()
+            for due, ticket, name in held:
+                clock = ticket.clocks.get(name)
+                if clock is not None and clock.due_us == due and (due, name) not in pushed:
+                    pushed.add((due, name))
+                    self._push(due, ticket, name)
+
+    def _create_ticket(
+        self,
+        event: Any,
+        key: str,
+        at: int,
+        policy: Any,
+        options: dict[str, Any],
+        facts: dict[str, Any],
+        rules: _Rules,
+    ) -> list[Signal]:
         plans = rules.plans
         reported = us_of(event.reported_at) if getattr(event, "reported_at", None) else at
         reported = min(reported, at)
@@ -342,9 +368,19 @@ class Engine:
         # (registration) that reaches its target exactly at creation is on time: "more than
         # 24 h earlier" is the breach (CONTRACTS, Inlenersbeloning); so rungs due at the
         # creation instant itself fire only after the stop, on clocks that keep running.
+        # a clock the pass below fires is rescheduled as of at - 1: recompute after the stop
+        again = any(c.due_us is not None and c.due_us < at for c in ticket.clocks.values())
         out = self._fire_due(ticket, at - 1, observed)
-        out.extend(self._stop_where(ticket, "ticket.created", at, verdict=True))
-        self._reschedule(ticket, at)
+        for clock in ticket.clocks.values():  # as _stop_where(ticket, "ticket.created", ...)
+            if (
+                clock.active
+                and not clock.stopped
+                and "ticket.created" in self._plan_of(ticket, clock.name).stop_on
+            ):
+                out.extend(self._stop(ticket, clock, at, verdict=True))
+                again = True
+        if again:  # else nothing changed since the pass above
+            self._reschedule(ticket, at)
         out.extend(self._fire_due(ticket, at, observed))
         return out
 
@@ -589,6 +625,9 @@ class Engine:
 
     # == timers ================================================================================
     def _push(self, due: int, ticket: TicketState, name: str) -> None:
+        if self._held is not None:  # a ticket being created (see _create)
+            self._held.append((due, ticket, name))
+            return
         # ties break on (ticket, clock position), never on push history (see module doc)
         idx = list(ticket.clocks).index(name)
         heapq.heappush(self._heap, (due, ticket.key, idx, name))
