@@ -555,13 +555,18 @@ class Engine:
     def _recount(self, ticket: TicketState, clock: ClockState, plan: ClockPlan, at: int) -> None:
         """Recount ``clock`` from its history (status log, stops) up to ``at``: used when it
         starts and when a change gives it another plan (R5: elapsed time is kept)."""
-        rules = self._ticket_rules(ticket)
         sch = self._schedule(ticket, clock, plan)
-        intervals = self._intervals(ticket, clock, plan, at)
-        clock.acc = {}
-        for track in sch.tracks:
-            cal = rules.track(track)
-            clock.acc[track] = sum(cal.elapsed_us(a, b) for a, b in intervals)
+        if at <= max(clock.start_us, clock.origin_us):
+            # a clock starting now (or before its first opening): every interval of its
+            # history is empty, so nothing is counted yet
+            clock.acc = dict.fromkeys(sch.tracks, 0)
+        else:
+            rules = self._ticket_rules(ticket)
+            intervals = self._intervals(ticket, clock, plan, at)
+            clock.acc = {}
+            for track in sch.tracks:
+                cal = rules.track(track)
+                clock.acc[track] = sum(cal.elapsed_us(a, b) for a, b in intervals)
         stopped = clock.stopped
         clock.paused = ticket.status in plan.pause_statuses
         clock.running_since = None if (stopped or clock.paused) else max(at, clock.start_us)
