@@ -54,6 +54,8 @@ __all__ = [
     "find_tansu",
     "free_port",
     "install_end_offsets_fix",
+    "install_faust_fixes",
+    "install_recovery_fix",
     "true_end_offsets",
 ]
 
@@ -592,3 +594,101 @@ def install_end_offsets_fix() -> None:
     end_offsets.__doc__ = true_end_offsets.__doc__
     aiokafka.AIOKafkaConsumer.end_offsets = end_offsets  # type: ignore[method-assign]
 
+
+# --------------------------------------------------------------------------------------
+# faust-streaming recovery race (not Tansu-specific; frequent on a fast local broker)
+# --------------------------------------------------------------------------------------
+
+_FAUST_FIXES_INSTALLED = False
+
+
+def install_recovery_fix() -> None:
+    """Fix faust-streaming 0.15.3 losing or repeating input records around recovery.
+
+    Two changes (see docs/runtime-notes.md, "Faust recovery race"):
+
+    1. ``Consumer._wait_next_records`` hands the *live* ``_active_partitions`` set to the
+       consumer thread, where aiokafka's ``fetched_records(partitions)`` reads it later
+       (``if partitions and tp not in partitions``) and Faust's ``getmany`` filters with it
+       again. When recovery pauses the changelog partitions in between, the set becomes
+       empty, aiokafka returns (and advances past) the records of *every* partition, and
+       Faust discards those that are not active: input records skipped for good. The
+       replacement passes a snapshot, so aiokafka only returns what Faust will yield.
+    2. ``Recovery.on_recovery_completed`` resumes the stream partitions before seeking them
+       to the committed offsets, so records processed in between are processed again after
+       the seek. The replacement seeks first (records stay buffered in aiokafka: with (1),
+       nothing returns them while the partitions are paused) and then resumes.
+
+    Idempotent; call once per worker process before the Faust app starts.
+    """
+    global _FAUST_FIXES_INSTALLED
+    if _FAUST_FIXES_INSTALLED:
+        return
+    import asyncio
+
+    from faust.tables.recovery import Recovery
+    from faust.transport.consumer import Consumer
+
+    async def _wait_next_records(self: Any, timeout: float) -> tuple[Any, Any]:
+        if not self.flow_active:
+            await self.wait(self.can_resume_flow)
+        try:
+            self.not_waiting_next_records.set()
+            is_client_only = self.app.client_only
+            active_partitions = None if is_client_only else set(self._get_active_partitions())
+            records: Any = {}
+            if is_client_only or active_partitions:
+                records = await self._getmany(active_partitions=active_partitions, timeout=timeout)
+            else:
+                await self.sleep(1)
+            return records, active_partitions
+        finally:
+            self.not_waiting_next_records.set()
+
+    async def on_recovery_completed(self: Any, generation_id: int = 0) -> None:
+        consumer = self.app.consumer
+        self.log.info("Restore complete!")
+        await self.app.on_rebalance_complete.send()
+        self._set_recovery_ended()
+        callback_coros = [
+            asyncio.ensure_future(
+                table.on_recovery_completed(
+                    self.actives_for_table[table], self.standbys_for_table[table]
+                )
+            )
+            for table in self.tables.values()
+        ]
+        if callback_coros:
+            await asyncio.wait(callback_coros)
+        assignment = consumer.assignment()
+        if self.app.consumer_generation_id != generation_id:
+            self.log.warning(
+                "Recovery rebalancing again app id %s param %s",
+                self.app.consumer_generation_id,
+                generation_id,
+            )
+            return
+        if assignment:  # seek while the stream partitions are still paused
+            self.log.info("Seek stream partitions to committed offsets.")
+            await self._wait(consumer.perform_seek(), timeout=self.app.conf.broker_request_timeout)
+        consumer.resume_partitions({tp for tp in assignment if not self._is_changelog_tp(tp)})
+        self.completed.set()
+        self.app.flow_control.resume()
+        consumer.resume_flow()
+        await self.app._fetcher.maybe_start()
+        self.tables.on_actives_ready()
+        if not self.app.assignor.assigned_standbys():
+            self.tables.on_standbys_ready()
+        self.app.on_rebalance_end()
+        self.log.info("Worker ready")
+
+    Consumer._wait_next_records = _wait_next_records  # type: ignore[method-assign]
+    Recovery.on_recovery_completed = on_recovery_completed  # type: ignore[method-assign]
+    _FAUST_FIXES_INSTALLED = True
+
+
+def install_faust_fixes() -> None:
+    """:func:`install_end_offsets_fix` + :func:`install_recovery_fix`: call once per worker
+    process, before the Faust app starts."""
+    install_end_offsets_fix()
+    install_recovery_fix()
