@@ -282,10 +282,12 @@ def broker(
 
 def _install_sigterm() -> list[int]:
     """A list that becomes non-empty on SIGTERM (so ``broker`` stops cleanly under a
-    process manager)."""
+    process manager); SIGINT raises KeyboardInterrupt."""
     flag: list[int] = []
     with contextlib.suppress(ValueError):  # not in the main thread
         signal.signal(signal.SIGTERM, lambda signum, frame: flag.append(signum))
+        # Ctrl-C even when started as a background job (which inherits SIGINT ignored)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     return flag
 
 

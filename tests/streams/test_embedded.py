@@ -157,3 +157,37 @@ def test_true_end_offsets_corrects_tansu_list_offsets(kafka) -> None:
     assert true == 300
     if kafka.embedded:
         assert listed < 300  # the quirk is still there (remove the fix when this fails)
+
+
+def test_broker_command_runs_in_foreground_until_ctrl_c() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    code = "from streams.cli import app, broker_cmd; app()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "broker", "--port", "0"],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith("bootstrap: 127.0.0.1:"), first
+        bootstrap = first.split()[1]
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+        try:
+            assert "sla.breaches" in admin.list_topics()  # --topics is the default
+        finally:
+            admin.close()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=15)
+        assert proc.returncode == 0
+        assert "stopped." in out
+        assert not _accepts(int(bootstrap.rsplit(":", 1)[1]))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
