@@ -47,6 +47,10 @@ SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 #: Faust's own default ``broker_session_timeout`` (seconds), used for external brokers.
 DEFAULT_SESSION_TIMEOUT = 60.0
 
+#: Session timeout (seconds) for the embedded Tansu broker, which answers a group's first
+#: JoinGroup only after half the session timeout (docs/runtime-notes.md has the figures).
+EMBEDDED_SESSION_TIMEOUT = 6.0
+
 
 class Settings(BaseSettings):
     """Deployment settings of the slawatch runtime and tools (see the module doc)."""
@@ -115,8 +119,6 @@ class Settings(BaseSettings):
         if self.session_timeout is not None:
             return self.session_timeout
         if embedded:
-            from streams.embedded import EMBEDDED_SESSION_TIMEOUT
-
             return EMBEDDED_SESSION_TIMEOUT
         return DEFAULT_SESSION_TIMEOUT
 

@@ -45,6 +45,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from models.settings import EMBEDDED_SESSION_TIMEOUT  # re-exported
+
 __all__ = [
     "EMBEDDED_SESSION_TIMEOUT",
     "EmbeddedKafka",
@@ -61,11 +63,6 @@ __all__ = [
 
 LOOPBACK = "127.0.0.1"
 
-#: Session timeout (seconds) to give Kafka consumer groups (Faust's ``broker_session_timeout``)
-#: on the embedded broker. Tansu answers a group's first JoinGroup only after half the session
-#: timeout, so Faust's default of 60 s would mean a 30 s wait at every start and after every
-#: member crash. See docs/runtime-notes.md for the measurements behind this value.
-EMBEDDED_SESSION_TIMEOUT = 6.0
 
 # Environment variables Tansu reads as defaults for its options. They are removed from the
 # child's environment so that a stray ``STORAGE_ENGINE=postgres://…`` or
