@@ -1,32 +1,20 @@
 """Runtime settings, read from ``SLAWATCH_*`` environment variables.
 
-===============================  ==========================  ===================================
-variable                         default                     meaning
-===============================  ==========================  ===================================
-``SLAWATCH_BROKERS``             ``127.0.0.1:9092``          Kafka bootstrap servers, comma
-                                                             separated ``host:port`` (a
-                                                             ``kafka://`` prefix is accepted)
-``SLAWATCH_REDIS_URL``           ``redis://127.0.0.1:6379/0``  Redis of the read model
-``SLAWATCH_TOPIC_PREFIX``        ``""``                      prepended to every topic name,
-                                                             e.g. ``prod.`` → ``prod.sla.breaches``
-``SLAWATCH_PARTITIONS``          ``4``                       partitions of topics we create
-``SLAWATCH_REPLICATION``         ``1``                       replication factor of those topics
-``SLAWATCH_STORE``               ``memory://``               Faust table store: ``memory://``,
-                                                             ``rocksdb://`` or ``rocksdict://``
-``SLAWATCH_SESSION_TIMEOUT``     unset                       consumer-group session timeout (s);
-                                                             unset: 60 s (Faust's default), or
-                                                             6 s on the embedded broker
-``SLAWATCH_SECURITY_PROTOCOL``   ``PLAINTEXT``               ``PLAINTEXT``, ``SSL``,
-                                                             ``SASL_PLAINTEXT``, ``SASL_SSL``
-``SLAWATCH_SASL_MECHANISM``      ``PLAIN``                   ``PLAIN``, ``SCRAM-SHA-256``,
-                                                             ``SCRAM-SHA-512``
-``SLAWATCH_SASL_USERNAME``       unset
-``SLAWATCH_SASL_PASSWORD``       unset                       secret (never printed)
-``SLAWATCH_SSL_CAFILE``          unset                       CA bundle to verify the brokers
-``SLAWATCH_SSL_CERTFILE``        unset                       client certificate (mutual TLS)
-``SLAWATCH_SSL_KEYFILE``         unset                       client key (mutual TLS)
-``SLAWATCH_SSL_KEY_PASSWORD``    unset                       secret
-===============================  ==========================  ===================================
+- ``SLAWATCH_BROKERS`` (``127.0.0.1:9092``): Kafka bootstrap servers, comma-separated
+  ``host:port`` (a ``kafka://`` prefix and ``;`` separators are accepted).
+- ``SLAWATCH_REDIS_URL`` (``redis://127.0.0.1:6379/0``): Redis of the read model.
+- ``SLAWATCH_TOPIC_PREFIX`` (empty): prepended to every topic name, e.g. ``prod.`` gives
+  ``prod.sla.breaches``.
+- ``SLAWATCH_PARTITIONS`` (4) / ``SLAWATCH_REPLICATION`` (1): for the topics we create.
+- ``SLAWATCH_STORE`` (``memory://``): Faust table store, ``memory://``, ``rocksdb://`` or
+  ``rocksdict://``.
+- ``SLAWATCH_SESSION_TIMEOUT`` (unset): consumer-group session timeout in seconds; unset
+  means 60 s (Faust's default) or 6 s on the embedded broker.
+- ``SLAWATCH_SECURITY_PROTOCOL`` (``PLAINTEXT``): or ``SSL``, ``SASL_PLAINTEXT``,
+  ``SASL_SSL``; ``SLAWATCH_SASL_MECHANISM`` (``PLAIN``, ``SCRAM-SHA-256``,
+  ``SCRAM-SHA-512``), ``SLAWATCH_SASL_USERNAME``, ``SLAWATCH_SASL_PASSWORD`` (secret).
+- ``SLAWATCH_SSL_CAFILE`` (CA bundle to verify the brokers), ``SLAWATCH_SSL_CERTFILE`` /
+  ``SLAWATCH_SSL_KEYFILE`` / ``SLAWATCH_SSL_KEY_PASSWORD`` (secret) for mutual TLS.
 
 Secrets are :class:`pydantic.SecretStr`: ``repr()``/``model_dump()`` show ``**********``;
 only the ``*_kwargs()`` helpers below reveal them, to hand them to a client.
