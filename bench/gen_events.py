@@ -25,8 +25,7 @@ What it produces:
   Ascension, Whitsun). Event ids are UUID-like strings, as ITSM tools send them.
 
 Lines are written in event-time order (a ticket's own events strictly increasing). Every event
-carries the ticket's ``kind`` (as webhook snapshots do): an event without ``kind`` is decoded
-with the model default ``incident``, which the engine takes as a kind change.
+carries the ticket's ``kind``, as webhook snapshots do.
 
 As a module::
 
