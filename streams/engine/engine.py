@@ -156,6 +156,7 @@ class Engine:
         self._schedules: dict[tuple[int, int], tuple[ClockPlan, Schedule]] = {}
         self._templates: dict[int, tuple[ClockPlan, Schedule]] = {}  # id(plan) -> (plan, sch)
         self._held: list[tuple[int, TicketState, str]] | None = None
+        self._cals: dict[tuple[int, str], tuple[Any, Any]] = {}  # (id(policy), name)
 
     # == public API ============================================================================
     def apply(self, event: Any) -> list[Signal]:
@@ -821,6 +822,15 @@ class Engine:
             raise KeyError(name)
         return plan
 
+    def _calendar(self, policy: Any, name: str) -> Any:
+        """``policy.calendar(name)``, looked up once per policy object and name."""
+        hit = self._cals.get((id(policy), name))
+        if hit is not None and hit[0] is policy:
+            return hit[1]
+        cal = policy.calendar(name)
+        self._cals[(id(policy), name)] = (policy, cal)
+        return cal
+
     def _schedule(self, ticket: TicketState, clock: ClockState, plan: ClockPlan) -> Schedule:
         # A plan object belongs to one policy version (it comes from that policy's plan()),
         # so its identity and the clock's start determine the schedule.
@@ -837,11 +847,11 @@ class Engine:
             if tpl is None or tpl[0] is not plan:
                 sch = schedule(policy, plan, _dt(clock.start_us))
                 tpl = self._templates[id(plan)] = (plan, sch)
-            origin = policy.calendar(plan.calendar).next_open_us(clock.start_us)
+            origin = self._calendar(policy, plan.calendar).next_open_us(clock.start_us)
             sch = dataclasses.replace(tpl[1], origin_us=origin)
         else:
             # schedule() depends on the start only through its origin (the next opening)
-            origin = policy.calendar(plan.calendar).next_open_us(clock.start_us)
+            origin = self._calendar(policy, plan.calendar).next_open_us(clock.start_us)
             okey = (id(plan), -1 - origin)  # negative: never a start_us key
             hit = self._schedules.get(okey)
             if hit is not None and hit[0] is plan:
