@@ -55,6 +55,7 @@ __all__ = [
     "find_redis_server",
     "find_tansu",
     "free_port",
+    "install_commit_on_revoke_fix",
     "install_end_offsets_fix",
     "install_faust_fixes",
     "install_recovery_fix",
@@ -684,8 +685,50 @@ def install_recovery_fix() -> None:
     _FAUST_FIXES_INSTALLED = True
 
 
+_COMMIT_ON_REVOKE_INSTALLED = False
+
+
+def install_commit_on_revoke_fix(timeout: float = 5.0) -> None:
+    """Commit what was processed before giving partitions away in a rebalance.
+
+    faust-streaming 0.15.3 ``Consumer.on_partitions_revoked`` drops the acked-but-uncommitted
+    offsets of the revoked partitions (it commits only every ``broker_commit_interval``), so
+    the next owner reprocesses up to that interval's worth of events: measured 57–60
+    duplicates of 800 when a second worker joined (upstream: faust-streaming/faust#502). The
+    replacement first stops the flow, waits (at most ``timeout`` s) for the events already
+    handed to agents to be acked, and commits the revoked partitions, then runs the original.
+    Idempotent.
+    """
+    global _COMMIT_ON_REVOKE_INSTALLED
+    if _COMMIT_ON_REVOKE_INSTALLED:
+        return
+    import asyncio
+    import logging
+
+    from faust.transport.consumer import Consumer
+
+    original = Consumer.on_partitions_revoked
+    log = logging.getLogger(__name__)
+
+    async def on_partitions_revoked(self: Any, revoked: set[Any]) -> None:
+        if revoked and not self.app.client_only:
+            self.stop_flow()
+            try:
+                await asyncio.wait_for(self.wait_empty(), timeout)
+                await asyncio.wait_for(self.commit(set(revoked)), timeout)
+            except Exception as exc:  # never block the rebalance on this
+                log.warning("commit on revoke of %d partitions failed: %r", len(revoked), exc)
+        await original(self, revoked)
+
+    on_partitions_revoked.__doc__ = install_commit_on_revoke_fix.__doc__
+    Consumer.on_partitions_revoked = on_partitions_revoked  # type: ignore[method-assign]
+    _COMMIT_ON_REVOKE_INSTALLED = True
+
+
 def install_faust_fixes() -> None:
-    """:func:`install_end_offsets_fix` + :func:`install_recovery_fix`: call once per worker
-    process, before the Faust app starts."""
+    """All of :func:`install_end_offsets_fix`, :func:`install_recovery_fix` and
+    :func:`install_commit_on_revoke_fix`: call once per worker process, before the Faust
+    app starts."""
     install_end_offsets_fix()
     install_recovery_fix()
+    install_commit_on_revoke_fix()
