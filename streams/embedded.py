@@ -622,6 +622,7 @@ def install_recovery_fix() -> None:
     global _FAUST_FIXES_INSTALLED
     if _FAUST_FIXES_INSTALLED:
         return
+    _check_faust_version()
     import asyncio
 
     from faust.tables.recovery import Recovery
@@ -702,6 +703,7 @@ def install_commit_on_revoke_fix(timeout: float = 5.0) -> None:
     global _COMMIT_ON_REVOKE_INSTALLED
     if _COMMIT_ON_REVOKE_INSTALLED:
         return
+    _check_faust_version()
     import asyncio
     import logging
 
@@ -723,6 +725,24 @@ def install_commit_on_revoke_fix(timeout: float = 5.0) -> None:
     on_partitions_revoked.__doc__ = install_commit_on_revoke_fix.__doc__
     Consumer.on_partitions_revoked = on_partitions_revoked  # type: ignore[method-assign]
     _COMMIT_ON_REVOKE_INSTALLED = True
+
+
+#: The faust-streaming version the replaced methods were copied from.
+FAUST_VERSION_PATCHED = "0.15.3"
+
+
+def _check_faust_version() -> None:
+    import warnings
+
+    import faust
+
+    if faust.__version__ != FAUST_VERSION_PATCHED:
+        warnings.warn(
+            f"streams.embedded replaces faust-streaming {FAUST_VERSION_PATCHED} methods, "
+            f"installed is {faust.__version__}: re-check docs/runtime-notes.md",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def install_faust_fixes() -> None:

@@ -191,3 +191,36 @@ def test_broker_command_runs_in_foreground_until_ctrl_c() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_faust_fixes_install_once_and_replace_the_methods() -> None:
+    """(No broker needed.) The fixes patch the classes once; repeated calls are no-ops."""
+    import subprocess
+    import sys
+
+    code = """
+import aiokafka
+from faust.tables.recovery import Recovery
+from faust.transport.consumer import Consumer
+import streams.embedded as e
+before = (aiokafka.AIOKafkaConsumer.end_offsets, Recovery.on_recovery_completed,
+          Consumer._wait_next_records, Consumer.on_partitions_revoked)
+e.install_faust_fixes()
+after = (aiokafka.AIOKafkaConsumer.end_offsets, Recovery.on_recovery_completed,
+         Consumer._wait_next_records, Consumer.on_partitions_revoked)
+e.install_faust_fixes()
+again = (aiokafka.AIOKafkaConsumer.end_offsets, Recovery.on_recovery_completed,
+         Consumer._wait_next_records, Consumer.on_partitions_revoked)
+assert all(b is not a for b, a in zip(before, after)), "not patched"
+assert after == again, "patched twice"
+print("ok")
+"""
+    result = subprocess.run(
+        [sys.executable, "-W", "error::RuntimeWarning", "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
