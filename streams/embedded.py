@@ -23,8 +23,11 @@ Python process that started them even if it is SIGKILLed (no stray brokers after
 test run). The signal is tied to the *thread* that started the child, so start services
 from a long-lived thread (normally the main thread).
 
-The Tansu broker has two protocol quirks that matter to clients; see
-``docs/runtime-notes.md`` and :func:`install_end_offsets_fix`.
+Worker processes call :func:`install_faust_fixes` before starting Faust: one Tansu protocol
+quirk (ListOffsets(LATEST) short of the end, :func:`install_end_offsets_fix`) and two
+faust-streaming 0.15.3 bugs that lose or repeat input around recovery and rebalances
+(:func:`install_recovery_fix`, :func:`install_commit_on_revoke_fix`). The measurements
+behind them are in ``docs/runtime-notes.md``.
 """
 
 from __future__ import annotations
