@@ -593,14 +593,23 @@ class Engine:
         lo = clock.origin_us
         return [(max(a, lo), min(b, until)) for a, b in segs if min(b, until) > max(a, lo)]
 
-    def _counted_at(self, ticket: TicketState, clock: ClockState, track: str, at: int) -> int:
-        acc = clock.acc.get(track, 0)
+    def _counted_at(
+        self, ticket: TicketState, clock: ClockState, plan: ClockPlan, track: str, at: int
+    ) -> int:
+        """The time counted on ``track`` up to ``at``. Fast when ``at`` lies in the current
+        running stretch (the accumulators hold everything before it) or at the instant the
+        clock was just stopped; otherwise (a rung revealed in the past) from the history."""
         rs = clock.running_since
-        if rs is not None and at > rs:
+        if rs is not None and at >= rs:
+            acc = clock.acc.get(track, 0)
             a = max(rs, clock.origin_us)
             if at > a:
                 acc += self._ticket_rules(ticket).track(track).elapsed_us(a, at)
-        return acc
+            return acc
+        if rs is None and clock.stops and clock.stops[-1][1] is None and clock.stops[-1][0] == at:
+            return clock.acc.get(track, 0)
+        cal = self._ticket_rules(ticket).track(track)
+        return sum(_elapsed_us(cal, a, b) for a, b in self._intervals(ticket, clock, plan, at))
 
     def _instant_of(
         self,
@@ -661,6 +670,8 @@ class Engine:
             if item.key in fired:
                 continue
             if item.at_us is not None:
+                if _stopped_at(clock, item.at_us):
+                    continue
                 if best is None or item.at_us < best:
                     best = item.at_us
             elif item.need < need_by_track.get(item.track, item.need + 1):
@@ -693,6 +704,11 @@ class Engine:
                 continue
             if item.at_us is not None:
                 at = item.at_us
+                if _stopped_at(clock, at):
+                    # an absolute rung (same_day) looks at the ticket at its instant: a clock
+                    # stopped then (resolved on the day) has nothing to escalate, even if it
+                    # is reopened later (CONTRACTS Smart FMS)
+                    continue
             else:
                 at = self._instant_of(ticket, clock, plan, item.track, item.need, now)
                 if at is None:
@@ -745,7 +761,7 @@ class Engine:
             deadline = None if d is None else _dt(d)
         elif sch.same_day_us is not None:
             deadline = _dt(sch.same_day_us)
-        business = self._counted_at(ticket, clock, goal.track, at) if goal is not None else 0
+        business = self._counted_at(ticket, clock, plan, goal.track, at) if goal is not None else 0
         return Signal(
             event_id=signal_id(ticket.tenant, ticket.ticket_id, clock.name, key),
             type=type_,
@@ -788,9 +804,7 @@ class Engine:
             return rt[1].policy  # a ticket's policy version never changes
         return self.registry.policy_version(ticket.policy, ticket.version)
 
-    def _rules_for(
-        self, policy: Any, facts: dict[str, Any], options: Mapping[str, Any]
-    ) -> _Rules:
+    def _rules_for(self, policy: Any, facts: dict[str, Any], options: Mapping[str, Any]) -> _Rules:
         key = (policy.id, str(policy.version), _freeze(facts), _freeze(options))
         rules = self._rules.get(key)
         if rules is None:
@@ -912,14 +926,17 @@ _SCALARS = (str, int, float, bool, type(None))
 
 def _freeze(obj: Any) -> Any:
     if type(obj) is dict:  # the common case, flat facts/options: no recursion per value
-        return tuple(
-            sorted((k, v if type(v) in _SCALARS else _freeze(v)) for k, v in obj.items())
-        )
+        return tuple(sorted((k, v if type(v) in _SCALARS else _freeze(v)) for k, v in obj.items()))
     if isinstance(obj, Mapping):
         return tuple(sorted((k, _freeze(v)) for k, v in obj.items()))
     if isinstance(obj, list | tuple):
         return tuple(_freeze(v) for v in obj)
     return obj
+
+
+def _stopped_at(clock: ClockState, t: int) -> bool:
+    """Whether ``clock`` was stopped (resolved, not yet reopened) at instant ``t``."""
+    return any(stop <= t and (resume is None or t < resume) for stop, resume in clock.stops)
 
 
 def _minus(seg: tuple[int, int], cut: tuple[int, int]) -> Iterable[tuple[int, int]]:

@@ -386,7 +386,12 @@ def _recount_agrees(eng: Engine, now: int) -> None:
             for track in sch.tracks:
                 cal = track_calendar(policy, track)
                 recount = sum(cal.elapsed_us(a, b) for a, b in intervals)
-                assert eng._counted_at(t, clock, track, at) == recount, (t.key, clock.name, track)
+                running = clock.acc.get(track, 0)
+                rs = clock.running_since
+                if rs is not None and at > max(rs, clock.origin_us):
+                    running += cal.elapsed_us(max(rs, clock.origin_us), at)
+                assert running == recount, (t.key, clock.name, track)
+                assert eng._counted_at(t, clock, plan, track, at) == recount
 
 
 @PROPS

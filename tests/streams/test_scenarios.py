@@ -1707,12 +1707,6 @@ def test_reopen_resumes_running_when_the_wait_ended_while_resolved():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine fires a same_day escalation retroactively after a reopen although the "
-    "ticket was resolved on its start day (CONTRACTS Smart FMS: only a ticket *not resolved* "
-    "on that day escalates); reported, not fixed: the reopen semantics are the owner's call",
-)
 def test_smart_fms_resolved_on_the_start_day_then_reopened_later_does_not_escalate():
     # D Mon 2 Mar 09:00, responded 09:10, resolved 10:00 — resolved on the business day its
     # clock started, so at Monday's close 17:00 there is nothing to escalate. Reopened Tue
