@@ -179,28 +179,59 @@ def bench_replay(path: Path, tenants: Path, repeat: int, profile: bool) -> dict[
         ser.append(clock() - t0)
 
     summary = result.summary()
-    best = {k: min(v) for k, v in
-            {"e2e": e2e, "parse": parse, "engine": engine_only, "ser": ser,
-             "no_gc": no_gc}.items()}
-    row("events (lines)", f"{n:,}", f"{summary['tickets']:,} tickets, "
+    best = {
+        k: min(v)
+        for k, v in {
+            "e2e": e2e,
+            "parse": parse,
+            "engine": engine_only,
+            "ser": ser,
+            "no_gc": no_gc,
+        }.items()
+    }
+    row(
+        "events (lines)",
+        f"{n:,}",
+        f"{summary['tickets']:,} tickets, "
         f"{sum(summary['signals'].values()):,} signals ({nbytes / 2**20:.1f} MiB JSON), "
-        f"{summary['dead_letters']} dead letters")
-    row("end to end (read+parse+engine+JSON out)", rate(n, best["e2e"]),
-        f"{best['e2e']:.2f}s  goal ≥ 50,000 ev/s  {'OK' if n / best['e2e'] >= 50000 else 'BELOW'}")
-    row("parse only (parse_event)", rate(n, best["parse"]),
-        f"{best['parse']:.2f}s  e2e/parse time = {best['e2e'] / best['parse']:.1f}×")
-    row("engine only (decoded, sorted events)", rate(n, best["engine"]),
-        f"{best['engine']:.2f}s  {best['engine'] / best['e2e']:.0%} of e2e")
-    row("engine only, cyclic GC disabled", rate(n, best["no_gc"]),
+        f"{summary['dead_letters']} dead letters",
+    )
+    row(
+        "end to end (read+parse+engine+JSON out)",
+        rate(n, best["e2e"]),
+        f"{best['e2e']:.2f}s  goal ≥ 50,000 ev/s  {'OK' if n / best['e2e'] >= 50000 else 'BELOW'}",
+    )
+    row(
+        "parse only (parse_event)",
+        rate(n, best["parse"]),
+        f"{best['parse']:.2f}s  e2e/parse time = {best['e2e'] / best['parse']:.1f}×",
+    )
+    row(
+        "engine only (decoded, sorted events)",
+        rate(n, best["engine"]),
+        f"{best['engine']:.2f}s  {best['engine'] / best['e2e']:.0%} of e2e",
+    )
+    row(
+        "engine only, cyclic GC disabled",
+        rate(n, best["no_gc"]),
         f"{best['no_gc']:.2f}s  (GC share of engine time ≈ "
-        f"{1 - best['no_gc'] / best['engine']:.0%})")
-    row("signals → JSON only", f"{len(signals) / best['ser']:,.0f} sig/s",
-        f"{best['ser']:.2f}s  {best['ser'] / best['e2e']:.0%} of e2e")
+        f"{1 - best['no_gc'] / best['engine']:.0%})",
+    )
+    row(
+        "signals → JSON only",
+        f"{len(signals) / best['ser']:,.0f} sig/s",
+        f"{best['ser']:.2f}s  {best['ser'] / best['e2e']:.0%} of e2e",
+    )
     row("signals by type", "", orjson.dumps(summary["signals"]).decode())
     if profile:
         profile_replay(lines, registry)
-    return {"events": n, "e2e_s": best["e2e"], "parse_s": best["parse"],
-            "engine_s": best["engine"], "engine": result.engine}
+    return {
+        "events": n,
+        "e2e_s": best["e2e"],
+        "parse_s": best["parse"],
+        "engine_s": best["engine"],
+        "engine": result.engine,
+    }
 
 
 def run_engine(eng: Engine, events: list[Any]) -> list[Any]:
@@ -260,27 +291,45 @@ class Background:
             tenant = self.paused[i % len(self.paused)]
             onedo = tenant.startswith("onedo")
             if p == 3:
-                fields = {"impact": "2", "urgency": "b"} if onedo else {
-                    "impact": "single_user", "urgency": "medium"}
+                fields = (
+                    {"impact": "2", "urgency": "b"}
+                    if onedo
+                    else {"impact": "single_user", "urgency": "medium"}
+                )
             else:
                 fields = {"priority": "laag" if onedo else "medium"}
             return tenant, {**fields, "status": "waiting_for_customer"}
         if p == 5:  # Inlenersbeloning: registration clock stopped at creation
             return self.inlener[i % len(self.inlener)], {
-                "kind": "question", "reported_at": PARK_AT - timedelta(hours=2)}
+                "kind": "question",
+                "reported_at": PARK_AT - timedelta(hours=2),
+            }
         return self.smart[i % len(self.smart)], {"channel": "email", "priority": "c"}
 
     def events(self, n: int) -> Iterator[TicketEvent]:
-        base = {"type": "ticket.created", "at": PARK_AT, "kind": "incident", "channel": None,
-                "priority": None, "impact": None, "urgency": None, "status": "new",
-                "reported_at": None}
+        base = {
+            "type": "ticket.created",
+            "at": PARK_AT,
+            "kind": "incident",
+            "channel": None,
+            "priority": None,
+            "impact": None,
+            "urgency": None,
+            "status": "new",
+            "reported_at": None,
+        }
         for i in range(n):
             tenant, fields = self.profile(i)
-            yield TicketEvent.model_construct(**{
-                **base, "attributes": {}, **fields,
-                "event_id": f"bg{i:08d}-0000-4000-8000-000000000000",
-                "tenant": tenant, "ticket_id": f"BG-{i}",
-            })
+            yield TicketEvent.model_construct(
+                **{
+                    **base,
+                    "attributes": {},
+                    **fields,
+                    "event_id": f"bg{i:08d}-0000-4000-8000-000000000000",
+                    "tenant": tenant,
+                    "ticket_id": f"BG-{i}",
+                }
+            )
 
 
 def build(registry: Any, bg: Background, n: int) -> tuple[Engine, float]:
@@ -321,14 +370,17 @@ def run_batch(eng: Engine, batch: list[TicketEvent]) -> tuple[float, list[Any], 
 
 
 def heap_min_due(eng: Engine) -> int | None:
-    due = [c.due_us for t in eng.tickets.values() for c in t.clocks.values()
-           if c.due_us is not None]
+    due = [
+        c.due_us for t in eng.tickets.values() for c in t.clocks.values() if c.due_us is not None
+    ]
     return min(due) if due else None
 
 
 def bench_timers(sizes: list[int], batch_size: int, seed: int, repeat: int) -> dict[str, Any]:
-    print(f"\n(b) timers: {batch_size:,} events (+ advance every 10) on engines holding N open"
-          " tickets")
+    print(
+        f"\n(b) timers: {batch_size:,} events (+ advance every 10) on engines holding N open"
+        " tickets"
+    )
     doc = tenants_document(default_tenant_count(200_000), seed)
     registry = tenants_from_data(doc, load_policies(), "<bench tenants>")
     bg = Background(doc)
@@ -338,11 +390,15 @@ def bench_timers(sizes: list[int], batch_size: int, seed: int, repeat: int) -> d
     cutoff = first_due - 60 * 1_000_000
     del probe
     batch = make_batch(doc, batch_size, seed, cutoff)
-    print(f"  background tickets parked at {PARK_AT.isoformat()}; first background timer "
-          f"{datetime.fromtimestamp(first_due / 1e6, AMS).isoformat()}; batch "
-          f"{batch[0].at.isoformat()} → {batch[-1].at.isoformat()}")
-    print(f"  {'open tickets':>14} {'build s':>8} {'build µs/t':>10} {'RSS MiB':>8} "
-          f"{'heap':>9} {'full GC s':>9} {'µs/event':>9} {'ratio':>6} {'signals':>8}")
+    print(
+        f"  background tickets parked at {PARK_AT.isoformat()}; first background timer "
+        f"{datetime.fromtimestamp(first_due / 1e6, AMS).isoformat()}; batch "
+        f"{batch[0].at.isoformat()} → {batch[-1].at.isoformat()}"
+    )
+    print(
+        f"  {'open tickets':>14} {'build s':>8} {'build µs/t':>10} {'RSS MiB':>8} "
+        f"{'heap':>9} {'full GC s':>9} {'µs/event':>9} {'ratio':>6} {'signals':>8}"
+    )
     results: dict[int, float] = {}
     reference: list[str] | None = None
     extra: dict[str, Any] = {}
@@ -371,27 +427,39 @@ def bench_timers(sizes: list[int], batch_size: int, seed: int, repeat: int) -> d
             elif ids != reference:
                 print(f"  !! N={n}: the batch's signals differ from the first size's")
             if n == max(sizes):
-                extra = {"engine": eng, "rss_per_ticket": (rss1 - rss0) * 2**20 / max(n, 1),
-                         "rss": rss1, "base_rss": base_rss}
+                extra = {
+                    "engine": eng,
+                    "rss_per_ticket": (rss1 - rss0) * 2**20 / max(n, 1),
+                    "rss": rss1,
+                    "base_rss": base_rss,
+                }
             del eng
         per_event = min(times) / len(batch) * 1e6
         results[n] = per_event
         ratio = per_event / results[sizes[0]]
-        print(f"  {n:>14,} {build_s:>8.1f} {build_s / n * 1e6:>10.1f} {rss1:>8.0f} "
-              f"{heap:>9,} {full_gc:>9.2f} {per_event:>9.2f} {ratio:>6.2f} {len(out):>8,}")
+        print(
+            f"  {n:>14,} {build_s:>8.1f} {build_s / n * 1e6:>10.1f} {rss1:>8.0f} "
+            f"{heap:>9,} {full_gc:>9.2f} {per_event:>9.2f} {ratio:>6.2f} {len(out):>8,}"
+        )
     lo, hi = sizes[0], sizes[-1]
     ratio = results[hi] / results[lo]
-    row(f"time per event {hi:,} vs {lo:,} open", f"{ratio:.2f}×",
-        f"goal ≤ 1.5×  {'OK' if ratio <= 1.5 else 'ABOVE'}")
-    print("  (full GC s: one gc.collect() over the whole state, the pause the cyclic collector"
-          " adds every time the long-lived objects grow by 25 %; gc.freeze() after loading"
-          " state avoids it)")
+    row(
+        f"time per event {hi:,} vs {lo:,} open",
+        f"{ratio:.2f}×",
+        f"goal ≤ 1.5×  {'OK' if ratio <= 1.5 else 'ABOVE'}",
+    )
+    print(
+        "  (full GC s: one gc.collect() over the whole state, the pause the cyclic collector"
+        " adds every time the long-lived objects grow by 25 %; gc.freeze() after loading"
+        " state avoids it)"
+    )
     return {"per_event": results, **extra, "batch": batch, "registry": registry, "bg": bg}
 
 
 # == (c) state size ============================================================================
-def bench_state(timers: dict[str, Any] | None, replay_res: dict[str, Any] | None,
-                seed: int) -> None:
+def bench_state(
+    timers: dict[str, Any] | None, replay_res: dict[str, Any] | None, seed: int
+) -> None:
     print("\n(c) state per open ticket")
     if timers is None or "engine" not in timers:
         doc = tenants_document(default_tenant_count(200_000), seed)
@@ -403,8 +471,11 @@ def bench_state(timers: dict[str, Any] | None, replay_res: dict[str, Any] | None
         timers = {"engine": eng, "registry": registry, "bg": bg}
     eng = timers["engine"]
     fresh = [t for k, t in eng.tickets.items() if k.split(":", 1)[1].startswith("BG-")]
-    mid = [t for k, t in eng.tickets.items()
-           if not k.split(":", 1)[1].startswith("BG-") and t.phase == "open"]
+    mid = [
+        t
+        for k, t in eng.tickets.items()
+        if not k.split(":", 1)[1].startswith("BG-") and t.phase == "open"
+    ]
 
     def avg_bytes(tickets: list[Any], sample: int = 20000) -> tuple[float, int]:
         step = max(1, len(tickets) // sample)
@@ -414,8 +485,11 @@ def bench_state(timers: dict[str, Any] | None, replay_res: dict[str, Any] | None
         return sum(len(orjson.dumps(t.to_dict())) for t in picked) / len(picked), len(picked)
 
     b, k = avg_bytes(mid)
-    row("JSON bytes/ticket, mid-life (batch tickets)", f"{b:,.0f} B",
-        f"{len(mid):,} open, avg of {k:,}")
+    row(
+        "JSON bytes/ticket, mid-life (batch tickets)",
+        f"{b:,.0f} B",
+        f"{len(mid):,} open, avg of {k:,}",
+    )
     b, k = avg_bytes(fresh)
     row("JSON bytes/ticket, just created (background)", f"{b:,.0f} B", f"avg of {k:,}")
     if replay_res is not None and replay_res.get("engine") is not None:
@@ -423,8 +497,11 @@ def bench_state(timers: dict[str, Any] | None, replay_res: dict[str, Any] | None
         b, k = avg_bytes(open_end)
         row("JSON bytes/ticket, open at end of replay", f"{b:,.0f} B", f"{len(open_end):,} open")
     if "rss_per_ticket" in timers:
-        row("RSS growth per background ticket", f"{timers['rss_per_ticket']:,.0f} B",
-            f"RSS {timers['rss']:,.0f} MiB at {len(eng.tickets):,} tickets")
+        row(
+            "RSS growth per background ticket",
+            f"{timers['rss_per_ticket']:,.0f} B",
+            f"RSS {timers['rss']:,.0f} MiB at {len(eng.tickets):,} tickets",
+        )
     registry, bg = timers["registry"], timers["bg"]
     events = list(bg.events(10000))
     gc.collect()
@@ -437,8 +514,11 @@ def bench_state(timers: dict[str, Any] | None, replay_res: dict[str, Any] | None
         e2.apply(ev)
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    row("Python heap per created ticket (tracemalloc)", f"{(after - before) / 9900:,.0f} B",
-        "incl. its timer heap entries")
+    row(
+        "Python heap per created ticket (tracemalloc)",
+        f"{(after - before) / 9900:,.0f} B",
+        "incl. its timer heap entries",
+    )
 
 
 # == main ======================================================================================
@@ -453,8 +533,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1000,1000000", help="(b) open tickets, comma-separated")
     ap.add_argument("--batch", type=int, default=20000, help="(b) events in the measured batch")
     args = ap.parse_args(argv)
-    print(f"slawatch engine bench — Python {sys.version.split()[0]}, pid {os.getpid()}, "
-          f"{date.today().isoformat()}; RSS {rss_mib():.0f} MiB")
+    print(
+        f"slawatch engine bench — Python {sys.version.split()[0]}, pid {os.getpid()}, "
+        f"{date.today().isoformat()}; RSS {rss_mib():.0f} MiB"
+    )
     rep = tim = None
     if args.part in ("all", "replay"):
         path, tenants = ensure_file(args.file, args.events, args.seed)

@@ -285,8 +285,12 @@ def ticket_events(
     if policy == "smart-fms" and fields.get("channel") == "email" and rng.random() < 0.3:
         t.emit("ticket.updated", gap(rng, 5 * MIN, 2 * HOUR), channel="portal")  # re-filed
     if rng.random() < 0.7:
-        t.emit("ticket.updated", gap(rng, 10 * MIN, 8 * HOUR), status="investigating",
-               attributes={"assignee": f"agent-{rng.randrange(40)}"})
+        t.emit(
+            "ticket.updated",
+            gap(rng, 10 * MIN, 8 * HOUR),
+            status="investigating",
+            attributes={"assignee": f"agent-{rng.randrange(40)}"},
+        )
     cycles = 0
     if rng.random() < 0.8:
         cycles = 2 if rng.random() < 0.5 else 1
@@ -294,8 +298,11 @@ def ticket_events(
         t.emit("ticket.updated", gap(rng, 10 * MIN, 1 * DAY), status=pause)
         t.emit("ticket.updated", gap(rng, 30 * MIN, 4 * DAY), status="in_progress")
         if rng.random() < 0.4:  # a note from the engineer, no fact or status change
-            t.emit("ticket.updated", gap(rng, 5 * MIN, 6 * HOUR),
-                   attributes={"last_note": f"n{rng.randrange(1000)}"})
+            t.emit(
+                "ticket.updated",
+                gap(rng, 5 * MIN, 6 * HOUR),
+                attributes={"last_note": f"n{rng.randrange(1000)}"},
+            )
     if has_priority and rng.random() < 0.35:  # changed back (or again)
         ch = _priority_change(rng, policy, t.facts)
         t.facts.update(ch)
@@ -377,7 +384,10 @@ def jsonl(events: list[dict[str, Any]]) -> Iterator[bytes]:
 
 
 def write(
-    out: Path, tickets: int, seed: int, tenants_out: Path | None = None,
+    out: Path,
+    tickets: int,
+    seed: int,
+    tenants_out: Path | None = None,
     n_tenants: int | None = None,
 ) -> tuple[Path, int]:
     """Write the events file and its tenants file; returns (tenants path, events written)."""
@@ -399,14 +409,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tickets", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True, help="events file (JSON lines)")
-    ap.add_argument("--tenants-out", type=Path, default=None,
-                    help="tenants file (default: OUT with .tenants.yaml)")
-    ap.add_argument("--tenants", type=int, default=None, dest="n_tenants",
-                    help="number of tenants (default: tickets/200, 9..900)")
+    ap.add_argument(
+        "--tenants-out",
+        type=Path,
+        default=None,
+        help="tenants file (default: OUT with .tenants.yaml)",
+    )
+    ap.add_argument(
+        "--tenants",
+        type=int,
+        default=None,
+        dest="n_tenants",
+        help="number of tenants (default: tickets/200, 9..900)",
+    )
     args = ap.parse_args(argv)
     tpath, n = write(args.out, args.tickets, args.seed, args.tenants_out, args.n_tenants)
-    print(f"{n} events for {args.tickets} tickets → {args.out}; tenants → {tpath}",
-          file=sys.stderr)
+    print(f"{n} events for {args.tickets} tickets → {args.out}; tenants → {tpath}", file=sys.stderr)
     return 0
 
 

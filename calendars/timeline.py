@@ -36,8 +36,8 @@ def us_of(dt: datetime) -> int:
     return (d.days * 86400 + d.seconds) * US + d.microseconds
 
 
-MIN_US = ((datetime(MIN_YEAR, 1, 2, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1))
-MAX_US = ((datetime(MAX_YEAR, 1, 1, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1))
+MIN_US = (datetime(MIN_YEAR, 1, 2, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1)
+MAX_US = (datetime(MAX_YEAR, 1, 1, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1)
 
 
 def _offset_us(us: int, tz: ZoneInfo) -> int:
