@@ -16,6 +16,17 @@
 - ``SLAWATCH_SSL_CAFILE`` (CA bundle to verify the brokers), ``SLAWATCH_SSL_CERTFILE`` /
   ``SLAWATCH_SSL_KEYFILE`` / ``SLAWATCH_SSL_KEY_PASSWORD`` (secret) for mutual TLS.
 
+- ``SLAWATCH_APP_ID`` (``slawatch``): the Faust application id (consumer group, table and
+  changelog topic names).
+- ``SLAWATCH_TENANTS_FILE`` (unset): tenant contracts file (YAML/JSON) loaded at start, on top
+  of which the ``sla.contracts`` topic layers; ``SLAWATCH_POLICIES_DIR`` (unset: the bundled
+  seed policies).
+- ``SLAWATCH_CLOCK_START`` / ``SLAWATCH_CLOCK_SPEED`` / ``SLAWATCH_CLOCK_ORIGIN``: the
+  runtime's clock. Unset start = the wall clock. Set, the clock reads ``start + (wall −
+  origin) × speed`` (origin defaults to the process start): the demo runs at accelerated
+  time, the tests at a fixed instant (speed 0). ``SLAWATCH_TICK_INTERVAL`` (0.1 s): how often
+  a worker checks its timers.
+
 Secrets are :class:`pydantic.SecretStr`: ``repr()``/``model_dump()`` show ``**********``;
 only the ``*_kwargs()`` helpers below reveal them, to hand them to a client.
 """
@@ -23,6 +34,7 @@ only the ``*_kwargs()`` helpers below reveal them, to hand them to a client.
 from __future__ import annotations
 
 import ssl
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -52,6 +64,13 @@ class Settings(BaseSettings):
     replication: int = Field(1, ge=1)
     store: str = "memory://"
     session_timeout: float | None = Field(None, gt=0)
+    app_id: str = Field("slawatch", min_length=1)
+    tenants_file: Path | None = None
+    policies_dir: Path | None = None
+    clock_start: datetime | None = None
+    clock_speed: float = Field(1.0, ge=0)
+    clock_origin: datetime | None = None
+    tick_interval: float = Field(0.1, gt=0, le=10)
 
     security_protocol: SecurityProtocol = "PLAINTEXT"
     sasl_mechanism: SaslMechanism = "PLAIN"
@@ -76,6 +95,13 @@ class Settings(BaseSettings):
     def _store(cls, value: str) -> str:
         if not value.startswith(("memory://", "rocksdb://", "rocksdict://")):
             raise ValueError("store must be memory://, rocksdb:// or rocksdict://")
+        return value
+
+    @field_validator("clock_start", "clock_origin")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a UTC offset, e.g. 2026-03-02T08:00:00+01:00")
         return value
 
     @model_validator(mode="after")

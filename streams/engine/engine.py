@@ -157,6 +157,9 @@ class Engine:
         self._templates: dict[int, tuple[ClockPlan, Schedule]] = {}  # id(plan) -> (plan, sch)
         self._held: list[tuple[int, TicketState, str]] | None = None
         self._cals: dict[tuple[int, str], tuple[Any, Any]] = {}  # (id(policy), name)
+        #: keys of the tickets whose state changed since the last :meth:`drain_touched`
+        #: (the live runtime writes exactly those to its table)
+        self.touched: set[str] = set()
 
     # == public API ============================================================================
     def apply(self, event: Any) -> list[Signal]:
@@ -198,6 +201,7 @@ class Engine:
             self.stats.duplicates += 1
             return []
         etype = event.type
+        self.touched.add(key)  # a rejected event leaves the state as it was: harmless
         if etype == "ticket.created":
             if ticket is not None:
                 raise RejectedEvent(
@@ -257,8 +261,83 @@ class Engine:
             clock = ticket.clocks.get(name) if ticket else None
             if clock is None or clock.due_us != due:
                 continue  # stale entry
+            self.touched.add(key)
             out.extend(self._fire_clock(ticket, clock, due, None))
             self._schedule_clock(ticket, clock, due)
+        return out
+
+    def drain_touched(self) -> set[str]:
+        """The keys of the tickets changed since the last call (and forget them)."""
+        out, self.touched = self.touched, set()
+        return out
+
+    def next_due_us(self) -> int | None:
+        """The earliest pending timer instant (stale heap entries dropped), or ``None``."""
+        heap = self._heap
+        while heap:
+            due, key, _, name = heap[0]
+            ticket = self.tickets.get(key)
+            clock = ticket.clocks.get(name) if ticket else None
+            if clock is not None and clock.due_us == due:
+                return due
+            heapq.heappop(heap)
+        return None
+
+    def clock_records(self, key: str) -> list[dict[str, Any]]:
+        """One analytics record per clock of ticket ``key`` (the ``sla.clock-states``
+        value): identity, status, the deadline as it stands, counted time, fired rungs and
+        the clock's full serialised state. Empty for an unknown ticket."""
+        ticket = self.tickets.get(key)
+        if ticket is None:
+            return []
+        now = max(ticket.last_us, self.now_us or 0)
+        out = []
+        for clock in ticket.clocks.values():
+            plan = self._plan_of(ticket, clock.name) if clock.active else None
+            deadline = next_due = None
+            business = 0
+            tier = None
+            if plan is not None:
+                sch = self._schedule(ticket, clock, plan)
+                goal = sch.hard or sch.soft
+                tier = "hard" if sch.hard else "soft" if sch.soft else None
+                if goal is not None:
+                    deadline = self._instant_of(ticket, clock, plan, goal.track, goal.need, now)
+                    business = self._counted_at(ticket, clock, plan, goal.track, now)
+                elif sch.same_day_us is not None:
+                    deadline, tier = sch.same_day_us, "same_day"
+                next_due = clock.due_us
+            if not clock.active:
+                status = "inactive"
+            elif clock.stopped:
+                status = "stopped"
+            elif clock.paused:
+                status = "paused"
+            else:
+                status = "running"
+            out.append(
+                {
+                    "key": f"{key}:{clock.name}",
+                    "tenant": ticket.tenant,
+                    "ticket_id": ticket.ticket_id,
+                    "clock": clock.name,
+                    "policy": ticket.policy,
+                    "policy_version": ticket.version,
+                    "priority": plan.priority if plan is not None else None,
+                    "cell": plan.cell if plan is not None else None,
+                    "phase": ticket.phase,
+                    "status": status,
+                    "tier": tier,
+                    "started_at": _dt(clock.start_us).isoformat(),
+                    "deadline": None if deadline is None else _dt(deadline).isoformat(),
+                    "next_due": None if next_due is None else _dt(next_due).isoformat(),
+                    "breached": "breach" in clock.fired,
+                    "fired": list(clock.fired),
+                    "elapsed_business_seconds": business / US,
+                    "updated_at": _dt(now).isoformat(),
+                    "state": clock.to_dict(),
+                }
+            )
         return out
 
     def open_clocks(self) -> int:
