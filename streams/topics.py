@@ -26,8 +26,10 @@ __all__ = [
     "ESCALATIONS",
     "INPUT_TOPICS",
     "MONITORING_EVENTS",
+    "SIGNAL_ROUTES",
     "SIGNAL_TOPICS",
     "TICKET_EVENTS",
+    "VERDICTS",
     "WARNINGS",
     "TopicSpec",
     "TopicStatus",
@@ -44,6 +46,7 @@ CONTRACTS = "sla.contracts"
 WARNINGS = "sla.warnings"
 ESCALATIONS = "sla.escalations"
 BREACHES = "sla.breaches"
+VERDICTS = "sla.verdicts"
 CLOCK_STATES = "sla.clock-states"
 DEAD_LETTERS = "sla.dead-letters"
 
@@ -68,11 +71,29 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(WARNINGS, False, "out: SLA warnings"),
     TopicSpec(ESCALATIONS, False, "out: escalations"),
     TopicSpec(BREACHES, False, "out: SLA breaches"),
+    TopicSpec(VERDICTS, False, "out: verdicts when a clock stops, monthly reports, recoveries"),
     TopicSpec(CLOCK_STATES, True, "out: full state of each ticket clock (latest per key)"),
     TopicSpec(DEAD_LETTERS, False, "out: undecodable/invalid input with reason and origin"),
 )
 INPUT_TOPICS = (TICKET_EVENTS, MONITORING_EVENTS, CONTRACTS)
 SIGNAL_TOPICS = (WARNINGS, ESCALATIONS, BREACHES)
+
+#: Which output topic each signal type goes to. Ops teams read warnings, escalations and
+#: breaches; the verdicts (``sla.met``/``sla.missed`` when a clock stops, the monthly
+#: availability report, a heartbeat's recovery) are for service managers and reports, so that
+#: a breach does not reach the on-call channel twice (breach at the deadline, missed at stop).
+SIGNAL_ROUTES: dict[str, str] = {
+    "sla.warning": WARNINGS,
+    "availability.warning": WARNINGS,
+    "heartbeat.missed": WARNINGS,
+    "sla.escalation": ESCALATIONS,
+    "sla.breach": BREACHES,
+    "availability.breach": BREACHES,
+    "sla.met": VERDICTS,
+    "sla.missed": VERDICTS,
+    "availability.report": VERDICTS,
+    "heartbeat.recovered": VERDICTS,
+}
 _BY_NAME = {spec.name: spec for spec in ALL_TOPICS}
 
 
