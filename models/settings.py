@@ -26,6 +26,9 @@
   origin) × speed`` (origin defaults to the process start): the demo runs at accelerated
   time, the tests at a fixed instant (speed 0). ``SLAWATCH_TICK_INTERVAL`` (0.1 s): how often
   a worker checks its timers.
+- ``SLAWATCH_DATA_DIR`` (``.slawatch-data``): the worker's local state (table stores).
+- ``SLAWATCH_READ_MODEL`` (true): keep the Redis read model current from this worker.
+- ``SLAWATCH_MAX_EVENT_BYTES`` (65536): larger input records are dead letters.
 
 Secrets are :class:`pydantic.SecretStr`: ``repr()``/``model_dump()`` show ``**********``;
 only the ``*_kwargs()`` helpers below reveal them, to hand them to a client.
@@ -71,6 +74,9 @@ class Settings(BaseSettings):
     clock_speed: float = Field(1.0, ge=0)
     clock_origin: datetime | None = None
     tick_interval: float = Field(0.1, gt=0, le=10)
+    data_dir: Path = Path(".slawatch-data")
+    read_model: bool = True
+    max_event_bytes: int = Field(65536, ge=256)
 
     security_protocol: SecurityProtocol = "PLAINTEXT"
     sasl_mechanism: SaslMechanism = "PLAIN"
