@@ -20,7 +20,14 @@ app = typer.Typer(
 
 
 # One module per command group; each adds its commands to ``app`` when imported.
-COMMAND_MODULES = ("broker_cmd", "calendar_cmd", "demo_cmd", "policy_cmd", "replay_cmd")
+COMMAND_MODULES = (
+    "broker_cmd",
+    "calendar_cmd",
+    "demo_cmd",
+    "policy_cmd",
+    "replay_cmd",
+    "worker_cmd",
+)
 
 
 def _register() -> None:

@@ -1,0 +1,44 @@
+"""``slawatch worker``: one Faust worker of the live runtime (settings from SLAWATCH_*)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from streams.cli import app
+
+
+@app.command(
+    "worker", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def worker_cmd(
+    ctx: typer.Context,
+    loglevel: Annotated[str, typer.Option("--loglevel", "-l", help="crit|error|warn|info")] = (
+        "warn"
+    ),
+    web_port: Annotated[
+        int | None, typer.Option(help="serve Faust's web/health endpoint on this port")
+    ] = None,
+    web_bind: Annotated[str, typer.Option(help="address of the web endpoint")] = "127.0.0.1",
+) -> None:
+    """Run a worker: consume the input topics, keep the clocks, fire the signals.
+
+    Creates the slawatch topics if they are missing. Extra arguments go to ``faust worker``.
+    """
+    from models.settings import Settings
+    from streams.runtime.app import create_app
+    from streams.topics import ensure_topics
+
+    settings = Settings()
+    ensure_topics(settings=settings)
+    faust_app = create_app(settings)
+    argv = [sys.argv[0], "worker", "-l", loglevel]
+    if web_port is None:
+        argv.append("--without-web")
+    else:
+        argv += ["--web-port", str(web_port), "--web-bind", web_bind]
+    argv += list(ctx.args)
+    sys.argv = argv
+    faust_app.main()
