@@ -1,0 +1,142 @@
+"""The Faust application: ``create_app(settings)`` builds the app, its topics and tables, and
+registers the agents (``streams.runtime.agents``).
+
+Flow (names without the deployment's topic prefix)::
+
+    sla.ticket-events ──route──▶ <app>.ticket-events.by-ticket ──process──▶ sla.warnings
+      (any key or none)           (keyed tenant:ticket_id, + timer ticks)    sla.escalations
+                                          │                                   sla.breaches
+                                          └─ table "tickets" (changelog)      sla.verdicts
+                                                                              sla.clock-states
+    sla.contracts ──(every worker reads all of it)──▶ LiveRegistry            sla.dead-letters
+    sla.clock-states, sla.breaches ──read-model──▶ Redis
+
+* **route** re-keys: whatever key a producer used, the event goes on to the keyed topic under
+  ``tenant:ticket_id``, so one ticket is always handled by one partition (and one worker).
+  Records that are not JSON objects with a tenant and a ticket id are dead letters here.
+* **process** runs one :class:`~streams.runtime.partition.PartitionRunner` per owned
+  partition; the table ``tickets`` holds each ticket's state and the offset that produced it.
+* **timers**: every ``tick_interval`` each worker looks at the next due instant of each of
+  its partitions (a heap peek) and, when one has passed, sends a tick record *into that
+  partition* of the keyed topic. The tick is processed in order with the partition's events,
+  inside stream processing (where Faust allows table writes, and to the right changelog
+  partition), so a timer and an event of one ticket never race.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+
+from models.settings import Settings
+from streams import topics as T
+from streams.clock import SimClock
+from streams.runtime.contracts import LiveRegistry
+from streams.runtime.partition import PartitionRunner
+
+log = logging.getLogger("slawatch.runtime")
+
+RAW: dict[str, Any] = {
+    "key_type": bytes,
+    "value_type": bytes,
+    "key_serializer": "raw",
+    "value_serializer": "raw",
+}
+
+
+@dataclass
+class Runtime:
+    """What the agents share inside one worker process."""
+
+    settings: Settings
+    app: faust.App
+    clock: SimClock
+    registry: LiveRegistry
+    topics: dict[str, Any]
+    keyed: Any
+    tickets: Any  # faust Table: ticket key (bytes) → JSON bytes
+    runners: dict[int, PartitionRunner] = field(default_factory=dict)
+    ticks_in_flight: dict[int, float] = field(default_factory=dict)
+    metrics: Any = None
+
+    def owned_partitions(self) -> set[int]:
+        name = self.keyed.get_topic_name()
+        try:
+            assignment = self.app.consumer.assignment()
+        except Exception:  # consumer not started yet
+            return set()
+        return {tp.partition for tp in assignment if tp.topic == name}
+
+    def runner(self, partition: int) -> PartitionRunner:
+        """The runner of ``partition``, built from the table the first time it is needed
+        after an assignment (the table is recovered by then)."""
+        found = self.runners.get(partition)
+        if found is None:
+            import orjson
+
+            found = PartitionRunner(partition, self.registry)
+            items = ((k.decode(), orjson.loads(v)) for k, v in self.tickets.items())
+            n = found.load(items)
+            log.info("partition %d: %d tickets restored", partition, n)
+            self.runners[partition] = found
+        return found
+
+    def drop_revoked(self, revoked: set[int]) -> None:
+        for p in revoked:
+            self.runners.pop(p, None)
+            self.ticks_in_flight.pop(p, None)
+
+
+def create_app(settings: Settings | None = None, *, fixes: bool = True) -> faust.App:
+    """Build the slawatch Faust app for ``settings`` (default: from the environment)."""
+    from streams.embedded import install_faust_fixes
+
+    settings = settings or Settings()
+    if fixes:
+        install_faust_fixes()
+    session = settings.effective_session_timeout()
+    app = faust.App(
+        settings.app_id,
+        **settings.faust_kwargs(),
+        broker_session_timeout=session,
+        broker_heartbeat_interval=session / 3,
+        broker_commit_interval=1.0,
+        datadir=str(settings.data_dir),
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        web_enabled=False,
+        producer_linger_ms=5,
+    )
+    topics = {
+        name: app.topic(settings.topic(name), **RAW)
+        for name in (spec.name for spec in T.ALL_TOPICS)
+    }
+    keyed = app.topic(
+        settings.topic(f"{settings.app_id}.ticket-events.by-ticket"),
+        partitions=settings.partitions,
+        internal=True,
+        **RAW,
+    )
+    tickets = app.Table(
+        "tickets",
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.partitions,
+    )
+    rt = Runtime(
+        settings=settings,
+        app=app,
+        clock=SimClock.from_settings(settings),
+        registry=LiveRegistry(settings.policies_dir, settings.tenants_file),
+        topics=topics,
+        keyed=keyed,
+        tickets=tickets,
+    )
+    app.slawatch = rt  # type: ignore[attr-defined]
+    from streams.runtime import agents
+
+    agents.register(rt)
+    return app

@@ -1,0 +1,240 @@
+"""One input partition's share of the live runtime, without Kafka: pure and testable.
+
+The live runtime runs one :class:`PartitionRunner` per partition of the keyed ticket-event
+topic that the worker owns. It wraps the clock engine for the tickets of that partition and
+turns each input record (an event or a timer tick, both read from that partition, so a timer
+and an event of one ticket never race) into:
+
+* the signals to send,
+* the dead letters (input that cannot be applied, with the reason and the origin),
+* the table writes: ``{ticket key: value | None}`` for every ticket whose state changed,
+* the analytics records (one per clock of every changed ticket).
+
+Idempotence (at-least-once input). Each table value carries the offset of the input record
+that produced it, and a record at or below a ticket's stored offset is not applied again. A
+worker that dies after some of its writes reached Kafka but before it committed its input
+offsets reprocesses those records on restart; its state writes and its signal sends may have
+landed in any combination (they go to different partitions, possibly different brokers). So
+each table value also keeps an *outbox*: the signals of the last records that emitted any for
+that ticket, with the offsets that produced them. Reprocessing a record sends its outbox
+signals again (same deterministic ids: consumers de-duplicate), whether or not they had landed;
+a record whose state write had not landed is simply applied again (the same signals again).
+
+Table values (JSON): ``{"p": partition, "o": offset, "t": ticket state, "out": [[offset,
+[signal, …]], …]}`` for an open ticket; ``{"p", "o", "closed": "closed" | "cancelled", "at":
+µs, "out"}`` once it is closed or cancelled (its clocks are done; the marker keeps later events
+for it from starting a new ticket, and makes them dead letters that say why).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from calendars.timeline import US
+from streams.engine.engine import Engine, Signal
+from streams.engine.processor import DeadLetter, Processor
+
+#: Kafka key of timer ticks in the keyed topic (never a valid ``tenant:ticket_id``: NUL).
+TICK_KEY = b"\x00tick"
+
+
+#: Outbox entries kept per ticket: enough for the records a crash can leave uncommitted
+#: (Faust commits every ``broker_commit_interval``; one ticket rarely emits signals in more
+#: than a couple of records per second).
+OUTBOX_KEEP = 4
+
+
+def tick_value(now_us: int) -> bytes:
+    return orjson.dumps({"now_us": now_us})
+
+
+@dataclass(slots=True)
+class Result:
+    signals: list[dict[str, Any]] = field(default_factory=list)  # Signal.to_dict() values
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    writes: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    skipped: bool = False
+
+
+class PartitionRunner:
+    """The engine and bookkeeping for the tickets of one partition (see the module doc)."""
+
+    def __init__(self, partition: int, registry: Any) -> None:
+        self.partition = partition
+        self.engine = Engine(registry)
+        self.processor = Processor(self.engine)
+        self.offsets: dict[str, int] = {}
+        self.closed: dict[str, dict[str, Any]] = {}
+        self.outbox: dict[str, list[list[Any]]] = {}
+        self.resend: dict[int, list[dict[str, Any]]] = {}  # offset → signals (after a restore)
+        self.max_offset = -1  # the newest offset in the restored state
+        self.records = 0  # input records handled (events and ticks)
+
+    # -- state -------------------------------------------------------------------------------
+    def load(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> int:
+        """Install the stored tickets of this partition (values whose ``p`` is ours)."""
+        n = 0
+        for key, value in items:
+            if value.get("p") != self.partition:
+                continue
+            self.offsets[key] = value["o"]
+            self.max_offset = max(self.max_offset, value["o"])
+            out = value.get("out") or []
+            if out:
+                self.outbox[key] = [list(e) for e in out]
+                for off, sigs in out:
+                    self.resend.setdefault(off, []).extend(sigs)
+            if "closed" in value:
+                self.closed[key] = dict(value)
+            else:
+                self.engine.load_ticket(value["t"])
+            n += 1
+        return n
+
+    def next_due_us(self) -> int | None:
+        return self.engine.next_due_us()
+
+    # -- input -------------------------------------------------------------------------------
+    def handle(self, key: bytes | None, raw: bytes, offset: int, source: str) -> Result:
+        """One record of the keyed topic: a tick or a ticket event."""
+        self.records += 1
+        again = self.resend.pop(offset, []) if offset <= self.max_offset else []
+        if key == TICK_KEY:
+            res = self.tick(orjson.loads(raw)["now_us"], offset)
+            res.signals[:0] = again
+            return res
+        out = Result(signals=again)
+        tkey = key.decode("utf-8", errors="replace") if key else None
+        if tkey is not None and self.offsets.get(tkey, -1) >= offset:
+            out.skipped = True  # applied before a restart: its effects are in the state
+            return out
+        if tkey is not None and tkey in self.closed:
+            mark = self.closed[tkey]
+            out.dead_letters.append(
+                DeadLetter(
+                    f"ticket {tkey} is already {mark['closed']}: events after "
+                    "ticket.closed/ticket.cancelled are not applied",
+                    raw.decode("utf-8", errors="replace"),
+                    source,
+                )
+            )
+            return out
+        res = self.processor.ingest(raw, source)
+        fresh = res.signals
+        out.dead_letters = res.dead_letters
+        if self.processor.monitoring:  # routed here by a producer's mistake
+            self.processor.monitoring.clear()
+            out.dead_letters.append(
+                DeadLetter(
+                    "a monitoring event on the ticket-event topic: send monitor.*, "
+                    "maintenance.* and heartbeat events to sla.monitoring-events",
+                    raw.decode("utf-8", errors="replace"),
+                    source,
+                )
+            )
+        self._collect(out, fresh, offset)
+        return out
+
+    def tick(self, now_us: int, offset: int) -> Result:
+        """Time passes: fire what is due up to ``now_us``."""
+        out = Result()
+        self._collect(out, self.engine.advance_us(now_us), offset)
+        return out
+
+    def _collect(self, out: Result, fresh: list[Signal], offset: int) -> None:
+        eng = self.engine
+        by_ticket: dict[str, list[dict[str, Any]]] = {}
+        for sig in fresh:
+            d = sig.to_dict()
+            out.signals.append(d)
+            by_ticket.setdefault(f"{sig.tenant}:{sig.ticket_id}", []).append(d)
+        for key in sorted(eng.drain_touched()):
+            ticket = eng.tickets.get(key)
+            if ticket is None:
+                continue  # a rejected ticket.created: nothing was stored
+            out.records.extend(eng.clock_records(key))
+            self.offsets[key] = offset
+            box = self.outbox.get(key, [])
+            if key in by_ticket:
+                box = [*box, [offset, by_ticket[key]]][-OUTBOX_KEEP:]
+                self.outbox[key] = box
+            if ticket.phase == "open":
+                value = {"p": self.partition, "o": offset, "t": ticket.to_dict(), "out": box}
+            else:
+                value = {"p": self.partition, "o": offset, "closed": ticket.phase}
+                value["at"] = ticket.last_us
+                value["out"] = box
+                self.closed[key] = value
+                eng.drop_ticket(key)
+            out.writes[key] = value
+
+
+def dead_letter_record(
+    dl: DeadLetter, key: bytes | None, now_us: int, source: Mapping[str, Any] | None = None
+) -> tuple[bytes, bytes]:
+    """``(key, value)`` of a dead-letter record. The id is a hash of the origin (topic,
+    partition, offset) and reason, so a reprocessed record gives the same id."""
+    origin = dict(source or {})
+    if not origin and dl.source:
+        topic, _, rest = dl.source.rpartition("@")
+        part, _, off = rest.partition(":")
+        if topic and part.isdigit() and off.isdigit():
+            origin = {"topic": topic, "partition": int(part), "offset": int(off)}
+        else:
+            origin = {"where": dl.source}
+    ident = hashlib.sha256(
+        orjson.dumps([origin, dl.reason], option=orjson.OPT_SORT_KEYS)
+    ).hexdigest()[:32]
+    value: dict[str, Any] = {
+        "id": ident,
+        "reason": dl.reason,
+        "raw": dl.raw,
+        "source": origin,
+        "dead_at": _iso(now_us),
+    }
+    for name in ("event_id", "tenant", "ticket_id"):
+        v = getattr(dl, name)
+        if v is not None:
+            value[name] = v
+    return (key or b""), orjson.dumps(value)
+
+
+def source_of(topic: str, partition: int, offset: int) -> str:
+    """``topic@partition:offset``: how a record's origin travels (header and dead letters)."""
+    return f"{topic}@{partition}:{offset}"
+
+
+def _iso(us: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(us / US, tz=UTC).isoformat()
+
+
+def route_key(raw: bytes, max_bytes: int) -> tuple[bytes | None, str | None]:
+    """The key ``tenant:ticket_id`` an input record is handled under, or ``(None, reason)``
+    for a record that cannot be routed (the rest of its validation happens in the engine's
+    partition, which names the problem in full)."""
+    if len(raw) > max_bytes:
+        return None, (
+            f"record of {len(raw)} bytes exceeds the limit of {max_bytes} bytes "
+            "(SLAWATCH_MAX_EVENT_BYTES)"
+        )
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return None, f"not valid JSON: {exc}"
+    if not isinstance(doc, dict):
+        return None, f"an event must be a JSON object, got {type(doc).__name__}"
+    missing = [f for f in ("tenant", "ticket_id") if not isinstance(doc.get(f), str) or not doc[f]]
+    if missing:
+        return None, (
+            f"missing or non-string {' and '.join(missing)}: a ticket event needs both to be "
+            "routed to its ticket"
+        )
+    return f"{doc['tenant']}:{doc['ticket_id']}".encode(), None
