@@ -43,7 +43,9 @@ def _log(events: list[dict[str, Any]], tick_every: int = 7) -> list[tuple[bytes,
     return out
 
 
-def _run(runner: PartitionRunner, log, start: int, table: dict, sent: list, stop: int | None = None):
+def _run(
+    runner: PartitionRunner, log, start: int, table: dict, sent: list, stop: int | None = None
+):
     for offset in range(start, len(log) if stop is None else stop):
         key, raw = log[offset]
         res = runner.handle(key, raw, offset, f"t@0:{offset}")
@@ -151,7 +153,10 @@ def test_events_after_close_are_dead_letters_with_the_reason() -> None:
 
 def test_a_monitoring_event_on_the_ticket_topic_is_a_dead_letter() -> None:
     r = PartitionRunner(0, _REGISTRY)
-    raw = b'{"event_id":"m1","type":"heartbeat","tenant":"x","check":"backup","at":"2026-03-02T10:00:00+01:00"}'
+    raw = (
+        b'{"event_id":"m1","type":"heartbeat","tenant":"x","check":"backup",'
+        b'"at":"2026-03-02T10:00:00+01:00"}'
+    )
     res = r.handle(b"x:backup", raw, 0, "in@0:0")
     assert len(res.dead_letters) == 1
     assert "sla.monitoring-events" in res.dead_letters[0].reason

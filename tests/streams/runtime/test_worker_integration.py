@@ -1,0 +1,322 @@
+"""The live runtime on the embedded broker: real ``slawatch worker`` processes.
+
+Each test gets its own topic prefix and application id. The workers' clock is pinned
+(``SLAWATCH_CLOCK_SPEED=0``) before the first event while events flow, so that only event
+time drives the clocks (as in a replay); a last worker with the clock pinned at ``UNTIL``
+then fires every timer due up to it. The signals seen on the output topics, de-duplicated by
+``event_id``, must be exactly those of ``slawatch replay --until UNTIL`` on the same events.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import yaml
+from kafka.admin import KafkaAdminClient
+
+from bench.gen_events import generate, tenants_document
+from models.contracts import load_policies, tenants_from_data
+from models.settings import Settings
+from streams.cli.broker_cmd import produce_lines, tail_records
+from streams.embedded import EMBEDDED_SESSION_TIMEOUT, _pdeathsig_preexec
+from streams.replay import replay
+from streams.topics import ensure_topics
+
+pytestmark = [pytest.mark.integration]
+
+REPO = Path(__file__).resolve().parents[3]
+UNTIL = "2026-07-01T00:00:00+02:00"
+SIGNAL_TOPICS = ("sla.warnings", "sla.escalations", "sla.breaches", "sla.verdicts")
+BAD_LINES = [
+    b"this is not json",
+    b'{"event_id":"bad-1","type":"ticket.created","tenant":"nobody","ticket_id":"X-1",'
+    b'"at":"2026-03-02T10:00:00+01:00","priority":"P1"}',
+    b'{"event_id":"bad-2","type":"ticket.updated","tenant":"t000","ticket_id":"never-created",'
+    b'"at":"2026-03-02T10:00:00+01:00"}',
+    b'{"tenant":"t000"}',
+]
+
+
+class Worker:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Worker:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "streams", "worker", "-l", "info"],
+                env=self.env,
+                cwd=self.log.parent,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_pdeathsig_preexec(),
+            )
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def tail(self, n: int = 40) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-n:])
+
+
+@pytest.fixture
+def deployment(kafka, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    tag = uuid.uuid4().hex[:6]
+    doc = tenants_document(6, seed=5)
+    doc["tenants"]["t000"] = {"policy": "bokumo-ict", "options": {"critical_after_hours": True}}
+    tenants = tmp_path / "tenants.yaml"
+    tenants.write_text(yaml.safe_dump(doc))
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        "SLAWATCH_BROKERS": kafka.bootstrap,
+        "SLAWATCH_TOPIC_PREFIX": f"it{tag}.",
+        "SLAWATCH_APP_ID": f"slawatch-it{tag}",
+        "SLAWATCH_PARTITIONS": "4",
+        "SLAWATCH_SESSION_TIMEOUT": str(EMBEDDED_SESSION_TIMEOUT),
+        "SLAWATCH_TENANTS_FILE": str(tenants),
+        "SLAWATCH_DATA_DIR": str(tmp_path / "data"),
+        "SLAWATCH_READ_MODEL": "false",
+    }
+    settings = Settings(
+        brokers=kafka.bootstrap, topic_prefix=f"it{tag}.", partitions=4, app_id=f"slawatch-it{tag}"
+    )
+    ensure_topics(settings=settings)
+    workers: list[Worker] = []
+
+    def worker(clock: str, speed: float = 0.0, origin: float | None = None) -> Worker:
+        extra = {"SLAWATCH_CLOCK_START": clock, "SLAWATCH_CLOCK_SPEED": str(speed)}
+        if origin is not None:
+            extra["SLAWATCH_CLOCK_ORIGIN"] = datetime.fromtimestamp(origin, UTC).isoformat()
+        w = Worker({**env, **extra}, tmp_path / f"worker{len(workers)}.log")
+        workers.append(w)
+        return w.start()
+
+    try:
+        yield {"settings": settings, "doc": doc, "worker": worker, "workers": workers}
+    finally:
+        for w in workers:
+            w.stop(signal.SIGKILL)
+
+
+def _lines(events: list[dict[str, Any]]) -> list[bytes]:
+    return [orjson.dumps(e) for e in events]
+
+
+def _committed(bootstrap: str, group: str) -> dict[str, int]:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        offsets = admin.list_group_offsets(group).get(group, {})
+    finally:
+        admin.close()
+    total: Counter[str] = Counter()
+    for tp, om in offsets.items():
+        total[tp.topic] += max(om.offset, 0)
+    return dict(total)
+
+
+def _wait_consumed(dep: dict, n_input: int, timeout: float = 120) -> None:
+    """Until the group has committed every input record and every routed record."""
+    s: Settings = dep["settings"]
+    keyed = s.topic(f"{s.app_id}.ticket-events.by-ticket")
+    deadline = time.monotonic() + timeout
+    got: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        got = _committed(s.bootstrap_servers[0], s.app_id)
+        routed = sum(
+            1
+            for _ in tail_records(
+                [keyed], s.bootstrap_servers[0], idle_timeout=1.0, from_beginning=True
+            )
+        )
+        if got.get(s.topic("sla.ticket-events"), 0) >= n_input and got.get(keyed, -1) >= routed:
+            return
+        time.sleep(1.0)
+    logs = "\n---\n".join(w.tail() for w in dep["workers"])
+    raise AssertionError(f"not consumed in {timeout}s: {got}\n{logs}")
+
+
+def _signals(dep: dict, expected: set[str], timeout: float = 90) -> list[dict[str, Any]]:
+    """Every signal record on the output topics, once ``expected`` ids are all there (or at
+    the timeout), plus a short grace period for stragglers and duplicates."""
+    s: Settings = dep["settings"]
+    names = [s.topic(t) for t in SIGNAL_TOPICS]
+    deadline = time.monotonic() + timeout
+    got: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        got = [
+            r["value"]
+            for r in tail_records(
+                names, s.bootstrap_servers[0], from_beginning=True, idle_timeout=1.5
+            )
+        ]
+        if expected <= {v["event_id"] for v in got}:
+            time.sleep(2)
+            return [
+                r["value"]
+                for r in tail_records(
+                    names, s.bootstrap_servers[0], from_beginning=True, idle_timeout=1.5
+                )
+            ]
+        time.sleep(1)
+    return got
+
+
+def _expected(dep: dict, events: list[dict[str, Any]]) -> set[str]:
+    reg = tenants_from_data(dep["doc"], load_policies())
+    res = replay([json.dumps(e) for e in events], reg, until=datetime.fromisoformat(UNTIL))
+    return {s.event_id for s in res.signals}
+
+
+def _check_same_signals(got: list[dict[str, Any]], expected: set[str], dep: dict) -> None:
+    ids = {v["event_id"] for v in got}
+    if ids != expected:
+        logs = "\n---\n".join(w.tail() for w in dep["workers"])
+        pytest.fail(
+            f"live {len(ids)} vs replay {len(expected)}: missing {len(expected - ids)}, "
+            f"extra {len(ids - expected)}\n{logs}"
+        )
+    by_id: dict[str, dict[str, Any]] = {}
+    for v in got:  # a duplicate (at-least-once) is the very same signal
+        first = by_id.setdefault(v["event_id"], v)
+        assert {k: x for k, x in first.items() if k != "observed_at"} == {
+            k: x for k, x in v.items() if k != "observed_at"
+        }
+
+
+def test_sigkill_mid_stream_loses_nothing_and_live_equals_replay(deployment) -> None:
+    dep = deployment
+    s: Settings = dep["settings"]
+    events = generate(150, seed=21, tenants=dep["doc"])
+    t0 = (datetime.fromisoformat(events[0]["at"]) - timedelta(hours=1)).isoformat()
+    half = len(events) // 2
+    a = dep["worker"](t0)
+    produce_lines(_lines(events[:half]) + BAD_LINES, settings=s)
+    # let it get going, then kill it while the second half streams in
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if _committed(s.bootstrap_servers[0], s.app_id).get(s.topic("sla.ticket-events"), 0):
+            break
+        time.sleep(0.5)
+    produce_lines(_lines(events[half : half + 200]), settings=s)
+    time.sleep(0.3)
+    a.stop(signal.SIGKILL)
+    produce_lines(_lines(events[half + 200 :]), settings=s)
+    b = dep["worker"](t0)
+    _wait_consumed(dep, len(events) + len(BAD_LINES))
+    b.stop(signal.SIGTERM)
+    dep["worker"](UNTIL)  # the clock jumps: every timer due up to UNTIL fires
+    expected = _expected(dep, events)
+    assert len(expected) > 100
+    got = _signals(dep, expected)
+    _check_same_signals(got, expected, dep)
+
+    dead = [
+        r["value"]
+        for r in tail_records(
+            [s.topic("sla.dead-letters")],
+            s.bootstrap_servers[0],
+            from_beginning=True,
+            idle_timeout=1.5,
+        )
+    ]
+    reasons = {d.get("event_id") or d["raw"][:20]: d["reason"] for d in dead}
+    assert "not valid JSON" in reasons["this is not json"]
+    assert "unknown tenant 'nobody'" in reasons["bad-1"]
+    assert "unknown ticket t000:never-created" in reasons["bad-2"]
+    assert "missing or non-string ticket_id" in reasons['{"tenant":"t000"}']
+    assert all(d["source"]["topic"] == s.topic("sla.ticket-events") for d in dead)
+    # the clock-states topic has the final state of every clock the replay knows
+    states = {
+        r["key"]: r["value"]
+        for r in tail_records(
+            [s.topic("sla.clock-states")],
+            s.bootstrap_servers[0],
+            from_beginning=True,
+            idle_timeout=1.5,
+        )
+    }
+    assert states and all(v["key"] == k for k, v in states.items())
+
+
+def test_two_workers_rebalance_without_loss_or_double_firing(deployment) -> None:
+    dep = deployment
+    s: Settings = dep["settings"]
+    events = generate(150, seed=22, tenants=dep["doc"])
+    t0 = (datetime.fromisoformat(events[0]["at"]) - timedelta(hours=1)).isoformat()
+    third = len(events) // 3
+    a = dep["worker"](t0)
+    produce_lines(_lines(events[:third]), settings=s)
+    dep["worker"](t0)  # b joins: partitions move from a to b
+    for i in range(third, 2 * third, 50):  # events keep coming during the rebalance
+        produce_lines(_lines(events[i : min(i + 50, 2 * third)]), settings=s)
+        time.sleep(0.5)
+    a.stop(signal.SIGTERM)  # a leaves: b takes everything
+    produce_lines(_lines(events[2 * third :]), settings=s)
+    _wait_consumed(dep, len(events))
+    dep["workers"][1].stop(signal.SIGTERM)
+    dep["worker"](UNTIL)
+    expected = _expected(dep, events)
+    got = _signals(dep, expected)
+    _check_same_signals(got, expected, dep)
+    twice = [k for k, n in Counter(v["event_id"] for v in got).items() if n > 1]
+    assert twice == [], f"{len(twice)} signals fired twice across the rebalances"
+
+
+def test_a_quiet_ticket_breaches_on_time(deployment) -> None:
+    """Bokumo with critical_after_hours: a `kritiek` ticket (company_wide × hoog) must be
+    responded to within 30 minutes, round the clock (CONTRACTS, Bokumo §3). Created 29 min
+    56 s before clock instant S, it breaches at S: no event arrives to reveal it, the timer
+    has to fire it."""
+    dep = deployment
+    s: Settings = dep["settings"]
+    start = datetime.fromisoformat("2026-03-07T23:00:00+01:00")  # a Saturday night
+    origin = time.time() + 25  # the worker joins first; S is 25 s + 4 s from now
+    dep["worker"](start.isoformat(), speed=1.0, origin=origin)
+    created = start - timedelta(minutes=30) + timedelta(seconds=4)
+    event = {
+        "event_id": "quiet-1",
+        "type": "ticket.created",
+        "tenant": "t000",
+        "ticket_id": "Q-1",
+        "at": created.isoformat(),
+        "impact": "company_wide",
+        "urgency": "hoog",
+    }
+    produce_lines([orjson.dumps(event)], settings=s)
+    due_wall = origin + 4
+    breach = None
+    for rec in tail_records(
+        [s.topic("sla.breaches")], s.bootstrap_servers[0], from_beginning=True, idle_timeout=45
+    ):
+        if rec["value"]["ticket_id"] == "Q-1" and rec["value"]["clock"] == "response":
+            breach = rec
+            break
+    assert breach is not None, "\n".join(w.tail() for w in dep["workers"])
+    assert breach["value"]["at"] == (start + timedelta(seconds=4)).astimezone(UTC).isoformat()
+    latency = breach["timestamp"] / 1000 - due_wall
+    assert -0.05 <= latency < 1.0, f"breach on the topic {latency:.3f} s after its due instant"
