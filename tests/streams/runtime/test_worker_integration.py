@@ -320,3 +320,45 @@ def test_a_quiet_ticket_breaches_on_time(deployment) -> None:
     assert breach["value"]["at"] == (start + timedelta(seconds=4)).astimezone(UTC).isoformat()
     latency = breach["timestamp"] / 1000 - due_wall
     assert -0.05 <= latency < 1.0, f"breach on the topic {latency:.3f} s after its due instant"
+
+
+def test_contracts_topic_adds_a_tenant_without_restart(deployment) -> None:
+    dep = deployment
+    s: Settings = dep["settings"]
+    bootstrap = s.bootstrap_servers[0]
+    dep["worker"]("2026-03-02T00:00:00+01:00")
+
+    def created(ticket: str) -> bytes:
+        return orjson.dumps(
+            {
+                "event_id": f"z-{ticket}",
+                "type": "ticket.created",
+                "tenant": "zeta",
+                "ticket_id": ticket,
+                "at": "2026-03-02T10:00:00+01:00",
+                "priority": "prio2",
+            }
+        )
+
+    produce_lines([created("Z-1")], settings=s)  # zeta has no contract yet
+    dead = next(
+        tail_records([s.topic("sla.dead-letters")], bootstrap, from_beginning=True, idle_timeout=60)
+    )["value"]
+    assert dead["ticket_id"] == "Z-1" and "unknown tenant 'zeta'" in dead["reason"]
+
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers=bootstrap)
+    producer.send(s.topic("sla.contracts"), key=b"tenant:zeta", value=b'{"policy": "1do"}')
+    producer.flush()
+    producer.close()
+    time.sleep(3)  # every worker reads the contracts topic on its own
+    produce_lines([created("Z-2")], settings=s)
+    for rec in tail_records(
+        [s.topic("sla.clock-states")], bootstrap, from_beginning=True, idle_timeout=30
+    ):
+        if rec["value"]["ticket_id"] == "Z-2":
+            assert rec["value"]["policy"] == "1do"
+            break
+    else:
+        pytest.fail("no clock state for zeta's ticket:\n" + dep["workers"][0].tail())
