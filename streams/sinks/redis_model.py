@@ -311,7 +311,9 @@ class ReadModel:
         for member in members:
             ticket_id, _, name = _text(member).rpartition(":")
             pipe.hget(self.clock_key(tenant, ticket_id, name), "record")
-        return [r for r in (_load(v) for v in pipe.execute()) if r is not None]
+        # a record may have changed between the two reads: keep only still-due clocks
+        records = (_load(v) for v in pipe.execute())
+        return [r for r in records if r is not None and r.get("deadline")]
 
     def clock(self, client: Any, tenant: str, ticket_id: str, clock: str) -> dict[str, Any] | None:
         """The latest record of one clock, or ``None`` (unknown or expired)."""

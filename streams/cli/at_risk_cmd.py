@@ -1,0 +1,251 @@
+"""``slawatch at-risk`` and ``slawatch breaches``: read the Redis read model.
+
+``at-risk`` lists a tenant's open clocks whose deadline falls within a window from now
+(overdue ones included), earliest deadline first; ``breaches`` the most recent breaches.
+Both read what the runtime's read-model sink wrote (``streams.sinks.redis_model``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from streams.cli import app
+
+__all__ = ["format_left", "parse_duration"]
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
+_UNIT_SECONDS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``30m``, ``2h``, ``1d``, ``1h30m``, ``90s``, ``1w`` → a timedelta."""
+    compact = text.strip().replace(" ", "")
+    parts = _PART.findall(compact)
+    if not compact or "".join(n + u for n, u in parts) != compact:
+        raise typer.BadParameter(f"{text!r}: use e.g. 30m, 2h, 1d or 1h30m")
+    return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[u.lower()] for n, u in parts))
+
+
+def format_left(seconds: float) -> str:
+    """Signed, compact time left: ``25m``, ``2h05m``, ``1d03h``, ``-45s``, ``-1h00m``."""
+    sign = "-" if seconds < 0 else ""
+    s = int(abs(seconds))
+    days, rest = divmod(s, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        body = f"{days}d{hours:02d}h"
+    elif hours:
+        body = f"{hours}h{minutes:02d}m"
+    elif minutes:
+        body = f"{minutes}m"
+    else:
+        body = f"{secs}s"
+    return sign + body
+
+
+def _parse_now(value: str | None, settings: Any) -> datetime:
+    if value is None:
+        from streams.clock import SimClock
+
+        return SimClock.from_settings(settings).now()
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO 8601 instant") from None
+    if dt.tzinfo is None:
+        raise typer.BadParameter(f"{value!r} needs an offset, e.g. {value}+01:00")
+    return dt
+
+
+class _Zones:
+    """Display zone per record: ``--tz NAME``, or (``policy``) the zone of the record's
+    policy's first calendar, UTC when the policy is not known locally."""
+
+    def __init__(self, choice: str) -> None:
+        self.fixed: tzinfo | None = None
+        self.cache: dict[str, tzinfo] = {}
+        self.policies: Any = None
+        if choice.lower() == "policy":
+            return
+        if choice.upper() == "UTC":
+            self.fixed = UTC
+            return
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            self.fixed = ZoneInfo(choice)
+        except (ZoneInfoNotFoundError, ValueError):
+            msg = f"{choice!r}: not a time zone (e.g. Europe/Amsterdam)"
+            raise typer.BadParameter(msg) from None
+
+    def of(self, record: dict[str, Any]) -> tzinfo:
+        if self.fixed is not None:
+            return self.fixed
+        policy = str(record.get("policy") or "")
+        if policy not in self.cache:
+            self.cache[policy] = self._lookup(policy)
+        return self.cache[policy]
+
+    def _lookup(self, policy: str) -> tzinfo:
+        try:
+            if self.policies is None:
+                from models.contracts import load_policies
+                from models.settings import Settings
+
+                self.policies = load_policies(Settings().policies_dir)
+            pol = self.policies.policy(policy)
+            return pol.calendar(next(iter(pol.calendars))).timezone
+        except Exception:  # unknown policy (custom, from sla.contracts), bad dir: show UTC
+            return UTC
+
+
+def _client(url: str) -> Any:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
+    try:
+        client.ping()
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
+        typer.echo(f"error: Redis at {url} is unreachable ({exc})", err=True)
+        raise typer.Exit(2) from None
+    return client
+
+
+def _defaults(redis_url: str | None, prefix: str | None) -> tuple[Any, str, str]:
+    from models.settings import Settings
+    from streams.sinks.redis_model import default_prefix
+
+    settings = Settings()
+    return settings, redis_url or settings.redis_url, prefix or default_prefix(settings)
+
+
+def _when(value: Any, zone: tzinfo) -> str:
+    if not value:
+        return "—"
+    return datetime.fromisoformat(str(value)).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+RedisUrl = Annotated[
+    str | None,
+    typer.Option("--redis-url", help="Redis URL (default $SLAWATCH_REDIS_URL)"),
+]
+Prefix = Annotated[
+    str | None,
+    typer.Option("--prefix", help="key prefix (default $SLAWATCH_TOPIC_PREFIX + 'slawatch:')"),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")]
+Zone = Annotated[
+    str,
+    typer.Option("--tz", help="display zone: 'policy' (the policy calendar's zone), UTC, or IANA"),
+]
+
+
+@app.command("at-risk")
+def at_risk_cmd(
+    tenant: Annotated[str, typer.Option("--tenant", help="the tenant")],
+    within: Annotated[
+        str | None,
+        typer.Option("--within", help="window from now: 30m, 2h, 1d (default: all open clocks)"),
+    ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="ISO instant with offset (default: the runtime's clock)"),
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="at most N clocks")] = None,
+    redis_url: RedisUrl = None,
+    prefix: Prefix = None,
+    as_json: AsJson = False,
+    tz: Zone = "policy",
+) -> None:
+    """Open clocks of a tenant whose deadline is within a window from now, earliest first
+    (overdue ones included, with a negative time left)."""
+    from streams.sinks.redis_model import ReadModel
+
+    settings, url, key_prefix = _defaults(redis_url, prefix)
+    window = parse_duration(within) if within is not None else None
+    at = _parse_now(now, settings)
+    zones = _Zones(tz)
+    records = ReadModel(key_prefix).at_risk(_client(url), tenant, at, window, limit)
+    rows = []
+    for rec in records:
+        deadline = datetime.fromisoformat(rec["deadline"])
+        rows.append((rec, (deadline - at).total_seconds()))
+    if as_json:
+        for rec, left in rows:
+            out = {k: v for k, v in rec.items() if k != "state"}
+            out["seconds_left"] = left
+            typer.echo(orjson.dumps(out).decode())
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    span = f"within {within}" if within else "all open clocks"
+    table = Table(title=f"{tenant}: at risk {span} of {at.isoformat()}", title_justify="left")
+    for col in ("ticket", "clock", "priority", "status", "deadline"):
+        table.add_column(col)
+    table.add_column("left", justify="right")
+    for rec, left in rows:
+        style = "red" if left < 0 else "yellow" if left < 3600 else None
+        table.add_row(
+            str(rec.get("ticket_id")),
+            str(rec.get("clock")),
+            str(rec.get("priority") or "—"),
+            str(rec.get("status")),
+            _when(rec.get("deadline"), zones.of(rec)),
+            format_left(left),
+            style=style,
+        )
+    console = Console()
+    if rows:
+        console.print(table)
+    else:
+        console.print(f"{tenant}: no open clocks due {span}.")
+
+
+@app.command("breaches")
+def breaches_cmd(
+    tenant: Annotated[str, typer.Option("--tenant", help="the tenant")],
+    limit: Annotated[int, typer.Option("--limit", min=1, help="how many, newest first")] = 20,
+    redis_url: RedisUrl = None,
+    prefix: Prefix = None,
+    as_json: AsJson = False,
+    tz: Zone = "policy",
+) -> None:
+    """The most recent breaches of a tenant (sla.breach, sla.missed, availability.breach),
+    newest first."""
+    from streams.sinks.redis_model import ReadModel
+
+    _, url, key_prefix = _defaults(redis_url, prefix)
+    zones = _Zones(tz)
+    signals = ReadModel(key_prefix).recent_breaches(_client(url), tenant, limit)
+    if as_json:
+        for sig in signals:
+            typer.echo(orjson.dumps(sig).decode())
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{tenant}: recent breaches", title_justify="left")
+    for col in ("at", "type", "ticket / service", "clock", "priority", "deadline"):
+        table.add_column(col)
+    for sig in signals:
+        zone = zones.of(sig)
+        table.add_row(
+            _when(sig.get("at"), zone),
+            str(sig.get("type")),
+            str(sig.get("ticket_id") or sig.get("service") or "—"),
+            str(sig.get("clock") or "—"),
+            str(sig.get("priority") or "—"),
+            _when(sig.get("deadline"), zone),
+        )
+    console = Console()
+    if signals:
+        console.print(table)
+    else:
+        console.print(f"{tenant}: no breaches recorded.")
