@@ -188,7 +188,7 @@ def at_risk_cmd(
     span = f"within {within}" if within else "all open clocks"
     table = Table(title=f"{tenant}: at risk {span} of {at.isoformat()}", title_justify="left")
     for col in ("ticket", "clock", "priority", "status", "deadline"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col == "deadline")
     table.add_column("left", justify="right")
     for rec, left in rows:
         style = "red" if left < 0 else "yellow" if left < 3600 else None
@@ -232,8 +232,8 @@ def breaches_cmd(
     from rich.table import Table
 
     table = Table(title=f"{tenant}: recent breaches", title_justify="left")
-    for col in ("at", "type", "ticket / service", "clock", "priority", "deadline"):
-        table.add_column(col)
+    for col in ("at", "type", "ticket", "clock", "priority", "deadline"):
+        table.add_column(col, no_wrap=col in ("at", "deadline"))
     for sig in signals:
         zone = zones.of(sig)
         table.add_row(
