@@ -110,6 +110,7 @@ def test_open_clocks_ordered_by_deadline(client, prefix):
             record("INC-2", "resolution", deadline="2026-04-02T16:00:00+02:00"),  # 14:00Z
             record("INC-4", deadline=None),  # no deadline: not in the due set
             record("INC-5", deadline="2026-04-02T15:00:00+00:00", status="paused"),
+            record("SR:7", deadline="2026-04-02T20:00:00+00:00"),  # a ':' in the ticket id
         ],
     )
     rows = model.at_risk(client, "acme", NOW)
@@ -118,6 +119,7 @@ def test_open_clocks_ordered_by_deadline(client, prefix):
         "acme:INC-1:response",
         "acme:INC-5:response",
         "acme:INC-3:response",
+        "acme:SR:7:response",
     ]
     assert client.zscore(f"{prefix}{{acme}}:due", "INC-1:response") == 1775140200.0
     # the record is stored as received, state included
@@ -230,8 +232,8 @@ def test_breaches_newest_first_deduplicated_and_capped(client, prefix):
     assert client.hlen(f"{prefix}{{acme}}:breaches:data") == 3
 
 
-def test_async_client_writes_the_same_as_sync(client, redis_server):
-    sync_prefix, async_prefix = "sync-x:", "async-x:"
+def test_async_client_writes_the_same_as_sync(client, redis_server, prefix):
+    sync_prefix, async_prefix = f"sync-{prefix}", f"async-{prefix}"
     records = [
         record("INC-1", deadline="2026-04-02T15:00:00+00:00"),
         record("INC-2", deadline="2026-04-02T14:20:00+00:00"),
