@@ -1,34 +1,559 @@
 """``slawatch demo``: the README's "run the main job".
 
-Until the live runtime lands (Faust on Kafka, issue 5), the demo is offline: it replays the
-bundled example events (five tenants, one per seed contract) through the clock engine and
-prints the signals as a table, the dead letters with their reasons, and the "why this
-deadline" account of one ticket.
+With no configuration it runs the whole live pipeline on this machine:
+
+1. the embedded Kafka broker and Redis (``streams.embedded``), and the slawatch topics;
+2. one ``slawatch worker`` subprocess, on a simulated clock (``SLAWATCH_CLOCK_START`` = a
+   Monday 08:00 in Amsterdam, ``SLAWATCH_CLOCK_SPEED`` = ``--speed``: at 600 a simulated
+   minute lasts 0.1 s, a working day 54 s);
+3. a generator of realistic ticket traffic for the five example tenants (one per seed policy,
+   ``examples/tenants.yaml``; :mod:`streams.traffic`), sending each event when the simulated
+   clock reaches it, stamped with that instant, a few of them deliberately bad;
+4. a reader of the output topics that prints breaches and escalations (warnings dimmed) as
+   they arrive, and dead letters with their reason.
+
+It stops on Ctrl-C or after ``--for`` (e.g. ``30s``, ``2m``; counted from the first event),
+prints a summary of the signals by type and the dead letters, stops the worker, Redis and the
+broker, and exits 0; 1 when the worker dies (its log tail is printed) or a service fails.
+
+``--offline`` replays ``examples/events.jsonl`` through the clock engine instead (no broker):
+the signals as a table, the dead letters and the "why this deadline" account of one ticket.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 
 from streams.cli import app
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+AMS = ZoneInfo("Europe/Amsterdam")
+
+#: Simulated start: Monday 2 March 2026, 08:00 in Amsterdam.
+DEMO_START = "2026-03-02T08:00:00+01:00"
+DEMO_APP_ID = "slawatch-demo"
+#: Wall seconds between starting the worker and simulated 08:00 (the worker joins its
+#: consumer group in ~5–7 s on the embedded broker; events wait for it in the topic anyway).
+WORKER_LEAD = 8.0
+#: A control topic of the demo's own: one record on it ends the reader thread cleanly.
+CONTROL_TOPIC = "slawatch-demo.control"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+STYLES = {
+    "sla.breach": "bold red",
+    "sla.escalation": "magenta",
+    "sla.warning": "dim yellow",
+    "sla.met": "green",
+    "sla.missed": "red",
+}
+LABELS = {
+    "sla.breach": "BREACH",
+    "sla.escalation": "ESCALATE",
+    "sla.warning": "warning",
+    "sla.met": "met",
+    "sla.missed": "missed",
+}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds of ``30s``, ``2m``, ``1.5h``, ``500ms`` or a bare number of seconds."""
+    m = _DURATION.match(text or "")
+    if not m:
+        raise typer.BadParameter(f"{text!r}: expected a duration like 30s, 2m or 1h")
+    return float(m.group(1)) * _UNITS[m.group(2)]
 
 
 @app.command("demo")
 def demo_cmd(
-    events: Annotated[Path, typer.Option(help="events (JSON lines)")] = EXAMPLES / "events.jsonl",
+    duration: Annotated[
+        str | None,
+        typer.Option("--for", help="stop after this long (30s, 2m, 1h); default: until Ctrl-C"),
+    ] = None,
+    speed: Annotated[
+        float, typer.Option(help="simulated seconds per wall second (600: 1 min = 0.1 s)")
+    ] = 600.0,
+    seed: Annotated[int, typer.Option(help="traffic generator seed")] = 1,
+    rate: Annotated[float, typer.Option(help="new tickets per simulated hour (office hours)")] = (
+        40.0
+    ),
+    warnings: Annotated[
+        bool, typer.Option("--warnings/--no-warnings", help="print warnings (dimmed)")
+    ] = True,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="replay the example events, no broker")
+    ] = False,
+    events: Annotated[Path, typer.Option(help="--offline: events (JSON lines)")] = (
+        EXAMPLES / "events.jsonl"
+    ),
     tenants: Annotated[Path, typer.Option(help="tenant contracts")] = EXAMPLES / "tenants.yaml",
-    until: Annotated[str, typer.Option(help="advance time to")] = "2026-04-20T00:00:00+02:00",
-    explain: Annotated[str, typer.Option(help="ticket to explain")] = "acme:INC-1",
+    until: Annotated[str, typer.Option(help="--offline: advance time to")] = (
+        "2026-04-20T00:00:00+02:00"
+    ),
+    explain: Annotated[str, typer.Option(help="--offline: ticket to explain")] = "acme:INC-1",
 ) -> None:
-    """Replay the example events of the five seed contracts and show what slawatch fires."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+    """Run the live pipeline on the embedded broker with generated traffic for the five seed
+    contracts, printing breaches as they happen (--offline: replay the example events)."""
+    if offline:
+        _offline(events, tenants, until, explain)
+        return
+    if speed <= 0:
+        raise typer.BadParameter("--speed must be positive")
+    if rate <= 0:
+        raise typer.BadParameter("--rate must be positive")
+    seconds = parse_duration(duration) if duration else None
+    code = LiveDemo(speed=speed, seed=seed, rate=rate, tenants=tenants, warnings=warnings).run(
+        seconds
+    )
+    raise typer.Exit(code)
 
+
+# == live =========================================================================================
+
+
+class WorkerDied(RuntimeError):
+    pass
+
+
+class LiveDemo:
+    """The live demo's parts and their lifecycle (see the module doc)."""
+
+    def __init__(
+        self,
+        *,
+        speed: float = 600.0,
+        seed: int = 1,
+        rate: float = 40.0,
+        tenants: Path = EXAMPLES / "tenants.yaml",
+        warnings: bool = True,
+        start: str = DEMO_START,
+    ) -> None:
+        from rich.console import Console
+
+        self.console = Console(highlight=False)
+        self.speed, self.seed, self.rate = speed, seed, rate
+        self.tenants_file = tenants
+        self.warnings = warnings
+        self.start = datetime.fromisoformat(start)
+        self.counts: Counter[str] = Counter()
+        self.dead: list[dict[str, Any]] = []
+        self.seen: set[str] = set()
+        self.records: queue.Queue[dict[str, Any] | BaseException | None] = queue.Queue()
+        self.services: list[Any] = []
+        self.worker: subprocess.Popen[bytes] | None = None
+        self.workdir: Path | None = None
+        self.reader: threading.Thread | None = None
+        self.settings: Any = None
+        self.origin = 0.0
+
+    # -- top level -------------------------------------------------------------------------
+
+    def run(self, seconds: float | None) -> int:
+        from streams.embedded import EmbeddedServiceError
+
+        old_term = signal.getsignal(signal.SIGTERM)
+        with contextlib.suppress(ValueError):  # SIGTERM ends the demo like Ctrl-C
+            signal.signal(signal.SIGTERM, _raise_interrupt)
+        code = 0
+        producer = None
+        try:
+            self.workdir = Path(tempfile.mkdtemp(prefix="slawatch-demo-"))
+            self._start_services()
+            self._start_worker()
+            producer = self._producer()
+            self._start_reader()
+            self._wait_ready()
+            self._loop(producer, seconds)
+        except KeyboardInterrupt:
+            self.console.print("\n[dim]interrupted[/dim]")
+        except WorkerDied as exc:
+            self.console.print(f"[bold red]the worker died[/bold red] ({exc}); its log ends with:")
+            self.console.print(self._worker_log_tail(), markup=False)
+            code = 1
+        except EmbeddedServiceError as exc:
+            self.console.print(f"[bold red]error:[/bold red] {exc}", markup=True)
+            code = 1
+        finally:
+            try:
+                self._shutdown(producer, clean=code == 0)
+            except KeyboardInterrupt:  # a second Ctrl-C: skip the grace periods
+                self._kill_all()
+            with contextlib.suppress(ValueError):
+                signal.signal(signal.SIGTERM, old_term)
+        if code == 0:
+            self._summary()
+        if self.workdir is not None:
+            import shutil
+
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        return code
+
+    # -- parts -----------------------------------------------------------------------------
+
+    def _start_services(self) -> None:
+        from models.settings import Settings
+        from streams.embedded import EmbeddedKafka, EmbeddedRedis
+        from streams.topics import ensure_topics
+
+        c = self.console
+        c.print("[bold]slawatch demo[/bold]: the live pipeline on this machine (Ctrl-C stops)")
+        kafka = EmbeddedKafka().start()
+        self.services.append(kafka)
+        redis = EmbeddedRedis().start()
+        self.services.append(redis)
+        self.kafka, self.redis = kafka, redis
+        self.settings = Settings(
+            brokers=kafka.bootstrap,
+            redis_url=redis.url,
+            topic_prefix="",
+            app_id=DEMO_APP_ID,
+            partitions=4,
+            replication=1,
+            security_protocol="PLAINTEXT",
+        )
+        ensure_topics(kafka.bootstrap, self.settings)
+        from kafka.admin import KafkaAdminClient, NewTopic
+
+        admin = KafkaAdminClient(bootstrap_servers=kafka.bootstrap, client_id="slawatch-demo")
+        try:
+            admin.create_topics([NewTopic(CONTROL_TOPIC, 1, 1)])
+        finally:
+            admin.close()
+        c.print(f"  broker   {kafka.bootstrap} (embedded, in memory)")
+        c.print(f"  redis    {redis.url}")
+
+    def _worker_env(self) -> dict[str, str]:
+        from models.settings import EMBEDDED_SESSION_TIMEOUT
+
+        assert self.workdir is not None
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SLAWATCH_")}
+        for keep in ("SLAWATCH_TANSU_BIN", "SLAWATCH_REDIS_SERVER_BIN"):
+            if keep in os.environ:
+                env[keep] = os.environ[keep]
+        read_model = (REPO / "streams" / "sinks" / "redis_model.py").exists()
+        env.update(
+            {
+                "PYTHONPATH": os.pathsep.join(
+                    p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p
+                ),
+                "SLAWATCH_BROKERS": self.kafka.bootstrap,
+                "SLAWATCH_REDIS_URL": self.redis.url,
+                "SLAWATCH_APP_ID": DEMO_APP_ID,
+                "SLAWATCH_PARTITIONS": "4",
+                "SLAWATCH_SESSION_TIMEOUT": str(EMBEDDED_SESSION_TIMEOUT),
+                "SLAWATCH_TENANTS_FILE": str(self.tenants_file.resolve()),
+                "SLAWATCH_DATA_DIR": str(self.workdir / "data"),
+                "SLAWATCH_READ_MODEL": "true" if read_model else "false",
+                "SLAWATCH_CLOCK_START": self.start.isoformat(),
+                "SLAWATCH_CLOCK_SPEED": repr(self.speed),
+                "SLAWATCH_CLOCK_ORIGIN": datetime.fromtimestamp(self.origin, UTC).isoformat(),
+            }
+        )
+        return env
+
+    def _start_worker(self) -> None:
+        from streams.embedded import _pdeathsig_preexec
+
+        assert self.workdir is not None
+        self.origin = time.time() + WORKER_LEAD
+        self.log_path = self.workdir / "worker.log"
+        with self.log_path.open("wb") as log:
+            self.worker = subprocess.Popen(
+                [sys.executable, "-m", "streams", "worker", "-l", "info"],
+                env=self._worker_env(),
+                cwd=self.workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches the demo, which stops it in order
+                preexec_fn=_pdeathsig_preexec(),
+            )
+        sim = f"{self.start.astimezone(AMS):%a %d %b %Y %H:%M} Europe/Amsterdam"
+        self.console.print(
+            f"  worker   pid {self.worker.pid}, simulated clock from {sim} at ×{self.speed:g} "
+            f"(1 simulated hour = {3600 / self.speed:.1f} s)"
+        )
+
+    def _producer(self) -> Any:
+        from kafka import KafkaProducer
+
+        return KafkaProducer(
+            bootstrap_servers=[self.kafka.bootstrap],
+            client_id="slawatch-demo-traffic",
+            linger_ms=5,
+            acks=1,
+        )
+
+    def _start_reader(self) -> None:
+        from streams import topics as T
+        from streams.cli.broker_cmd import tail_records
+
+        names = [
+            self.settings.topic(t)
+            for t in (T.WARNINGS, T.ESCALATIONS, T.BREACHES, T.VERDICTS, T.DEAD_LETTERS)
+        ]
+        names.append(CONTROL_TOPIC)
+        bootstrap = self.kafka.bootstrap
+        out = self.records
+
+        def read() -> None:
+            try:
+                for rec in tail_records(names, bootstrap, self.settings, from_beginning=True):
+                    if rec["topic"] == CONTROL_TOPIC:
+                        break
+                    out.put(rec)
+            except BaseException as exc:  # reported by the main thread
+                out.put(exc)
+            finally:
+                out.put(None)
+
+        self.reader = threading.Thread(target=read, name="slawatch-demo-reader", daemon=True)
+        self.reader.start()
+
+    def _wait_ready(self, timeout: float = 90.0) -> None:
+        """Until the worker has joined its group and read the contracts (its log says
+        ``contracts: N records``), then until simulated 08:00."""
+        t0 = time.monotonic()
+        status = self.console.status("waiting for the worker to join its consumer group…")
+        with status:
+            while True:
+                self._check_worker()
+                if "contracts:" in self._worker_log_tail(200):
+                    break
+                if time.monotonic() - t0 > timeout:
+                    raise WorkerDied(f"not ready after {timeout:.0f} s")
+                time.sleep(0.1)
+        waited = time.monotonic() - t0
+        self.console.print(f"  worker ready after {waited:.1f} s; traffic starts")
+        while time.time() < self.origin:
+            self._check_worker()
+            time.sleep(0.05)
+        self.console.print(
+            "[dim]sim. time type     tenant/ticket      clock        priority  deadline[/dim]"
+        )
+
+    def _loop(self, producer: Any, seconds: float | None) -> None:
+        from streams.clock import SimClock
+        from streams.traffic import Traffic
+
+        clock = SimClock(int(self.start.timestamp() * 1e6), int(self.origin * 1e6), self.speed)
+        self.traffic = traffic = Traffic(
+            self.start, seed=self.seed, rate=self.rate, tenants=_tenant_policies(self.tenants_file)
+        )
+        topic = self.settings.topic("sla.ticket-events")
+        began = time.monotonic()
+        ends = None if seconds is None else began + seconds
+        last_check = 0.0
+        while ends is None or time.monotonic() < ends:
+            for msg in traffic.poll(clock.now()):
+                producer.send(topic, key=msg.key, value=msg.value)
+            producer.flush()
+            self._drain()
+            now = time.monotonic()
+            if now - last_check > 0.5:
+                last_check = now
+                self._check_worker()
+            time.sleep(0.05)
+        self.sim_end = clock.now()
+
+    def _drain(self, timeout: float = 0.0) -> bool:
+        """Print what the reader has; False once the reader has ended."""
+        while True:
+            try:
+                item = self.records.get(timeout=timeout) if timeout else self.records.get_nowait()
+            except queue.Empty:
+                return True
+            if item is None:
+                return False
+            if isinstance(item, BaseException):
+                self.console.print(f"[red]output reader failed: {item!r}[/red]")
+                continue
+            self._show(item)
+
+    def _show(self, rec: dict[str, Any]) -> None:
+        value = rec["value"]
+        if not isinstance(value, dict):
+            return
+        if rec["topic"] == self.settings.topic("sla.dead-letters"):
+            from rich.markup import escape
+
+            self.dead.append(value)
+            raw = escape(str(value.get("raw", ""))[:70])
+            reason = escape(str(value.get("reason", "?")))
+            self.console.print(f"[cyan]dead letter[/cyan] [dim]{raw}[/dim]\n    → {reason}")
+            return
+        sid = value.get("event_id")
+        if sid in self.seen:  # at-least-once: a signal can come twice, with the same id
+            return
+        self.seen.add(sid)
+        stype = value.get("type", "?")
+        self.counts[stype] += 1
+        if stype not in ("sla.breach", "sla.escalation") and not (
+            stype == "sla.warning" and self.warnings
+        ):
+            return
+        self.console.print(_line(value), style=STYLES.get(stype), markup=False)
+
+    def _check_worker(self) -> None:
+        if self.worker is not None and self.worker.poll() is not None:
+            raise WorkerDied(f"exit code {self.worker.returncode}")
+        for svc in self.services:
+            if not svc.running:
+                raise WorkerDied(f"{svc.name} exited:\n{svc.log_tail()}")
+
+    def _worker_log_tail(self, lines: int = 30) -> str:
+        path = getattr(self, "log_path", None)
+        if path is None or not path.exists():
+            return ""
+        data = path.read_bytes()[-200_000:]
+        return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
+
+    # -- stopping --------------------------------------------------------------------------
+
+    def _shutdown(self, producer: Any, clean: bool) -> None:
+        """Producer, then (after a grace period for the last signals) the worker, the reader,
+        Redis and the broker."""
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                producer.flush(5)
+            if clean and self.worker is not None and self.worker.poll() is None:
+                end = time.monotonic() + 1.5
+                while time.monotonic() < end and self._drain(0.1):
+                    pass
+        self._stop_worker()
+        if self.reader is not None and self.reader.is_alive():
+            if producer is not None:
+                with contextlib.suppress(Exception):
+                    producer.send(CONTROL_TOPIC, value=b"stop")
+                    producer.flush(5)
+            end = time.monotonic() + 10
+            while time.monotonic() < end and self._drain(0.1):
+                pass
+            self.reader.join(2)
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                producer.close(5)
+        for svc in reversed(self.services):
+            svc.stop()
+        self.services.clear()
+
+    def _stop_worker(self) -> None:
+        w = self.worker
+        if w is None or w.poll() is not None:
+            return
+        w.send_signal(signal.SIGTERM)
+        try:
+            w.wait(20)
+        except subprocess.TimeoutExpired:
+            w.kill()
+            w.wait()
+
+    def _kill_all(self) -> None:
+        if self.worker is not None and self.worker.poll() is None:
+            self.worker.kill()
+            self.worker.wait()
+        for svc in reversed(self.services):
+            svc.stop(timeout=1)
+        self.services.clear()
+
+    def _summary(self) -> None:
+        c = self.console
+        traffic = getattr(self, "traffic", None)
+        c.print()
+        if traffic is not None:
+            sim_end = getattr(self, "sim_end", None)
+            until = f" until {sim_end.astimezone(AMS):%a %H:%M}" if sim_end else ""
+            c.print(
+                f"[bold]summary[/bold]: {traffic.tickets} tickets, {traffic.sent} events sent "
+                f"({traffic.bad_sent} deliberately bad), simulated "
+                f"{self.start.astimezone(AMS):%a %H:%M}{until}"
+            )
+        else:
+            c.print("[bold]summary[/bold]: no traffic was sent")
+        order = ("sla.warning", "sla.escalation", "sla.breach", "sla.met", "sla.missed")
+        types = [t for t in order if t in self.counts] + sorted(set(self.counts) - set(order))
+        total = sum(self.counts.values())
+        c.print(f"signals: {total}")
+        for t in types:
+            c.print(f"  {t:<16}{self.counts[t]:>6}", style=STYLES.get(t), markup=False)
+        c.print(f"dead letters: {len(self.dead)}")
+        reasons = Counter(_reason_kind(d.get("reason", "")) for d in self.dead)
+        for reason, n in reasons.most_common():
+            c.print(f"  {n:>3} × {reason}", markup=False)
+
+
+def _tenant_policies(path: Path) -> dict[str, str]:
+    """tenant → policy id of a tenant contracts file (the traffic follows its tenants)."""
+    import yaml
+
+    doc = yaml.safe_load(path.read_text()) or {}
+    return {name: spec["policy"] for name, spec in (doc.get("tenants") or {}).items()}
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _hm(value: str | None) -> str:
+    if not value:
+        return "—"
+    return f"{datetime.fromisoformat(value).astimezone(AMS):%a %H:%M}"
+
+
+def _line(sig: dict[str, Any]) -> str:
+    """One readable line of a signal: simulated time, type, tenant/ticket, clock, priority,
+    deadline (times Europe/Amsterdam)."""
+    stype = sig.get("type", "?")
+    detail = ""
+    if sig.get("threshold") is not None:
+        detail = f" {float(sig['threshold']):.0%}"
+    elif sig.get("level"):
+        detail = f" → {sig['level']}"
+    elif sig.get("tier"):
+        detail = f" ({sig['tier']})"
+    late = ""
+    if sig.get("observed_at") and sig.get("at") and sig["observed_at"] != sig["at"]:
+        late = f" (seen {_hm(sig['observed_at'])})"
+    who = f"{sig.get('tenant')}/{sig.get('ticket_id')}"
+    prio = sig.get("priority") or "—"
+    return (
+        f"{_hm(sig.get('at')):<9} {LABELS.get(stype, stype):<8} {who:<18} "
+        f"{sig.get('clock', ''):<12} {prio:<9} due {_hm(sig.get('deadline'))}{detail}{late}"
+    )
+
+
+def _reason_kind(reason: str) -> str:
+    """A dead letter's reason without the event's own details (for the summary)."""
+    text = re.sub(r"\(event [^)]*\)", "", reason)
+    text = re.sub(r"'\d{4}-\d\d-\d\dT[^']*'", "'…'", text)
+    text = re.sub(r"unknown ticket \S+", "unknown ticket …", text)
+    text = re.sub(r": line \d+ column \d+ \(char \d+\)", "", text)
+    return text.split(";")[0].strip()[:100]
+
+
+# == offline ======================================================================================
+
+
+def _offline(events: Path, tenants: Path, until: str, explain: str) -> None:
+    """Replay the example events of the five seed contracts and show what slawatch fires."""
     from rich.console import Console
     from rich.table import Table
 
@@ -40,30 +565,28 @@ def demo_cmd(
     registry = load_tenants(tenants, load_policies())
     with events.open("rb") as fh:
         result = replay(fh, registry, until=datetime.fromisoformat(until), source=events.name)
-    ams = ZoneInfo("Europe/Amsterdam")
     table = Table(title=f"signals from {events.name} (times Europe/Amsterdam)")
     for col in ("due at", "type", "tenant/ticket", "clock", "priority", "detail", "deadline"):
         table.add_column(col)
     for s in sorted(result.signals, key=lambda s: (s.at, s.tenant, s.ticket_id)):
         detail = s.threshold if s.threshold is not None else (s.tier or s.level or "")
         if s.observed_at != s.at:
-            detail = f"{detail} (observed {s.observed_at.astimezone(ams):%a %d %b %H:%M})"
-        style = {
-            "sla.breach": "red",
-            "sla.missed": "red",
-            "sla.escalation": "magenta",
-            "sla.warning": "yellow",
-            "sla.met": "green",
-        }.get(s.type)
+            detail = f"{detail} (observed {s.observed_at.astimezone(AMS):%a %d %b %H:%M})"
         table.add_row(
-            f"{s.at.astimezone(ams):%a %d %b %H:%M}",
+            f"{s.at.astimezone(AMS):%a %d %b %H:%M}",
             s.type,
             f"{s.tenant}/{s.ticket_id}",
             s.clock,
             s.priority or "—",
             str(detail),
-            f"{s.deadline.astimezone(ams):%a %d %b %H:%M}" if s.deadline else "—",
-            style=style,
+            f"{s.deadline.astimezone(AMS):%a %d %b %H:%M}" if s.deadline else "—",
+            style={
+                "sla.breach": "red",
+                "sla.missed": "red",
+                "sla.escalation": "magenta",
+                "sla.warning": "yellow",
+                "sla.met": "green",
+            }.get(s.type),
         )
     console.print(table)
     for dl in result.dead_letters:
