@@ -108,8 +108,8 @@ def deployment(kafka, tmp_path: Path) -> Iterator[dict[str, Any]]:
     ensure_topics(settings=settings)
     workers: list[Worker] = []
 
-    def worker(clock: str, speed: float = 0.0, origin: float | None = None) -> Worker:
-        extra = {"SLAWATCH_CLOCK_START": clock, "SLAWATCH_CLOCK_SPEED": str(speed)}
+    def worker(clock: str, speed: float = 0.0, origin: float | None = None, **more: str) -> Worker:
+        extra = {"SLAWATCH_CLOCK_START": clock, "SLAWATCH_CLOCK_SPEED": str(speed), **more}
         if origin is not None:
             extra["SLAWATCH_CLOCK_ORIGIN"] = datetime.fromtimestamp(origin, UTC).isoformat()
         w = Worker({**env, **extra}, tmp_path / f"worker{len(workers)}.log")
@@ -287,7 +287,7 @@ def test_two_workers_rebalance_without_loss_or_double_firing(deployment) -> None
     assert twice == [], f"{len(twice)} signals fired twice across the rebalances"
 
 
-def test_a_quiet_ticket_breaches_on_time(deployment) -> None:
+def test_a_quiet_ticket_breaches_on_time(deployment, redis_server) -> None:
     """Bokumo with critical_after_hours: a `kritiek` ticket (company_wide × hoog) must be
     responded to within 30 minutes, round the clock (CONTRACTS, Bokumo §3). Created 29 min
     56 s before clock instant S, it breaches at S: no event arrives to reveal it, the timer
@@ -296,7 +296,13 @@ def test_a_quiet_ticket_breaches_on_time(deployment) -> None:
     s: Settings = dep["settings"]
     start = datetime.fromisoformat("2026-03-07T23:00:00+01:00")  # a Saturday night
     origin = time.time() + 25  # the worker joins first; S is 25 s + 4 s from now
-    dep["worker"](start.isoformat(), speed=1.0, origin=origin)
+    dep["worker"](
+        start.isoformat(),
+        speed=1.0,
+        origin=origin,
+        SLAWATCH_READ_MODEL="true",
+        SLAWATCH_REDIS_URL=redis_server.url,
+    )
     created = start - timedelta(minutes=30) + timedelta(seconds=4)
     event = {
         "event_id": "quiet-1",
@@ -320,6 +326,22 @@ def test_a_quiet_ticket_breaches_on_time(deployment) -> None:
     assert breach["value"]["at"] == (start + timedelta(seconds=4)).astimezone(UTC).isoformat()
     latency = breach["timestamp"] / 1000 - due_wall
     assert -0.05 <= latency < 1.0, f"breach on the topic {latency:.3f} s after its due instant"
+
+    # the Redis read model: the breach is among the recent ones, the clock is at risk
+    import redis
+
+    from streams.sinks.redis_model import ReadModel
+
+    model = ReadModel(prefix=f"{s.topic_prefix}slawatch:")
+    client = redis.Redis.from_url(redis_server.url)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not model.recent_breaches(client, "t000"):
+        time.sleep(0.3)
+    assert [b["event_id"] for b in model.recent_breaches(client, "t000")] == [
+        breach["value"]["event_id"]
+    ]
+    risky = model.at_risk(client, "t000", start + timedelta(seconds=10), timedelta(0))
+    assert [(r["ticket_id"], r["clock"]) for r in risky][:1] == [("Q-1", "response")]
 
 
 def test_contracts_topic_adds_a_tenant_without_restart(deployment) -> None:
