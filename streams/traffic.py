@@ -184,7 +184,8 @@ class Traffic:
             raise ValueError("start needs a UTC offset")
         if rate <= 0:
             raise ValueError("rate must be positive (tickets per simulated hour)")
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # the plan
+        self._ids = random.Random(f"{seed}/event-ids")  # ids, drawn in send order
         self.rate = rate
         self.tenants = dict(tenants or EXAMPLE_TENANTS)
         unknown = set(self.tenants.values()) - set(RESPONSE_MIN)
@@ -293,7 +294,7 @@ class Traffic:
         )
 
     def _event_id(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     def _bad(self, p: _Planned, stamp: str) -> Message:
         base: dict[str, Any] = {
