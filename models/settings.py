@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -196,3 +196,114 @@ class Settings(BaseSettings):
         else:
             kwargs["broker_credentials"] = faust.SSLCredentials(self.ssl_context())
         return kwargs
+
+    # -- optional settings file (SLAWATCH_CONFIG_FILE) ---------------------------------------
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Precedence: keyword arguments > ``SLAWATCH_*`` environment variables > the file
+        named by ``SLAWATCH_CONFIG_FILE`` (see :class:`SettingsFileSource`) > defaults."""
+        return (
+            init_settings,
+            env_settings,
+            SettingsFileSource(settings_cls),
+            dotenv_settings,
+            file_secret_settings,
+        )
+
+
+#: Environment variable naming the optional settings file.
+CONFIG_FILE_ENV = "SLAWATCH_CONFIG_FILE"
+
+
+class SettingsFileError(ValueError):
+    """The settings file named by ``SLAWATCH_CONFIG_FILE`` cannot be used (the text says why)."""
+
+
+class SettingsFileSource(PydanticBaseSettingsSource):
+    """Settings from the file named by ``SLAWATCH_CONFIG_FILE`` (unset or empty: none).
+
+    - ``*.yaml`` / ``*.yml`` / ``*.json``: a mapping of setting names, ``partitions: 8`` (the
+      variable names, ``SLAWATCH_PARTITIONS: 8``, are accepted too). An unknown key is an
+      error, so a typo does not go unnoticed.
+    - anything else (``*.env``, ``slawatch.conf``): dotenv lines ``SLAWATCH_PARTITIONS=8``
+      (``#`` comments, ``export`` and quotes allowed); keys without the ``SLAWATCH_`` prefix
+      are left alone (a shared ``.env``), an unknown ``SLAWATCH_`` key is an error.
+
+    Environment variables win over the file; a secret in the file is masked like any other.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], path: str | Path | None = None) -> None:
+        super().__init__(settings_cls)
+        if path is None:
+            import os
+
+            path = os.environ.get(CONFIG_FILE_ENV) or None
+        self.path = Path(path) if path else None
+        self.values = self.read(self.path, settings_cls) if self.path else {}
+
+    @staticmethod
+    def read(path: Path, settings_cls: type[BaseSettings]) -> dict[str, Any]:
+        """The settings in ``path`` as ``{field name: raw value}``; raises SettingsFileError."""
+        fields = settings_cls.model_fields
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SettingsFileError(
+                f"{CONFIG_FILE_ENV}: cannot read {str(path)!r}: {exc.strerror or exc}"
+            ) from None
+        if path.suffix.lower() in (".yaml", ".yml", ".json"):
+            import yaml
+
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                raise SettingsFileError(
+                    f"{CONFIG_FILE_ENV}: {path}: not valid YAML: {exc}"
+                ) from None
+            if data is None:
+                data = {}
+            if not isinstance(data, dict):
+                raise SettingsFileError(
+                    f"{CONFIG_FILE_ENV}: {path}: expected a mapping of settings, "
+                    f"got {type(data).__name__}"
+                )
+            strict = True
+        else:
+            import io
+
+            from dotenv import dotenv_values
+
+            data = {
+                k: v
+                for k, v in dotenv_values(stream=io.StringIO(text)).items()
+                if k.upper().startswith("SLAWATCH_")
+            }
+            strict = False
+        values: dict[str, Any] = {}
+        unknown: list[str] = []
+        for key, value in data.items():
+            name = str(key).lower().removeprefix("slawatch_")
+            if name in fields:
+                values[name] = value
+            elif strict or str(key).upper().startswith("SLAWATCH_"):
+                unknown.append(str(key))
+        if unknown:
+            raise SettingsFileError(
+                f"{CONFIG_FILE_ENV}: {path}: unknown setting(s) {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(fields)}"
+            )
+        return values
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.values)
