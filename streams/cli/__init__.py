@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "at_risk_cmd",
     "broker_cmd",
     "calendar_cmd",
+    "config_cmd",
     "demo_cmd",
     "policy_cmd",
     "replay_cmd",
