@@ -34,6 +34,7 @@ __all__ = [
     "TopicSpec",
     "TopicStatus",
     "ensure_topics",
+    "partition_count",
     "resolve_topic",
     "topic_name",
 ]
@@ -176,3 +177,19 @@ def _warn_on_partition_mismatch(admin: KafkaAdminClient, names: list[str], wante
                 have,
                 wanted,
             )
+
+
+def partition_count(base: str, settings: Settings | None = None, timeout: float = 30.0) -> int:
+    """The number of partitions of the deployed topic ``base`` (0 if it does not exist)."""
+    settings = settings or Settings()
+    admin = KafkaAdminClient(
+        client_id="slawatch-admin",
+        request_timeout_ms=int(timeout * 1000),
+        **settings.kafka_python_kwargs(),
+    )
+    try:
+        for desc in admin.describe_topics([settings.topic(base)]):
+            return len(desc.get("partitions") or ())
+        return 0
+    finally:
+        admin.close()

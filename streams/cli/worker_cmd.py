@@ -29,11 +29,13 @@ def worker_cmd(
     """
     from models.settings import Settings
     from streams.runtime.app import create_app
-    from streams.topics import ensure_topics
+    from streams.topics import TICKET_EVENTS, ensure_topics, partition_count
 
     settings = Settings()
     ensure_topics(settings=settings)
-    faust_app = create_app(settings)
+    # well-keyed input is processed in place only if its topic is co-partitioned with ours
+    in_place = partition_count(TICKET_EVENTS, settings) == settings.partitions
+    faust_app = create_app(settings, in_place=in_place)
     argv = [sys.argv[0], "worker", "-l", loglevel]
     if web_port is None:
         argv.append("--without-web")

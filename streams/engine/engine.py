@@ -145,8 +145,15 @@ class Engine:
     tickets restored from state).
     """
 
-    def __init__(self, registry: Any) -> None:
+    def __init__(self, registry: Any, *, events_advance_time: bool = True) -> None:
         self.registry = registry
+        #: ``True`` (replay): an event first advances engine time to its instant, firing
+        #: every ticket's timers due before it, so events must come in event-time order.
+        #: ``False`` (live): an event fires only its own ticket's rungs due before it; the
+        #: other tickets' timers fire at :meth:`advance` (the runtime's clock ticks). Then
+        #: each ticket's signals depend on its own events only, not on how the events of
+        #: different tickets interleave (they come from several input partitions).
+        self.events_advance_time = events_advance_time
         self.tickets: dict[str, TicketState] = {}
         self.now_us: int | None = None
         self.stats = EngineStats()
@@ -179,8 +186,14 @@ class Engine:
         late = self.now_us is not None and at < self.now_us
         if late:
             self.stats.late += 1
-        else:
+        elif self.events_advance_time:
             out.extend(self.advance_us(at))
+        else:  # only this ticket's time passes: its rungs due before the event fire first
+            key = f"{event.tenant}:{event.ticket_id}"
+            ticket = self.tickets.get(key)
+            if ticket is not None and ticket.phase == "open":
+                self.touched.add(key)
+                out.extend(self._fire_due(ticket, at, None))
         try:
             out.extend(self._apply(event, at))
         except RejectedEvent as exc:

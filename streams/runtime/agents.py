@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 import orjson
+from faust.types import TP
 
 from streams import topics as T
 from streams.engine.processor import DeadLetter
@@ -20,6 +21,7 @@ from streams.runtime.partition import (
     TICK_KEY,
     Result,
     dead_letter_record,
+    partition_for,
     route_key,
     source_of,
     tick_value,
@@ -50,66 +52,111 @@ def register(rt: Runtime) -> None:
     contracts_ready = asyncio.Event()
     rt.contracts_ready = contracts_ready  # type: ignore[attr-defined]
 
-    def send_dead(dl: DeadLetter, key: bytes | None) -> None:
+    producer = app.producer
+    dead_name = dead_topic.get_topic_name()
+    states_name = states_topic.get_topic_name()
+    keyed_name = keyed.get_topic_name()
+    signal_names = {t: out[base].get_topic_name() for t, base in T.SIGNAL_ROUTES.items()}
+
+    # Outputs go straight to the Kafka producer (appended to its batches, not through Faust's
+    # one-at-a-time send buffer, which capped the pipeline at ~1.4k events/s). Faust flushes
+    # the producer before it commits input offsets, so what a record produced is out before
+    # the record counts as done (at least once).
+    async def emit(
+        topic: str, key: bytes, value: bytes, partition: int | None = None, headers=None
+    ) -> None:
+        await producer.send(topic, key, value, partition, None, headers)
+
+    changelog = tickets.changelog_topic.get_topic_name()
+    store = tickets.data
+
+    async def write_state(partition: int, key: bytes, value: bytes) -> None:
+        """``tickets[key] = value`` as Faust does it — the local store, then the changelog
+        record on the partition being processed — but straight to the producer's batches."""
+        store[key] = value
+        fut = await producer.send(changelog, key, value, partition, None, None)
+        fut.add_done_callback(_persisted)
+
+    def _persisted(fut: Any) -> None:  # what Table._on_changelog_sent does (rocksdb offsets)
+        if not fut.cancelled() and fut.exception() is None:
+            meta = fut.result()
+            store.set_persisted_offset(TP(meta.topic, meta.partition), meta.offset)
+
+    async def send_dead(dl: DeadLetter, key: bytes | None) -> None:
         k, v = dead_letter_record(dl, key, rt.clock.now_us())
-        dead_topic.send_soon(key=k, value=v)
+        await emit(dead_name, k, v)
         if rt.metrics is not None:
             rt.metrics.dead_letter(dl.reason)
+
+    async def apply(msg: Any, key: bytes | None, log_index: int, src: str) -> None:
+        """Apply one record of ``log_index`` (0: the ticket-event topic, 1: the keyed topic)
+        and write and send what it produced. Runs inside stream processing of ``msg``, so
+        the table writes go to the changelog partition of ``msg``'s partition."""
+        p = msg.partition
+        runner = rt.runner(p)
+        started = time.perf_counter()
+        try:
+            res = runner.handle(key, msg.value or b"", msg.offset, src, log_index)
+        except Exception as exc:  # a bug must not stop the partition: keep the record
+            log.exception("partition %d offset %d: internal error", p, msg.offset)
+            res = Result(
+                dead_letters=[
+                    DeadLetter(
+                        f"internal error while applying this record ({exc!r}); "
+                        "please report it with this record",
+                        _text(msg.value or b""),
+                        src,
+                    )
+                ]
+            )
+        if key == TICK_KEY:
+            rt.ticks_in_flight.pop(p, None)
+        for tkey, value in res.writes.items():
+            await write_state(p, tkey.encode(), orjson.dumps(value))
+        for sig in res.signals:
+            await emit(
+                signal_names[sig["type"]],
+                f"{sig['tenant']}:{sig['ticket_id']}".encode(),
+                orjson.dumps(sig),
+            )
+        for rec in res.records:
+            await emit(states_name, rec["key"].encode(), orjson.dumps(rec))
+        for dl in res.dead_letters:
+            await send_dead(dl, msg.key)
+        if rt.metrics is not None:
+            rt.metrics.processed(key == TICK_KEY, res, time.perf_counter() - started)
+
+    partitions = settings.partitions
 
     # -- route: any key → tenant:ticket_id --------------------------------------------------
     @app.agent(out[T.TICKET_EVENTS], name="slawatch.route")
     async def route(stream: Any) -> None:
+        await contracts_ready.wait()
         async for event in stream.events():
             msg = event.message
             src = source_of(msg.topic, msg.partition, msg.offset)
             raw = msg.value if msg.value is not None else b""
             key, reason = route_key(raw, settings.max_event_bytes)
             if key is None:
-                send_dead(DeadLetter(reason or "unroutable", _text(raw), src), msg.key)
-                continue
-            keyed.send_soon(key=key, value=raw, headers=[("src", src.encode())])
+                await send_dead(DeadLetter(reason or "unroutable", _text(raw), src), msg.key)
+            elif rt.in_place and msg.key == key and partition_for(key, partitions) == msg.partition:
+                await apply(msg, key, 0, src)  # keyed as we would: handled where it is
+            else:
+                await emit(keyed_name, key, raw, headers=[("src", src.encode())])
 
-    # -- process: the engine, per partition ----------------------------------------------------
+    # -- process: re-keyed records and timer ticks --------------------------------------------
     @app.agent(keyed, name="slawatch.process")
     async def process(stream: Any) -> None:
         await contracts_ready.wait()
         async for event in stream.events():
             msg = event.message
-            p = msg.partition
-            runner = rt.runner(p)
             src_h = _header(msg.headers, "src")
-            src = src_h.decode() if src_h else source_of(msg.topic, p, msg.offset)
-            started = time.perf_counter()
-            try:
-                res = runner.handle(msg.key, msg.value or b"", msg.offset, src)
-            except Exception as exc:  # a bug must not stop the partition: keep the record
-                log.exception("partition %d offset %d: internal error", p, msg.offset)
-                res = Result(
-                    dead_letters=[
-                        DeadLetter(
-                            f"internal error while applying this record ({exc!r}); "
-                            "please report it with this record",
-                            _text(msg.value or b""),
-                            src,
-                        )
-                    ]
-                )
-            if msg.key == TICK_KEY:
-                rt.ticks_in_flight.pop(p, None)
-            for key, value in res.writes.items():
-                tickets[key.encode()] = orjson.dumps(value)
-            for sig in res.signals:
-                out[T.SIGNAL_ROUTES[sig["type"]]].send_soon(
-                    key=f"{sig['tenant']}:{sig['ticket_id']}".encode(), value=orjson.dumps(sig)
-                )
-            for rec in res.records:
-                states_topic.send_soon(key=rec["key"].encode(), value=orjson.dumps(rec))
-            for dl in res.dead_letters:
-                send_dead(dl, msg.key)
-            if rt.metrics is not None:
-                rt.metrics.processed(msg.key == TICK_KEY, res, time.perf_counter() - started)
+            src = src_h.decode() if src_h else source_of(msg.topic, msg.partition, msg.offset)
+            await apply(msg, msg.key, 1, src)
 
     # -- timers ------------------------------------------------------------------------------
+    backlog_topics = (keyed.get_topic_name(), settings.topic(T.TICKET_EVENTS))
+
     @app.timer(interval=settings.tick_interval, name="slawatch.timers")
     async def timers() -> None:
         if not contracts_ready.is_set() or app.rebalancing or getattr(app, "in_recovery", False):
@@ -118,17 +165,16 @@ def register(rt: Runtime) -> None:
         rt.drop_revoked(set(rt.runners) - owned)
         now = rt.clock.now_us()
         mono = time.monotonic()
-        topic_name = keyed.get_topic_name()
         for p in sorted(owned):
             runner = rt.runner(p)
             due = runner.next_due_us()
-            if due is None or due > now or _backlog(app, topic_name, p):
+            if due is None or due > now or any(_backlog(app, t, p) for t in backlog_topics):
                 continue
             sent = rt.ticks_in_flight.get(p)
             if sent is not None and mono - sent < TICK_RESEND_AFTER:
                 continue
             rt.ticks_in_flight[p] = mono
-            keyed.send_soon(key=TICK_KEY, value=tick_value(now), partition=p)
+            await emit(keyed_name, TICK_KEY, tick_value(now), p)
         if rt.metrics is not None:
             rt.metrics.timers(rt, now)
 

@@ -39,6 +39,13 @@ from streams.runtime.partition import PartitionRunner
 
 log = logging.getLogger("slawatch.runtime")
 
+#: Longest a consumer fetch waits for data. faust-streaming 0.15 hard-codes 1.5 s; the
+#: embedded broker (Tansu) answers a waiting fetch only when that time runs out, even when
+#: records arrive meanwhile, which put ~1.2 s (p50) between a tick and its processing. Real
+#: Kafka answers as soon as data is there; the shorter wait costs an idle worker a few empty
+#: fetches per second.
+FETCH_MAX_WAIT_MS = 100
+
 RAW: dict[str, Any] = {
     "key_type": bytes,
     "value_type": bytes,
@@ -61,6 +68,9 @@ class Runtime:
     runners: dict[int, PartitionRunner] = field(default_factory=dict)
     ticks_in_flight: dict[int, float] = field(default_factory=dict)
     metrics: Any = None
+    #: records of the ticket-event topic already keyed and partitioned as the keyed topic
+    #: are handled where they are (needs equal partition counts: co-partitioned)
+    in_place: bool = False
 
     def owned_partitions(self) -> set[int]:
         name = self.keyed.get_topic_name()
@@ -90,13 +100,19 @@ class Runtime:
             self.ticks_in_flight.pop(p, None)
 
 
-def create_app(settings: Settings | None = None, *, fixes: bool = True) -> faust.App:
-    """Build the slawatch Faust app for ``settings`` (default: from the environment)."""
+def create_app(
+    settings: Settings | None = None, *, fixes: bool = True, in_place: bool = False
+) -> faust.App:
+    """Build the slawatch Faust app for ``settings`` (default: from the environment).
+
+    ``in_place``: the ticket-event topic has ``settings.partitions`` partitions (the worker
+    command checks), so well-keyed records are processed without the re-keying hop."""
     from streams.embedded import install_faust_fixes
 
     settings = settings or Settings()
     if fixes:
         install_faust_fixes()
+        _install_fetch_wait(FETCH_MAX_WAIT_MS)
     session = settings.effective_session_timeout()
     app = faust.App(
         settings.app_id,
@@ -134,9 +150,27 @@ def create_app(settings: Settings | None = None, *, fixes: bool = True) -> faust
         topics=topics,
         keyed=keyed,
         tickets=tickets,
+        in_place=in_place,
     )
     app.slawatch = rt  # type: ignore[attr-defined]
     from streams.runtime import agents
 
     agents.register(rt)
     return app
+
+
+def _install_fetch_wait(ms: int) -> None:
+    """Make Faust's consumers wait at most ``ms`` per fetch (see :data:`FETCH_MAX_WAIT_MS`)."""
+    import aiokafka
+
+    init = aiokafka.AIOKafkaConsumer.__init__
+    if getattr(init, "_slawatch_fetch_wait", None) is not None:
+        return
+
+    def patched(self: Any, *topics: Any, **kwargs: Any) -> None:
+        if kwargs.get("fetch_max_wait_ms") == 1500:  # Faust's hard-coded value
+            kwargs["fetch_max_wait_ms"] = ms
+        init(self, *topics, **kwargs)
+
+    patched._slawatch_fetch_wait = ms  # type: ignore[attr-defined]
+    aiokafka.AIOKafkaConsumer.__init__ = patched  # type: ignore[method-assign]

@@ -10,8 +10,13 @@ and an event of one ticket never race) into:
 * the table writes: ``{ticket key: value | None}`` for every ticket whose state changed,
 * the analytics records (one per clock of every changed ticket).
 
-Idempotence (at-least-once input). Each table value carries the offset of the input record
-that produced it, and a record at or below a ticket's stored offset is not applied again. A
+Input logs. A partition's records come from two logs with the same partition number (Faust
+assigns co-partitioned topics together): log 0 is the ticket-event topic itself (records a
+producer already keyed ``tenant:ticket_id`` onto the right partition are handled where they
+are), log 1 the internal keyed topic (records re-keyed by the router, and timer ticks).
+
+Idempotence (at-least-once input). Each table value carries, per log, the offset of the last
+input record that changed it, and a record at or below it is not applied again. A
 worker that dies after some of its writes reached Kafka but before it committed its input
 offsets reprocesses those records on restart; its state writes and its signal sends may have
 landed in any combination (they go to different partitions, possibly different brokers). So
@@ -20,10 +25,11 @@ that ticket, with the offsets that produced them. Reprocessing a record sends it
 signals again (same deterministic ids: consumers de-duplicate), whether or not they had landed;
 a record whose state write had not landed is simply applied again (the same signals again).
 
-Table values (JSON): ``{"p": partition, "o": offset, "t": ticket state, "out": [[offset,
-[signal, …]], …]}`` for an open ticket; ``{"p", "o", "closed": "closed" | "cancelled", "at":
-µs, "out"}`` once it is closed or cancelled (its clocks are done; the marker keeps later events
-for it from starting a new ticket, and makes them dead letters that say why).
+Table values (JSON): ``{"p": partition, "o": [offset in log 0, offset in log 1], "t": ticket
+state, "out": [[log, offset, [signal, …]], …]}`` for an open ticket; ``{"p", "o", "closed":
+"closed" | "cancelled", "at": µs, "out"}`` once it is closed or cancelled (its clocks are
+done; the marker keeps later events for it from starting a new ticket, and makes them dead
+letters that say why).
 """
 
 from __future__ import annotations
@@ -67,13 +73,16 @@ class PartitionRunner:
 
     def __init__(self, partition: int, registry: Any) -> None:
         self.partition = partition
-        self.engine = Engine(registry)
+        # events of different tickets interleave in no particular order across the input
+        # partitions: an event fires its own ticket's rungs, ticks fire the rest
+        self.engine = Engine(registry, events_advance_time=False)
         self.processor = Processor(self.engine)
-        self.offsets: dict[str, int] = {}
+        self.offsets: dict[str, list[int]] = {}  # ticket → [offset in log 0, in log 1]
         self.closed: dict[str, dict[str, Any]] = {}
         self.outbox: dict[str, list[list[Any]]] = {}
-        self.resend: dict[int, list[dict[str, Any]]] = {}  # offset → signals (after a restore)
-        self.max_offset = -1  # the newest offset in the restored state
+        # (log, offset) → the signals it sent, for records reprocessed after a restore
+        self.resend: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        self.max_offset = [-1, -1]  # per log, the newest offset in the restored state
         self.records = 0  # input records handled (events and ticks)
 
     # -- state -------------------------------------------------------------------------------
@@ -83,13 +92,14 @@ class PartitionRunner:
         for key, value in items:
             if value.get("p") != self.partition:
                 continue
-            self.offsets[key] = value["o"]
-            self.max_offset = max(self.max_offset, value["o"])
+            offs = list(value["o"])
+            self.offsets[key] = offs
+            self.max_offset = [max(a, b) for a, b in zip(self.max_offset, offs, strict=True)]
             out = value.get("out") or []
             if out:
                 self.outbox[key] = [list(e) for e in out]
-                for off, sigs in out:
-                    self.resend.setdefault(off, []).extend(sigs)
+                for log, off, sigs in out:
+                    self.resend.setdefault((log, off), []).extend(sigs)
             if "closed" in value:
                 self.closed[key] = dict(value)
             else:
@@ -101,17 +111,19 @@ class PartitionRunner:
         return self.engine.next_due_us()
 
     # -- input -------------------------------------------------------------------------------
-    def handle(self, key: bytes | None, raw: bytes, offset: int, source: str) -> Result:
-        """One record of the keyed topic: a tick or a ticket event."""
+    def handle(
+        self, key: bytes | None, raw: bytes, offset: int, source: str, log: int = 1
+    ) -> Result:
+        """One input record (``log``: see the module doc): a tick or a ticket event."""
         self.records += 1
-        again = self.resend.pop(offset, []) if offset <= self.max_offset else []
+        again = self.resend.pop((log, offset), []) if offset <= self.max_offset[log] else []
         if key == TICK_KEY:
-            res = self.tick(orjson.loads(raw)["now_us"], offset)
+            res = self.tick(orjson.loads(raw)["now_us"], offset, log)
             res.signals[:0] = again
             return res
         out = Result(signals=again)
         tkey = key.decode("utf-8", errors="replace") if key else None
-        if tkey is not None and self.offsets.get(tkey, -1) >= offset:
+        if tkey is not None and tkey in self.offsets and self.offsets[tkey][log] >= offset:
             out.skipped = True  # applied before a restart: its effects are in the state
             return out
         if tkey is not None and tkey in self.closed:
@@ -138,16 +150,16 @@ class PartitionRunner:
                     source,
                 )
             )
-        self._collect(out, fresh, offset)
+        self._collect(out, fresh, offset, log)
         return out
 
-    def tick(self, now_us: int, offset: int) -> Result:
+    def tick(self, now_us: int, offset: int, log: int = 1) -> Result:
         """Time passes: fire what is due up to ``now_us``."""
         out = Result()
-        self._collect(out, self.engine.advance_us(now_us), offset)
+        self._collect(out, self.engine.advance_us(now_us), offset, log)
         return out
 
-    def _collect(self, out: Result, fresh: list[Signal], offset: int) -> None:
+    def _collect(self, out: Result, fresh: list[Signal], offset: int, log: int) -> None:
         eng = self.engine
         by_ticket: dict[str, list[dict[str, Any]]] = {}
         for sig in fresh:
@@ -159,15 +171,16 @@ class PartitionRunner:
             if ticket is None:
                 continue  # a rejected ticket.created: nothing was stored
             out.records.extend(eng.clock_records(key))
-            self.offsets[key] = offset
+            offs = self.offsets.setdefault(key, [-1, -1])
+            offs[log] = offset
             box = self.outbox.get(key, [])
             if key in by_ticket:
-                box = [*box, [offset, by_ticket[key]]][-OUTBOX_KEEP:]
+                box = [*box, [log, offset, by_ticket[key]]][-OUTBOX_KEEP:]
                 self.outbox[key] = box
             if ticket.phase == "open":
-                value = {"p": self.partition, "o": offset, "t": ticket.to_dict(), "out": box}
+                value = {"p": self.partition, "o": list(offs), "t": ticket.to_dict(), "out": box}
             else:
-                value = {"p": self.partition, "o": offset, "closed": ticket.phase}
+                value = {"p": self.partition, "o": list(offs), "closed": ticket.phase}
                 value["at"] = ticket.last_us
                 value["out"] = box
                 self.closed[key] = value
@@ -238,3 +251,11 @@ def route_key(raw: bytes, max_bytes: int) -> tuple[bytes | None, str | None]:
             "routed to its ticket"
         )
     return f"{doc['tenant']}:{doc['ticket_id']}".encode(), None
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner (murmur2, as in the Java, kafka-python and
+    aiokafka clients) gives ``key``."""
+    from aiokafka.partitioner import murmur2
+
+    return (murmur2(key) & 0x7FFFFFFF) % partitions

@@ -31,24 +31,33 @@ _EVENTS = generate(60, seed=3, tenants=_DOC)
 _REGISTRY = tenants_from_data(_DOC, load_policies())
 
 
-def _log(events: list[dict[str, Any]], tick_every: int = 7) -> list[tuple[bytes, bytes]]:
-    """Records of one partition: the events in order, with a timer tick (at the previous
-    event's instant) every few records and a final tick at UNTIL."""
-    out: list[tuple[bytes, bytes]] = []
+def _log(events: list[dict[str, Any]], tick_every: int = 7) -> list[tuple[int, int, bytes, bytes]]:
+    """Records of one partition as ``(log, offset, key, value)`` in processing order: the
+    events in order — a ticket's events in log 0 (handled in place) or log 1 (re-keyed),
+    depending on its id — with a timer tick (log 1, at the previous event's instant) every
+    few records and a final tick at UNTIL."""
+    out: list[tuple[int, int, bytes, bytes]] = []
+    next_offset = [0, 0]
+
+    def add(log: int, key: bytes, value: bytes) -> None:
+        out.append((log, next_offset[log], key, value))
+        next_offset[log] += 1
+
     for i, e in enumerate(events):
-        out.append((f"{e['tenant']}:{e['ticket_id']}".encode(), orjson.dumps(e)))
+        add(len(e["ticket_id"]) % 2, f"{e['tenant']}:{e['ticket_id']}".encode(), orjson.dumps(e))
         if i % tick_every == tick_every - 1:
-            out.append((TICK_KEY, tick_value(us_of(datetime.fromisoformat(e["at"])))))
-    out.append((TICK_KEY, tick_value(us_of(UNTIL))))
+            add(1, TICK_KEY, tick_value(us_of(datetime.fromisoformat(e["at"]))))
+    add(1, TICK_KEY, tick_value(us_of(UNTIL)))
+    assert next_offset[0] > 50 and next_offset[1] > 5  # both logs are exercised
     return out
 
 
 def _run(
     runner: PartitionRunner, log, start: int, table: dict, sent: list, stop: int | None = None
 ):
-    for offset in range(start, len(log) if stop is None else stop):
-        key, raw = log[offset]
-        res = runner.handle(key, raw, offset, f"t@0:{offset}")
+    for i in range(start, len(log) if stop is None else stop):
+        which, offset, key, raw = log[i]
+        res = runner.handle(key, raw, offset, f"t@0:{offset}", which)
         table.update(res.writes)
         sent.extend(res.signals)
 
@@ -57,8 +66,11 @@ def _ids(signals: list[dict[str, Any]]) -> set[str]:
     return {s["event_id"] for s in signals}
 
 
-def test_signals_are_the_replays() -> None:
-    log = _log(_EVENTS)
+@pytest.mark.parametrize("tick_every", [7, 10**9], ids=["ticks", "only-a-final-tick"])
+def test_signals_are_the_replays(tick_every: int) -> None:
+    # without ticks, a ticket's rungs due before its next event fire when that event comes
+    # (before the event changes the plan: a priority lowered after a warning fell due)
+    log = _log(_EVENTS, tick_every)
     runner = PartitionRunner(0, _REGISTRY)
     table: dict = {}
     sent: list = []
@@ -67,6 +79,20 @@ def test_signals_are_the_replays() -> None:
     assert len(expected) > 50
     assert _ids(sent) == {s.event_id for s in expected}
     assert len(sent) == len(_ids(sent))  # nothing twice
+
+
+def test_without_ticks_each_ticket_fires_its_own_rungs_before_its_next_event() -> None:
+    # a bigger stream: e.g. INC-100149 (seed 21) has its 50 % resolution warning fall due
+    # under urgency "medium" before the update that lowers the urgency; the runner, seeing
+    # no tick in between, must fire it when the update comes, before applying it
+    doc = tenants_document(6, seed=5)
+    events = generate(300, seed=21, tenants=doc)
+    reg = tenants_from_data(doc, load_policies())
+    runner = PartitionRunner(0, reg)
+    sent: list = []
+    _run(runner, _log(events, 10**9), 0, {}, sent)
+    expected = replay([json.dumps(e) for e in events], reg, until=UNTIL).signals
+    assert _ids(sent) == {s.event_id for s in expected}
 
 
 def test_restored_runner_has_the_tables_tickets_and_timers() -> None:
@@ -100,9 +126,9 @@ def test_crash_after_partial_writes_loses_no_signal(data: st.DataObject) -> None
     table: dict = {}
     delivered: list = []
     _run(runner, log, 0, table, delivered, stop=commit)  # all of it flushed before the commit
-    for offset in range(commit, crash):  # in flight at the crash: each write/send may be lost
-        key, raw = log[offset]
-        res = runner.handle(key, raw, offset, f"t@0:{offset}")
+    for i in range(commit, crash):  # in flight at the crash: each write/send may be lost
+        which, offset, key, raw = log[i]
+        res = runner.handle(key, raw, offset, f"t@0:{offset}", which)
         for k, v in res.writes.items():
             if data.draw(st.booleans(), label=f"write {offset} {k}"):
                 table[k] = v
