@@ -1,0 +1,450 @@
+"""The deployment files, checked without a Docker engine.
+
+- ``docker/compose.yaml`` validates against the Compose Specification JSON schema (the copy
+  shipped in the ``check-jsonschema`` package, a dev dependency: no network needed), and
+  follows slawatch's rules: the worker services run ``slawatch worker`` with the embedded
+  demo's topics and settings, with a health check on Faust's web endpoint.
+- ``docker/Dockerfile`` passes a small lint written here (:func:`lint_dockerfile`).
+- ``docker/requirements.lock`` pins every runtime dependency with ``==``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import shlex
+import tomllib
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCKER = ROOT / "docker"
+COMPOSE = DOCKER / "compose.yaml"
+DOCKERFILE = DOCKER / "Dockerfile"
+LOCK = DOCKER / "requirements.lock"
+HEALTH_URL = "http://127.0.0.1:6066/"
+DEV_ONLY = {"pytest", "pytest-timeout", "hypothesis", "ruff", "businesstime", "pandas", "numpy"}
+DEV_ONLY |= {"jsonschema", "check-jsonschema", "pluggy", "iniconfig"}
+
+
+# == the Compose file ==============================================================================
+
+
+def compose_schema() -> dict[str, Any]:
+    """The Compose Specification schema as shipped by check-jsonschema (read as a file: the
+    package itself is not imported)."""
+    dist = metadata.distribution("check-jsonschema")
+    path = Path(str(dist.locate_file("check_jsonschema/builtin_schemas/vendor/compose-spec.json")))
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def validate_compose(doc: Any) -> list[str]:
+    """The schema's complaints about a Compose document (empty: valid)."""
+    import jsonschema
+
+    schema = compose_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    errors = sorted(cls(schema).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors]
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def _workers(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: svc
+        for name, svc in compose["services"].items()
+        if isinstance(svc.get("command"), list) and svc["command"][:1] == ["worker"]
+    }
+
+
+def test_compose_schema_is_the_compose_specification() -> None:
+    schema = compose_schema()
+    assert schema["title"] == "Compose Specification"
+    assert "services" in schema["properties"]
+
+
+def test_compose_validates_against_the_specification(compose: dict[str, Any]) -> None:
+    assert validate_compose(compose) == []
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d["services"]["worker-1"].__setitem__("helthcheck", {}),
+        lambda d: d["services"]["worker-1"].__setitem__("restart", ["no"]),
+        lambda d: d["services"]["redis"].__setitem__("depends_on", 5),
+        lambda d: d.__setitem__("servicez", {}),
+    ],
+)
+def test_the_schema_catches_mistakes(compose: dict[str, Any], mutate: Any) -> None:
+    doc = json.loads(json.dumps(compose))
+    mutate(doc)
+    assert validate_compose(doc) != []
+
+
+def test_services(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert services["kafka"]["image"] == "apache/kafka:3.9.0"
+    kafka_env = services["kafka"]["environment"]
+    assert "controller" in kafka_env["KAFKA_PROCESS_ROLES"]  # KRaft, no ZooKeeper
+    assert "broker" in kafka_env["KAFKA_PROCESS_ROLES"]
+    assert not any("zookeeper" in name for name in services)
+    assert services["redis"]["image"].startswith("redis:7")
+    assert "--requirepass" in services["redis"]["command"]
+    for name, svc in services.items():
+        image = svc.get("image", "")
+        tag = image.rsplit(":", 1)[-1] if ":" in image.split("/")[-1] else ""
+        assert tag and tag != "latest", f"{name}: image {image!r} is not pinned to a tag"
+        assert "healthcheck" in svc or svc.get("restart") == "no", f"{name}: no health check"
+
+
+def test_two_workers_run_slawatch_worker(compose: dict[str, Any]) -> None:
+    workers = _workers(compose)
+    assert len(workers) >= 2
+    entrypoint = _instructions_of(DOCKERFILE, "ENTRYPOINT")[-1]
+    assert json.loads(entrypoint) == ["slawatch"]
+    for name, svc in workers.items():
+        assert "entrypoint" not in svc, name  # the image's: slawatch
+        cmd = svc["command"]
+        assert cmd[0] == "worker"
+        assert cmd[cmd.index("--web-port") + 1] == "6066", name
+        assert cmd[cmd.index("--web-bind") + 1] == "0.0.0.0", name
+        health = svc["healthcheck"]["test"]
+        assert health[0] == "CMD" and HEALTH_URL in " ".join(health), name
+        assert svc["depends_on"]["kafka"]["condition"] == "service_healthy"
+        assert svc.get("stop_grace_period"), f"{name}: SIGTERM needs time to drain"
+    # each worker its own state volume
+    data = [
+        next(v for v in svc["volumes"] if "/var/lib/slawatch/data" in str(v))
+        for svc in workers.values()
+    ]
+    assert len(set(map(str, data))) == len(data)
+
+
+def _demo_worker_env(tmp_path: Path) -> dict[str, str]:
+    from streams.cli.demo_cmd import LiveDemo
+
+    demo = LiveDemo()
+    demo.kafka = SimpleNamespace(bootstrap="127.0.0.1:9092")  # type: ignore[attr-defined]
+    demo.redis = SimpleNamespace(url="redis://127.0.0.1:6379/0")  # type: ignore[attr-defined]
+    demo.workdir = tmp_path
+    return demo._worker_env()
+
+
+def test_workers_use_the_demo_topics_settings_and_policies(
+    compose: dict[str, Any], tmp_path: Path
+) -> None:
+    demo = _demo_worker_env(tmp_path)
+    for name, svc in _workers(compose).items():
+        env = svc["environment"]
+        assert env.get("SLAWATCH_TOPIC_PREFIX", "") == demo.get("SLAWATCH_TOPIC_PREFIX", ""), name
+        assert env["SLAWATCH_PARTITIONS"] == demo["SLAWATCH_PARTITIONS"], name
+        assert env["SLAWATCH_READ_MODEL"] == demo["SLAWATCH_READ_MODEL"], name
+        assert env["SLAWATCH_BROKERS"] == "kafka:9092"
+        assert re.fullmatch(
+            r"redis://:\$\{REDIS_PASSWORD[^}]*\}@redis:6379/0", env["SLAWATCH_REDIS_URL"]
+        )
+        mounts = {m["target"]: m for m in svc["volumes"] if isinstance(m, dict)}
+        tenants = mounts[env["SLAWATCH_TENANTS_FILE"]]
+        assert (DOCKER / tenants["source"]).resolve() == Path(demo["SLAWATCH_TENANTS_FILE"])
+        policies = mounts[env["SLAWATCH_POLICIES_DIR"]]
+        assert (DOCKER / policies["source"]).resolve() == ROOT / "policies"
+        assert tenants["read_only"] and policies["read_only"]
+
+
+def test_all_slawatch_services_share_the_settings(compose: dict[str, Any]) -> None:
+    """The topic init and demo traffic services see the same topics as the workers."""
+    envs = [
+        svc["environment"]
+        for svc in compose["services"].values()
+        if "SLAWATCH_BROKERS" in (svc.get("environment") or {})
+    ]
+    assert len(envs) >= 4  # topics, 2 workers, traffic
+    assert all(env == envs[0] for env in envs)
+
+
+def test_settings_in_compose_are_valid(
+    compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models.settings import Settings
+
+    env = next(iter(_workers(compose).values()))["environment"]
+    for key, value in env.items():
+        monkeypatch.setenv(key, re.sub(r"\$\{(\w+):-([^}]*)\}", r"\2", str(value)))
+    s = Settings()
+    assert s.partitions == 4 and s.topic("sla.breaches") == "sla.breaches"
+
+
+def test_demo_traffic_is_optional(compose: dict[str, Any]) -> None:
+    traffic = compose["services"]["traffic"]
+    assert traffic["profiles"] == ["demo"]
+    assert traffic["command"][0] == "produce"
+    target = traffic["command"][1]
+    mount = next(m for m in traffic["volumes"] if target.startswith(m["target"] + "/"))
+    assert (DOCKER / mount["source"] / target.removeprefix(mount["target"] + "/")).resolve() == (
+        ROOT / "examples" / "events.jsonl"
+    )
+    for name, svc in compose["services"].items():
+        if name != "traffic":
+            assert "profiles" not in svc, f"{name} must start by default"
+
+
+def test_topics_are_created_once_before_the_workers(compose: dict[str, Any]) -> None:
+    topics = compose["services"]["topics"]
+    assert "ensure_topics" in " ".join(topics["command"])
+    for svc in _workers(compose).values():
+        assert svc["depends_on"]["topics"]["condition"] == "service_completed_successfully"
+
+
+# == the Dockerfile ================================================================================
+
+
+@dataclass(frozen=True)
+class Instruction:
+    line: int
+    keyword: str
+    args: str
+
+
+def parse_dockerfile(text: str) -> list[Instruction]:
+    """Instructions with their continuation lines joined; comments and blank lines dropped."""
+    out: list[Instruction] = []
+    buf: list[str] = []
+    start = 0
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not buf and (not line or line.startswith("#")):
+            continue
+        if buf and line.startswith("#"):
+            continue  # a comment inside a continued instruction
+        if not buf:
+            start = n
+        if line.endswith("\\"):
+            buf.append(line[:-1].strip())
+            continue
+        buf.append(line)
+        joined = " ".join(p for p in buf if p)
+        keyword, _, args = joined.partition(" ")
+        out.append(Instruction(start, keyword.upper(), args.strip()))
+        buf = []
+    if buf:
+        raise ValueError("Dockerfile ends inside a continued instruction")
+    return out
+
+
+def _instructions_of(path: Path, keyword: str) -> list[str]:
+    return [i.args for i in parse_dockerfile(path.read_text()) if i.keyword == keyword]
+
+
+def _pip_installs(args: str) -> list[list[str]]:
+    """The argument lists of each ``pip install`` in a RUN (split on ``&&``/``;``)."""
+    found = []
+    for part in re.split(r"&&|;|\|\|", args):
+        words = shlex.split(part)
+        for i, w in enumerate(words[:-1]):
+            if (w == "pip" or w.endswith("/pip") or w.endswith("/pip3")) and words[
+                i + 1
+            ] == "install":
+                found.append(words[i + 2 :])
+            elif w == "-m" and words[i + 1] == "pip" and words[i + 2 : i + 3] == ["install"]:
+                found.append(words[i + 3 :])
+    return found
+
+
+def lint_dockerfile(text: str, lock_name: str = "requirements.lock") -> list[str]:
+    """slawatch's Dockerfile rules; returns the problems (empty: clean).
+
+    1. every FROM names a tag (or digest), never ``latest`` (a stage name is fine);
+    2. the final stage has a USER that is not root before its CMD/ENTRYPOINT;
+    3. the final stage has a HEALTHCHECK (not ``NONE``);
+    4. no ``ADD`` of a URL (use a pinned, checked download in a RUN, or COPY);
+    5. every ``pip install`` uses ``--no-cache-dir`` and the lock file (``-r`` or ``-c``);
+    6. CMD and ENTRYPOINT in exec (JSON) form, so SIGTERM reaches the process.
+    """
+    problems: list[str] = []
+    instructions = parse_dockerfile(text)
+    stages: list[str] = []
+    final_start = 0
+    for idx, ins in enumerate(instructions):
+        if ins.keyword != "FROM":
+            continue
+        words = [w for w in ins.args.split() if not w.startswith("--")]
+        image = words[0] if words else ""
+        if image.lower() not in stages:
+            name = image.split("/")[-1]
+            if "@sha256:" not in image:
+                tag = name.split(":", 1)[1] if ":" in name else ""
+                if not tag:
+                    problems.append(f"line {ins.line}: FROM {image} is not pinned to a tag")
+                elif tag == "latest" or tag.startswith("latest"):
+                    problems.append(f"line {ins.line}: FROM {image} uses 'latest'")
+        if len(words) >= 3 and words[1].upper() == "AS":
+            stages.append(words[2].lower())
+        final_start = idx
+    if not any(i.keyword == "FROM" for i in instructions):
+        problems.append("no FROM")
+    final = instructions[final_start:]
+    user = None
+    for ins in final:
+        if ins.keyword == "USER":
+            user = ins.args.split(":")[0].strip()
+        if ins.keyword in ("CMD", "ENTRYPOINT"):
+            if user is None or user in ("root", "0"):
+                problems.append(f"line {ins.line}: {ins.keyword} runs as root (no USER before it)")
+            try:
+                parsed = json.loads(ins.args)
+                if not (isinstance(parsed, list) and all(isinstance(x, str) for x in parsed)):
+                    raise ValueError
+            except ValueError:
+                problems.append(f"line {ins.line}: {ins.keyword} not in exec (JSON array) form")
+    if not any(i.keyword in ("CMD", "ENTRYPOINT") for i in final):
+        problems.append("the final stage has no CMD or ENTRYPOINT")
+    health = [i for i in final if i.keyword == "HEALTHCHECK"]
+    if not health or health[-1].args.upper().startswith("NONE"):
+        problems.append("the final stage has no HEALTHCHECK")
+    for ins in instructions:
+        if ins.keyword == "ADD" and re.search(r"(^|\s)(https?|ftp)://", ins.args):
+            problems.append(f"line {ins.line}: ADD of a URL")
+        if ins.keyword == "RUN":
+            for args in _pip_installs(ins.args):
+                if "--no-cache-dir" not in args:
+                    problems.append(f"line {ins.line}: pip install without --no-cache-dir")
+                uses_lock = any(
+                    a in ("-r", "-c", "--requirement", "--constraint")
+                    and i + 1 < len(args)
+                    and args[i + 1].endswith(lock_name)
+                    for i, a in enumerate(args)
+                )
+                if not uses_lock:
+                    problems.append(f"line {ins.line}: pip install without -r/-c {lock_name}")
+    return problems
+
+
+def test_dockerfile_is_clean() -> None:
+    assert lint_dockerfile(DOCKERFILE.read_text()) == []
+
+
+GOOD = """\
+FROM python:3.11.11-slim AS build
+RUN pip install --no-cache-dir -r requirements.lock
+FROM python:3.11.11-slim
+COPY --from=build /opt /opt
+USER app
+HEALTHCHECK CMD ["true"]
+CMD ["slawatch"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("", "", None),
+        ("FROM python:3.11.11-slim\n", "FROM python:latest\n", "uses 'latest'"),
+        ("FROM python:3.11.11-slim AS", "FROM python AS", "not pinned"),
+        ("USER app\n", "", "runs as root"),
+        ("USER app\n", "USER root\n", "runs as root"),
+        ('HEALTHCHECK CMD ["true"]\n', "", "no HEALTHCHECK"),
+        ('HEALTHCHECK CMD ["true"]\n', "HEALTHCHECK NONE\n", "no HEALTHCHECK"),
+        ("COPY --from", "ADD https://example.org/x.tgz /x\nCOPY --from", "ADD of a URL"),
+        ("--no-cache-dir ", "", "without --no-cache-dir"),
+        ("-r requirements.lock", "slawatch", "without -r/-c"),
+        ("-r requirements.lock", "\\\n    -r requirements.lock && pip install x", "without -r/-c"),
+        ('CMD ["slawatch"]', "CMD slawatch worker", "exec (JSON array) form"),
+    ],
+)
+def test_the_linter_catches_each_rule(old: str, new: str, problem: str | None) -> None:
+    text = GOOD.replace(old, new, 1) if old else GOOD
+    problems = lint_dockerfile(text)
+    if problem is None:
+        assert problems == []
+    else:
+        assert any(problem in p for p in problems), problems
+
+
+def test_dockerfile_health_check_matches_the_worker_command() -> None:
+    instructions = parse_dockerfile(DOCKERFILE.read_text())
+    health = [i.args for i in instructions if i.keyword == "HEALTHCHECK"][-1]
+    assert HEALTH_URL in health
+    cmd = json.loads([i.args for i in instructions if i.keyword == "CMD"][-1])
+    assert cmd[0] == "worker" and cmd[cmd.index("--web-port") + 1] == "6066"
+    assert "6066" in [i.args for i in instructions if i.keyword == "EXPOSE"][-1]
+
+
+def _ignored(path: str, patterns: list[str]) -> bool:
+    """``.dockerignore`` semantics for a path (last matching pattern wins, ``!`` re-includes)."""
+    result = False
+    for pat in patterns:
+        neg = pat.startswith("!")
+        pat = pat.lstrip("!").rstrip("/")
+        pat_re = pat.replace("**/", "*")
+        parts = path.split("/")
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        if any(fnmatch.fnmatch(p, pat) or fnmatch.fnmatch(p, pat_re) for p in prefixes):
+            result = not neg
+    return result
+
+
+def test_copy_sources_exist_and_are_in_the_build_context() -> None:
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for must_skip in (".git", ".venv", "tests", ".env", "docker/compose.yaml"):
+        assert _ignored(must_skip, patterns), must_skip
+    for ins in parse_dockerfile(DOCKERFILE.read_text()):
+        if ins.keyword != "COPY" or "--from=" in ins.args:
+            continue
+        *sources, _dest = [w for w in shlex.split(ins.args) if not w.startswith("--")]
+        for src in sources:
+            assert (ROOT / src).exists(), f"line {ins.line}: COPY {src}: no such path"
+            assert not _ignored(src, patterns), f"line {ins.line}: {src} is in .dockerignore"
+
+
+# == the lock ======================================================================================
+
+
+def _lock_pins() -> dict[str, str]:
+    pins = {}
+    for raw in LOCK.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!-]+", line), raw
+        name, version = line.split("==")
+        pins[canonicalize_name(name)] = version
+    return pins
+
+
+def test_lock_pins_every_line() -> None:
+    pins = _lock_pins()
+    assert len(pins) >= 10
+    assert "slawatch" not in pins
+    assert not (set(pins) & {canonicalize_name(n) for n in DEV_ONLY})
+
+
+def test_lock_covers_every_runtime_dependency() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = _lock_pins()
+    for spec in project["dependencies"]:
+        req = Requirement(spec)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} is missing from docker/requirements.lock"
+        assert req.specifier.contains(pins[name], prereleases=True), (
+            f"{req.name}=={pins[name]} does not satisfy pyproject's {spec!r}: "
+            "run .venv/bin/python docker/lock.py"
+        )
