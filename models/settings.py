@@ -29,6 +29,7 @@
 - ``SLAWATCH_DATA_DIR`` (``.slawatch-data``): the worker's local state (table stores).
 - ``SLAWATCH_READ_MODEL`` (true): keep the Redis read model current from this worker.
 - ``SLAWATCH_MAX_EVENT_BYTES`` (65536): larger input records are dead letters.
+- ``SLAWATCH_METRICS_PORT`` (0: off): serve Prometheus metrics on ``0.0.0.0:PORT/metrics``.
 
 Secrets are :class:`pydantic.SecretStr`: ``repr()``/``model_dump()`` show ``**********``;
 only the ``*_kwargs()`` helpers below reveal them, to hand them to a client.
@@ -77,6 +78,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".slawatch-data")
     read_model: bool = True
     max_event_bytes: int = Field(65536, ge=256)
+    metrics_port: int = Field(0, ge=0, le=65535)
 
     security_protocol: SecurityProtocol = "PLAINTEXT"
     sasl_mechanism: SaslMechanism = "PLAIN"

@@ -37,6 +37,9 @@ def worker_cmd(
     # well-keyed input is processed in place only if its topic is co-partitioned with ours
     in_place = partition_count(TICKET_EVENTS, settings) == settings.partitions
     faust_app = create_app(settings, in_place=in_place)
+    metrics = faust_app.slawatch.metrics
+    if metrics is not None:
+        metrics.serve(settings.metrics_port)
     # Policies, calendars and Faust's own objects live for the whole process: keep them out
     # of the cyclic collector's scans, and collect young objects less often (the engine
     # allocates many short-lived, acyclic ones per event).

@@ -70,6 +70,7 @@ class Processor:
         self._seq = 0
         self.watermark_us: int | None = None
         self.monitoring: list[Any] = []  # valid monitoring events, for the availability engine
+        self.last_event: TicketEvent | None = None  # the last one ingested (for metrics)
 
     def ingest(self, raw: Any, source: str | None = None) -> Output:
         """Decode one raw message and apply what is due."""
@@ -83,6 +84,7 @@ class Processor:
             out.skipped += 1
             self.monitoring.append(event)
             return out
+        self.last_event = event
         at = us_of(event.at)
         self._seq += 1
         heapq.heappush(self._buffer, (at, self._seq, event, _text(raw), source))

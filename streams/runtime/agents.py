@@ -124,7 +124,13 @@ def register(rt: Runtime) -> None:
         for dl in res.dead_letters:
             await send_dead(dl, msg.key)
         if rt.metrics is not None:
-            rt.metrics.processed(key == TICK_KEY, res, time.perf_counter() - started)
+            rt.metrics.processed(
+                key == TICK_KEY,
+                res,
+                time.perf_counter() - started,
+                event_type=res.event_type,
+                tenant=res.tenant,
+            )
 
     partitions = settings.partitions
 

@@ -152,6 +152,10 @@ def create_app(
         tickets=tickets,
         in_place=in_place,
     )
+    if settings.metrics_port:
+        from streams.observability import Metrics
+
+        rt.metrics = Metrics()
     app.slawatch = rt  # type: ignore[attr-defined]
     from streams.runtime import agents
 

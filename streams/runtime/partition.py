@@ -66,6 +66,8 @@ class Result:
     writes: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     records: list[dict[str, Any]] = field(default_factory=list)
     skipped: bool = False
+    event_type: str | None = None  # the event's type and tenant, once decoded (metrics)
+    tenant: str | None = None
 
 
 class PartitionRunner:
@@ -137,7 +139,10 @@ class PartitionRunner:
                 )
             )
             return out
+        self.processor.last_event = None
         res = self.processor.ingest(raw, source)
+        if (event := self.processor.last_event) is not None:
+            out.event_type, out.tenant = event.type, event.tenant
         fresh = res.signals
         out.dead_letters = res.dead_letters
         if self.processor.monitoring:  # routed here by a producer's mistake

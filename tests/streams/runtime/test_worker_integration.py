@@ -31,7 +31,7 @@ from bench.gen_events import generate, tenants_document
 from models.contracts import load_policies, tenants_from_data
 from models.settings import Settings
 from streams.cli.broker_cmd import produce_lines, tail_records
-from streams.embedded import EMBEDDED_SESSION_TIMEOUT, _pdeathsig_preexec
+from streams.embedded import EMBEDDED_SESSION_TIMEOUT, _pdeathsig_preexec, free_port
 from streams.replay import replay
 from streams.topics import ensure_topics
 
@@ -353,6 +353,7 @@ def test_a_quiet_ticket_breaches_on_time(deployment, redis_server) -> None:
         origin=origin,
         SLAWATCH_READ_MODEL="true",
         SLAWATCH_REDIS_URL=redis_server.url,
+        SLAWATCH_METRICS_PORT=str(metrics_port := free_port()),
     )
     created = start - timedelta(minutes=30) + timedelta(seconds=4)
     event = {
@@ -393,6 +394,13 @@ def test_a_quiet_ticket_breaches_on_time(deployment, redis_server) -> None:
     ]
     risky = model.at_risk(client, "t000", start + timedelta(seconds=10), timedelta(0))
     assert [(r["ticket_id"], r["clock"]) for r in risky][:1] == [("Q-1", "response")]
+
+    # Prometheus metrics of the worker
+    from urllib.request import urlopen
+
+    text = urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
+    assert 'slawatch_signals_out_total{type="sla.breach"} 1.0' in text
+    assert 'slawatch_events_in_total{tenant="t000",type="ticket.created"} 1.0' in text
 
 
 def test_contracts_topic_adds_a_tenant_without_restart(deployment) -> None:
