@@ -127,6 +127,8 @@ def test_two_workers_run_slawatch_worker(compose: dict[str, Any]) -> None:
         assert health[0] == "CMD" and HEALTH_URL in " ".join(health), name
         assert svc["depends_on"]["kafka"]["condition"] == "service_healthy"
         assert svc.get("stop_grace_period"), f"{name}: SIGTERM needs time to drain"
+        metrics = svc["environment"]["SLAWATCH_METRICS_PORT"]
+        assert any(str(p).endswith(f":{metrics}") for p in svc["ports"]), name
     # each worker its own state volume
     data = [
         next(v for v in svc["volumes"] if "/var/lib/slawatch/data" in str(v))
@@ -381,7 +383,8 @@ def test_dockerfile_health_check_matches_the_worker_command() -> None:
     assert HEALTH_URL in health
     cmd = json.loads([i.args for i in instructions if i.keyword == "CMD"][-1])
     assert cmd[0] == "worker" and cmd[cmd.index("--web-port") + 1] == "6066"
-    assert "6066" in [i.args for i in instructions if i.keyword == "EXPOSE"][-1]
+    exposed = " ".join(i.args for i in instructions if i.keyword == "EXPOSE").split()
+    assert "6066" in exposed and "9464" in exposed
 
 
 def _ignored(path: str, patterns: list[str]) -> bool:
