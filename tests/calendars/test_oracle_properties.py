@@ -222,7 +222,9 @@ def test_is_open_and_next_open_agree_with_oracle(name: str, data: st.DataObject)
 def test_explain_matches_oracle_open_periods(name: str, data: st.DataObject) -> None:
     cal, orc = calendar(name), oracle(name)
     s = data.draw(instants())
-    e = s + timedelta(minutes=data.draw(st.integers(1, 4 * 1440)))
+    # end = start + n minutes of real time (wall-clock arithmetic on an aware datetime would
+    # put the end of 02:00 (fold=1) + 1 min on the fall-back night *before* the start)
+    e = (utc(s) + timedelta(minutes=data.draw(st.integers(1, 4 * 1440)))).astimezone(s.tzinfo)
     segments = cal.explain(s, e)
     # durations in real time (UTC): same-zone datetime subtraction ignores the DST fold
     real = [utc(seg.end) - utc(seg.start) for seg in segments]
