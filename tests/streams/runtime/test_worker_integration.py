@@ -443,3 +443,31 @@ def test_contracts_topic_adds_a_tenant_without_restart(deployment) -> None:
             break
     else:
         pytest.fail("no clock state for zeta's ticket:\n" + dep["workers"][0].tail())
+
+
+def test_scale_out_to_three_workers_and_back(deployment) -> None:
+    """1 → 3 → 1 workers while events flow; the ones leaving get SIGTERM (they drain and
+    commit). Same signals as the replay, none twice."""
+    dep = deployment
+    s: Settings = dep["settings"]
+    events = generate(150, seed=23, tenants=dep["doc"])
+    t0 = (datetime.fromisoformat(events[0]["at"]) - timedelta(hours=1)).isoformat()
+    third = len(events) // 3
+    first = dep["worker"](t0)
+    _send(events[:third], s)
+    extra = [dep["worker"](t0), dep["worker"](t0)]  # scale out: 1 → 3
+    for i in range(third, 2 * third, 50):
+        _send(events[i : min(i + 50, 2 * third)], s)
+        time.sleep(0.7)
+    for w in extra:  # scale in: 3 → 1
+        w.stop(signal.SIGTERM)
+        assert w.proc is not None and w.proc.returncode == 0, w.tail()
+    _send(events[2 * third :], s)
+    _wait_consumed(dep, len(events))
+    first.stop(signal.SIGTERM)
+    dep["worker"](UNTIL)
+    expected = _expected(dep, events)
+    got = _signals(dep, expected)
+    _check_same_signals(got, expected, dep)
+    twice = [k for k, n in Counter(v["event_id"] for v in got).items() if n > 1]
+    assert twice == [], f"{len(twice)} signals fired twice across the scaling"
