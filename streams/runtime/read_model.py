@@ -20,6 +20,7 @@ log = logging.getLogger("slawatch.read_model")
 
 def register_read_model(rt: Runtime) -> None:
     import redis.asyncio as aioredis
+
     from streams.sinks.redis_model import ReadModel
 
     app, settings = rt.app, rt.settings
