@@ -30,6 +30,8 @@
 - ``SLAWATCH_READ_MODEL`` (true): keep the Redis read model current from this worker.
 - ``SLAWATCH_MAX_EVENT_BYTES`` (65536): larger input records are dead letters.
 - ``SLAWATCH_METRICS_PORT`` (0: off): serve Prometheus metrics on ``0.0.0.0:PORT/metrics``.
+- ``SLAWATCH_LOG_FORMAT`` (``text``): ``json`` makes the worker log one JSON object per line
+  (``streams.observability``: ticket payloads only at DEBUG, secrets masked).
 
 Secrets are :class:`pydantic.SecretStr`: ``repr()``/``model_dump()`` show ``**********``;
 only the ``*_kwargs()`` helpers below reveal them, to hand them to a client.
@@ -79,6 +81,7 @@ class Settings(BaseSettings):
     read_model: bool = True
     max_event_bytes: int = Field(65536, ge=256)
     metrics_port: int = Field(0, ge=0, le=65535)
+    log_format: Literal["text", "json"] = "text"
 
     security_protocol: SecurityProtocol = "PLAINTEXT"
     sasl_mechanism: SaslMechanism = "PLAIN"

@@ -36,7 +36,7 @@ def worker_cmd(
     ensure_topics(settings=settings)
     # well-keyed input is processed in place only if its topic is co-partitioned with ours
     in_place = partition_count(TICKET_EVENTS, settings) == settings.partitions
-    faust_app = create_app(settings, in_place=in_place)
+    faust_app = create_app(settings, in_place=in_place, loglevel=loglevel)
     metrics = faust_app.slawatch.metrics
     if metrics is not None:
         metrics.serve(settings.metrics_port)

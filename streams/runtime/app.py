@@ -101,7 +101,11 @@ class Runtime:
 
 
 def create_app(
-    settings: Settings | None = None, *, fixes: bool = True, in_place: bool = False
+    settings: Settings | None = None,
+    *,
+    fixes: bool = True,
+    in_place: bool = False,
+    loglevel: str = "warn",
 ) -> faust.App:
     """Build the slawatch Faust app for ``settings`` (default: from the environment).
 
@@ -125,6 +129,7 @@ def create_app(
         topic_replication_factor=settings.replication,
         web_enabled=False,
         producer_linger_ms=5,
+        **_logging(settings, loglevel),
     )
     topics = {
         name: app.topic(settings.topic(name), **RAW)
@@ -178,3 +183,29 @@ def _install_fetch_wait(ms: int) -> None:
 
     patched._slawatch_fetch_wait = ms  # type: ignore[attr-defined]
     aiokafka.AIOKafkaConsumer.__init__ = patched  # type: ignore[method-assign]
+
+
+_LEVELS = {"crit": "CRITICAL", "error": "ERROR", "warn": "WARNING", "info": "INFO"}
+
+
+def _logging(settings: Settings, loglevel: str) -> dict[str, Any]:
+    """Faust's ``logging_config`` for ``SLAWATCH_LOG_FORMAT=json``: the root logger writes JSON
+    lines to stderr (``streams.observability.JsonFormatter``) instead of Faust's coloured text."""
+    if settings.log_format != "json":
+        return {}
+    level = _LEVELS.get(loglevel.lower(), loglevel.upper())
+    return {
+        "logging_config": {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {"json": {"()": "streams.observability.JsonFormatter"}},
+            "handlers": {
+                "stderr": {
+                    "class": "logging.StreamHandler",
+                    "formatter": "json",
+                    "stream": "ext://sys.stderr",
+                }
+            },
+            "root": {"level": level, "handlers": ["stderr"]},
+        }
+    }

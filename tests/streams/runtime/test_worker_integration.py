@@ -9,6 +9,7 @@ then fires every timer due up to it. The signals seen on the output topics, de-d
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -407,7 +408,7 @@ def test_contracts_topic_adds_a_tenant_without_restart(deployment) -> None:
     dep = deployment
     s: Settings = dep["settings"]
     bootstrap = s.bootstrap_servers[0]
-    dep["worker"]("2026-03-02T00:00:00+01:00")
+    worker = dep["worker"]("2026-03-02T00:00:00+01:00", SLAWATCH_LOG_FORMAT="json")
 
     def created(ticket: str) -> bytes:
         return orjson.dumps(
@@ -443,6 +444,14 @@ def test_contracts_topic_adds_a_tenant_without_restart(deployment) -> None:
             break
     else:
         pytest.fail("no clock state for zeta's ticket:\n" + dep["workers"][0].tail())
+    # SLAWATCH_LOG_FORMAT=json: the worker's log records are JSON lines
+    records = []
+    for line in worker.log.read_text().splitlines():
+        with contextlib.suppress(ValueError):
+            records.append(json.loads(line))
+    ours = [r for r in records if isinstance(r, dict) and r.get("logger") == "slawatch.runtime"]
+    assert any(r["msg"].startswith("contracts:") for r in ours), worker.tail()
+    assert all(r["level"] in {"info", "warning", "error"} for r in ours)
 
 
 def test_scale_out_to_three_workers_and_back(deployment) -> None:
