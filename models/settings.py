@@ -6,8 +6,8 @@
 - ``SLAWATCH_TOPIC_PREFIX`` (empty): prepended to every topic name, e.g. ``prod.`` gives
   ``prod.sla.breaches``.
 - ``SLAWATCH_PARTITIONS`` (4) / ``SLAWATCH_REPLICATION`` (1): for the topics we create.
-- ``SLAWATCH_STORE`` (``memory://``): Faust table store, ``memory://``, ``rocksdb://`` or
-  ``rocksdict://``.
+- ``SLAWATCH_STORE`` (``memory://``): Faust table store, ``memory://`` or ``rocksdb://``
+  (RocksDB through the ``rocksdict`` package, on disk under ``SLAWATCH_DATA_DIR``).
 - ``SLAWATCH_SESSION_TIMEOUT`` (unset): consumer-group session timeout in seconds; unset
   means 60 s (Faust's default) or 6 s on the embedded broker.
 - ``SLAWATCH_SECURITY_PROTOCOL`` (``PLAINTEXT``): or ``SSL``, ``SASL_PLAINTEXT``,
@@ -104,8 +104,8 @@ class Settings(BaseSettings):
     @field_validator("store")
     @classmethod
     def _store(cls, value: str) -> str:
-        if not value.startswith(("memory://", "rocksdb://", "rocksdict://")):
-            raise ValueError("store must be memory://, rocksdb:// or rocksdict://")
+        if not value.startswith(("memory://", "rocksdb://")):
+            raise ValueError("store must be memory:// or rocksdb:// (RocksDB via rocksdict)")
         return value
 
     @field_validator("clock_start", "clock_origin")

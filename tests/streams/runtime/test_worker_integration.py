@@ -260,13 +260,14 @@ def _check_same_signals(got: list[dict[str, Any]], expected: set[str], dep: dict
         }
 
 
-def test_sigkill_mid_stream_loses_nothing_and_live_equals_replay(deployment) -> None:
+@pytest.mark.parametrize("store", ["memory://", "rocksdb://"])
+def test_sigkill_mid_stream_loses_nothing_and_live_equals_replay(deployment, store) -> None:
     dep = deployment
     s: Settings = dep["settings"]
     events = generate(150, seed=21, tenants=dep["doc"])
     t0 = (datetime.fromisoformat(events[0]["at"]) - timedelta(hours=1)).isoformat()
     half = len(events) // 2
-    a = dep["worker"](t0)
+    a = dep["worker"](t0, SLAWATCH_STORE=store)
     _send(events[:half], s, BAD_LINES)
     # let it get going, then kill it while the second half streams in
     deadline = time.monotonic() + 60
@@ -278,10 +279,10 @@ def test_sigkill_mid_stream_loses_nothing_and_live_equals_replay(deployment) -> 
     time.sleep(0.3)
     a.stop(signal.SIGKILL)
     _send(events[half + 200 :], s)
-    b = dep["worker"](t0)
+    b = dep["worker"](t0, SLAWATCH_STORE=store)
     _wait_consumed(dep, len(events) + len(BAD_LINES))
     b.stop(signal.SIGTERM)
-    dep["worker"](UNTIL)  # the clock jumps: every timer due up to UNTIL fires
+    dep["worker"](UNTIL, SLAWATCH_STORE=store)  # the clock jumps: every timer due up to UNTIL fires
     expected = _expected(dep, events)
     assert len(expected) > 100
     got = _signals(dep, expected)
