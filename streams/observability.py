@@ -52,6 +52,9 @@ from typing import IO, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from models.events import MONITORING_EVENT_TYPES, TICKET_EVENT_TYPES
+from streams.topics import SIGNAL_ROUTES
+
 __all__ = [
     "LATENCY_BUCKETS",
     "PAYLOAD_FIELDS",
@@ -83,36 +86,9 @@ LATENCY_BUCKETS = (
     2.5,
 )
 
-_EVENT_TYPES = frozenset(
-    (
-        "ticket.created",
-        "ticket.updated",
-        "ticket.responded",
-        "ticket.resolved",
-        "ticket.reopened",
-        "ticket.closed",
-        "ticket.cancelled",
-        "monitor.down",
-        "monitor.up",
-        "maintenance.announced",
-        "maintenance.cancelled",
-        "heartbeat",
-    )
-)
-_SIGNAL_TYPES = frozenset(
-    (
-        "sla.warning",
-        "sla.escalation",
-        "sla.breach",
-        "sla.met",
-        "sla.missed",
-        "availability.warning",
-        "availability.breach",
-        "availability.report",
-        "heartbeat.missed",
-        "heartbeat.recovered",
-    )
-)
+# label values: the event types of the schema, the signal types the runtime routes
+_EVENT_TYPES = frozenset(TICKET_EVENT_TYPES + MONITORING_EVENT_TYPES)
+_SIGNAL_TYPES = frozenset(SIGNAL_ROUTES)
 OTHER = "other"
 
 # == dead-letter reasons ===========================================================================

@@ -54,13 +54,9 @@ def _parse_now(value: str | None, settings: Any) -> datetime:
         from streams.clock import SimClock
 
         return SimClock.from_settings(settings).now()
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an ISO 8601 instant") from None
-    if dt.tzinfo is None:
-        raise typer.BadParameter(f"{value!r} needs an offset, e.g. {value}+01:00")
-    return dt
+    from streams.cli.replay_cmd import parse_instant
+
+    return parse_instant(value)
 
 
 class _Zones:

@@ -21,8 +21,11 @@ def _load_registry(tenants: Path, policies: Path | None):
 
 
 def _parse_until(value: str | None) -> datetime | None:
-    if value is None:
-        return None
+    return None if value is None else parse_instant(value)
+
+
+def parse_instant(value: str) -> datetime:
+    """An aware ISO 8601 instant from the command line, or a clear usage error."""
     try:
         dt = datetime.fromisoformat(value)
     except ValueError:
