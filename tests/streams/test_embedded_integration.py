@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -27,7 +26,8 @@ from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from streams.cli.broker_cmd import tail_records
-from streams.embedded import EMBEDDED_SESSION_TIMEOUT, _pdeathsig_preexec
+from streams.embedded import EMBEDDED_SESSION_TIMEOUT
+from tests.streams.workers import Worker
 
 pytestmark = [pytest.mark.integration]
 
@@ -91,48 +91,6 @@ if __name__ == "__main__":
 '''
 
 
-class Worker:
-    """One ``faust worker`` subprocess of the throwaway app."""
-
-    def __init__(self, app_path: Path, env: dict[str, str], log: Path) -> None:
-        self.app_path, self.env, self.log = app_path, env, log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Worker:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    str(self.app_path),
-                    "worker",
-                    "--without-web",  # the CLI overrides web_enabled=False (6066 clash)
-                    "-l",
-                    self.env.get("TEST_FAUST_LOGLEVEL", "warn"),
-                ],
-                env=self.env,
-                cwd=self.app_path.parent,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_pdeathsig_preexec(),
-            )
-        return self
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def log_tail(self, n: int = 40) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-n:])
-
-
 @pytest.fixture
 def faust_app(kafka, tmp_path: Path) -> Iterator[dict]:
     """A fresh app id and topics; yields a factory for workers, kills them all at the end."""
@@ -158,7 +116,16 @@ def faust_app(kafka, tmp_path: Path) -> Iterator[dict]:
     workers: list[Worker] = []
 
     def new_worker(**extra_env: str) -> Worker:
-        worker = Worker(app_path, {**env, **extra_env}, tmp_path / f"worker{len(workers)}.log")
+        argv = [
+            sys.executable,
+            str(app_path),
+            "worker",
+            "--without-web",  # the CLI overrides web_enabled=False (6066 clash)
+            "-l",
+            env.get("TEST_FAUST_LOGLEVEL", "warn"),
+        ]
+        log = tmp_path / f"worker{len(workers)}.log"
+        worker = Worker(argv, {**env, **extra_env}, log, cwd=app_path.parent)
         workers.append(worker)
         return worker.start()
 

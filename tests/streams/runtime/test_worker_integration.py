@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -32,9 +31,10 @@ from bench.gen_events import generate, tenants_document
 from models.contracts import load_policies, tenants_from_data
 from models.settings import Settings
 from streams.cli.broker_cmd import produce_lines, tail_records
-from streams.embedded import EMBEDDED_SESSION_TIMEOUT, _pdeathsig_preexec, free_port
+from streams.embedded import EMBEDDED_SESSION_TIMEOUT, free_port
 from streams.replay import replay
 from streams.topics import ensure_topics
+from tests.streams.workers import Worker
 
 pytestmark = [pytest.mark.integration]
 
@@ -49,39 +49,6 @@ BAD_LINES = [
     b'"at":"2026-03-02T10:00:00+01:00"}',
     b'{"tenant":"t000"}',
 ]
-
-
-class Worker:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Worker:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streams", "worker", "-l", "info"],
-                env=self.env,
-                cwd=self.log.parent,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_pdeathsig_preexec(),
-            )
-        return self
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def tail(self, n: int = 40) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-n:])
 
 
 @pytest.fixture
@@ -113,7 +80,8 @@ def deployment(kafka, tmp_path: Path) -> Iterator[dict[str, Any]]:
         extra = {"SLAWATCH_CLOCK_START": clock, "SLAWATCH_CLOCK_SPEED": str(speed), **more}
         if origin is not None:
             extra["SLAWATCH_CLOCK_ORIGIN"] = datetime.fromtimestamp(origin, UTC).isoformat()
-        w = Worker({**env, **extra}, tmp_path / f"worker{len(workers)}.log")
+        argv = [sys.executable, "-m", "streams", "worker", "-l", "info"]
+        w = Worker(argv, {**env, **extra}, tmp_path / f"worker{len(workers)}.log")
         workers.append(w)
         return w.start()
 
