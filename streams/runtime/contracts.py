@@ -12,7 +12,8 @@ The effective registry is the configured files (``SLAWATCH_POLICIES_DIR``,
 ``SLAWATCH_TENANTS_FILE``) with the topic's records layered on top (a topic tenant replaces
 the file's tenant of that name). Every policy version ever loaded stays resolvable, so a clock
 keeps the version it started under after a new one is rolled out. A record that does not
-validate is reported (dead-letter reason) and left out; the rest of the registry still loads.
+validate is logged (a warning naming the key and the problem) and left out; the rest of the
+registry still loads.
 """
 
 from __future__ import annotations
