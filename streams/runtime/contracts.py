@@ -22,12 +22,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from calendars.errors import SlawatchError
 from models.contracts import PolicySet, TenantRegistry, load_policies, tenants_from_data
 from models.policy import policy_from_data
-from models.yamlio import read_document
+from models.yamlio import loads, read_document
 
 
 class LiveRegistry:
@@ -80,10 +78,10 @@ class LiveRegistry:
         for key in sorted(self.records):
             kind, _, name = key.partition(":")
             source = f"sla.contracts[{key}]"
-            try:
-                doc = yaml.safe_load(self.records[key])
-            except yaml.YAMLError as exc:
-                errors[key] = f"{source}: not JSON/YAML: {exc}"
+            try:  # the policy files' YAML dialect (``on:`` is a key, not ``True``)
+                doc = loads(self.records[key], source)
+            except SlawatchError as exc:
+                errors[key] = str(exc)
                 continue
             if kind == "tenant" and name:
                 tenants[name] = doc
