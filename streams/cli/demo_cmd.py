@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -192,6 +192,7 @@ class LiveDemo:
             self.console.print(f"[bold red]error:[/bold red] {exc}", markup=True)
             code = 1
         finally:
+            self._snapshot_at_risk()
             try:
                 self._shutdown(producer, clean=code == 0)
             except KeyboardInterrupt:  # a second Ctrl-C: skip the grace periods
@@ -248,7 +249,6 @@ class LiveDemo:
         for keep in ("SLAWATCH_TANSU_BIN", "SLAWATCH_REDIS_SERVER_BIN"):
             if keep in os.environ:
                 env[keep] = os.environ[keep]
-        read_model = (REPO / "streams" / "sinks" / "redis_model.py").exists()
         env.update(
             {
                 "PYTHONPATH": os.pathsep.join(
@@ -261,7 +261,7 @@ class LiveDemo:
                 "SLAWATCH_SESSION_TIMEOUT": str(EMBEDDED_SESSION_TIMEOUT),
                 "SLAWATCH_TENANTS_FILE": str(self.tenants_file.resolve()),
                 "SLAWATCH_DATA_DIR": str(self.workdir / "data"),
-                "SLAWATCH_READ_MODEL": "true" if read_model else "false",
+                "SLAWATCH_READ_MODEL": "true",
                 "SLAWATCH_CLOCK_START": self.start.isoformat(),
                 "SLAWATCH_CLOCK_SPEED": repr(self.speed),
                 "SLAWATCH_CLOCK_ORIGIN": datetime.fromtimestamp(self.origin, UTC).isoformat(),
@@ -474,6 +474,27 @@ class LiveDemo:
             svc.stop(timeout=1)
         self.services.clear()
 
+    def _snapshot_at_risk(self) -> None:
+        """What breaches next, per tenant, from the Redis read model the worker keeps (read
+        before Redis stops; printed in the summary)."""
+        self.at_risk: dict[str, list[dict[str, Any]]] = {}
+        redis_service = getattr(self, "redis", None)
+        if redis_service is None:
+            return
+        try:
+            import redis
+
+            from streams.sinks.redis_model import ReadModel
+
+            client = redis.Redis.from_url(redis_service.url, socket_timeout=2)
+            now = self.start + timedelta(seconds=(time.time() - self.origin) * self.speed)
+            model = ReadModel()
+            for tenant in _tenant_policies(self.tenants_file):
+                self.at_risk[tenant] = model.at_risk(client, tenant, now, limit=2)
+            self.at_risk_now = now
+        except Exception:  # the summary is a courtesy: never fail the demo over it
+            self.at_risk = {}
+
     def _summary(self) -> None:
         c = self.console
         traffic = getattr(self, "traffic", None)
@@ -498,6 +519,17 @@ class LiveDemo:
         reasons = Counter(_reason_kind(d.get("reason", "")) for d in self.dead)
         for reason, n in reasons.most_common():
             c.print(f"  {n:>3} × {reason}", markup=False)
+        at_risk = getattr(self, "at_risk", {})
+        if any(at_risk.values()):
+            now = self.at_risk_now
+            c.print(f"next deadlines (Redis read model, `slawatch at-risk`) at {_hm_dt(now)}:")
+            for tenant, rows in at_risk.items():
+                for r in rows:
+                    c.print(
+                        f"  {tenant + '/' + r['ticket_id']:<22} {r['clock']:<12} "
+                        f"{r.get('priority') or '':<9} due {_hm(r.get('deadline'))}",
+                        markup=False,
+                    )
 
 
 def _tenant_policies(path: Path) -> dict[str, str]:
@@ -510,6 +542,10 @@ def _tenant_policies(path: Path) -> dict[str, str]:
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
+
+
+def _hm_dt(value: datetime) -> str:
+    return f"{value.astimezone(AMS):%a %H:%M}"
 
 
 def _hm(value: str | None) -> str:
