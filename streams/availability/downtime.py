@@ -1,0 +1,136 @@
+"""Downtime arithmetic for availability SLAs (issue 6 foundation): pure, no I/O.
+
+Counted downtime over a period is the measurement calendar's open time inside
+``union(outages) − union(exclusions)``, clipped to the period:
+
+    measured  = open time of [period start, period end)            (the calendar's elapsed)
+    counted   = open time of (outages − exclusions) ∩ period
+    available = 100 × (1 − counted / measured)
+    budget    = measured × (1 − target / 100)                          (downtime allowed)
+
+Instants are UTC epoch microseconds (``calendars.timeline``); a calendar month is taken in
+the calendar's timezone, so a DST month of a 24x7 calendar measures 743 or 745 hours.
+Overlapping or repeated outages count once (a union). What is excluded, and why, is the
+caller's decision (announced maintenance that satisfies the contract's rules, force majeure,
+excluded causes); this module only subtracts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from calendars import BusinessCalendar
+from calendars.timeline import US, us_of
+
+Interval = tuple[int, int]  # [start_us, end_us), start < end
+
+
+@dataclass(frozen=True, slots=True)
+class MonthFigure:
+    """One period's availability figure (µs)."""
+
+    measured_us: int
+    counted_us: int
+    budget_us: int
+
+    @property
+    def availability_percent(self) -> float:
+        if self.measured_us == 0:
+            return 100.0
+        return 100.0 * (1 - self.counted_us / self.measured_us)
+
+    @property
+    def budget_left_us(self) -> int:
+        return self.budget_us - self.counted_us
+
+    @property
+    def met(self) -> bool:
+        return self.counted_us <= self.budget_us
+
+
+def union(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted, disjoint, non-touching intervals covering the same instants."""
+    out: list[list[int]] = []
+    for a, b in sorted(i for i in intervals if i[1] > i[0]):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def subtract(base: Iterable[Interval], cuts: Iterable[Interval]) -> list[Interval]:
+    """``union(base)`` minus ``union(cuts)``."""
+    cut = union(cuts)
+    out: list[Interval] = []
+    for a, b in union(base):
+        cur = a
+        for c, d in cut:
+            if d <= cur or c >= b:
+                continue
+            if c > cur:
+                out.append((cur, c))
+            cur = max(cur, d)
+            if cur >= b:
+                break
+        if cur < b:
+            out.append((cur, b))
+    return out
+
+
+def clip(intervals: Iterable[Interval], lo: int, hi: int) -> list[Interval]:
+    return [(max(a, lo), min(b, hi)) for a, b in intervals if min(b, hi) > max(a, lo)]
+
+
+def month_bounds_us(cal: BusinessCalendar, year: int, month: int) -> Interval:
+    """A calendar month ``[first 00:00, next first 00:00)`` in the calendar's timezone."""
+    tz = cal.timezone
+    start = datetime(year, month, 1, tzinfo=tz)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
+    return us_of(start), us_of(end)
+
+
+def counted_downtime_us(
+    cal: BusinessCalendar,
+    outages: Iterable[Interval],
+    exclusions: Iterable[Interval],
+    lo: int,
+    hi: int,
+) -> int:
+    """Open time of the calendar inside ``(outages − exclusions) ∩ [lo, hi)``."""
+    down = clip(subtract(outages, exclusions), lo, hi)
+    return sum(cal.elapsed_us(a, b) for a, b in down)
+
+
+def month_figure(
+    cal: BusinessCalendar,
+    target_percent: float,
+    outages: Iterable[Interval],
+    exclusions: Iterable[Interval],
+    year: int,
+    month: int,
+) -> MonthFigure:
+    lo, hi = month_bounds_us(cal, year, month)
+    measured = cal.elapsed_us(lo, hi)
+    counted = counted_downtime_us(cal, outages, exclusions, lo, hi)
+    # the budget is rounded down to whole µs: a breach is never declared late by rounding
+    budget = int(measured * (100 - target_percent) / 100)
+    return MonthFigure(measured, counted, budget)
+
+
+def exhaustion_us(
+    cal: BusinessCalendar, figure_left_us: int, outage_start_us: int, now_us: int
+) -> int | None:
+    """When an outage that is still going on at ``now_us`` will have used ``figure_left_us``
+    more of measured time (the budget left at ``now_us``): the instant the month's target
+    can no longer be met if it continues. ``None`` if the budget is already gone."""
+    if figure_left_us < 0:
+        return None
+    start = max(now_us, outage_start_us)
+    return start if figure_left_us == 0 else cal.add_us(start, figure_left_us)
+
+
+def hours(us: int) -> float:
+    return us / US / 3600
