@@ -1,0 +1,124 @@
+"""Maintenance rules of the seed policies, hand-worked (CONTRACTS.md): which announced
+maintenance is excluded from downtime, which part, and which rule a counted one broke."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from calendars.timeline import US, us_of
+from models.contracts import load_policies
+from streams.availability.downtime import counted_downtime_us, month_bounds_us
+from streams.availability.maintenance import Announcement, evaluate, window_occurrences
+
+AMS = ZoneInfo("Europe/Amsterdam")
+H = 3600 * US
+POLICIES = load_policies()
+FMS = POLICIES["smart-fms"]
+FMS_RULES = FMS.availability[0].maintenance
+ALWAYS = FMS.calendar("always")
+BOKUMO = POLICIES["bokumo-ict"]
+
+
+def t(*args: int) -> int:
+    return us_of(datetime(*args, tzinfo=AMS))
+
+
+def ann(mid: str, kind: str, start: int, end: int, announced: int) -> Announcement:
+    return Announcement(mid, kind, start, end, announced)
+
+
+def test_smart_fms_outage_inside_minor_maintenance_from_1630_counts_zero() -> None:
+    # Tuesday 3 March 2026: minor maintenance 16:30–23:00 announced that morning; the
+    # webservice is down 18:00–22:00 (4 h): excluded, the month counts nothing
+    (v,) = evaluate(
+        [ann("m1", "minor", t(2026, 3, 3, 16, 30), t(2026, 3, 3, 23), t(2026, 3, 3, 9))],
+        FMS_RULES,
+        AMS,
+    )
+    assert v.broken == [] and v.excluded == [(t(2026, 3, 3, 16, 30), t(2026, 3, 3, 23))]
+    lo, hi = month_bounds_us(ALWAYS, 2026, 3)
+    outage = (t(2026, 3, 3, 18), t(2026, 3, 3, 22))
+    assert counted_downtime_us(ALWAYS, [outage], v.excluded, lo, hi) == 0
+
+
+def test_smart_fms_third_maintenance_of_the_month_counts_fully() -> None:
+    # major and minor share "at most twice a month" (limit group regular)
+    verdicts = evaluate(
+        [
+            ann("m1", "minor", t(2026, 3, 3, 17), t(2026, 3, 3, 19), t(2026, 3, 2, 9)),
+            ann("g1", "major", t(2026, 3, 6, 18), t(2026, 3, 7, 2), t(2026, 3, 2, 9)),
+            ann("m3", "minor", t(2026, 3, 10, 17), t(2026, 3, 10, 21), t(2026, 3, 9, 9)),
+            ann("a1", "minor", t(2026, 4, 7, 17), t(2026, 4, 7, 18), t(2026, 4, 6, 9)),
+        ],
+        FMS_RULES,
+        AMS,
+    )
+    by = {v.maintenance_id: v for v in verdicts}
+    assert by["m1"].broken == [] and by["g1"].broken == []
+    assert by["m3"].broken == ["max_per_month"] and by["m3"].excluded == []
+    assert "number 3 of March 2026" in by["m3"].explanation
+    assert by["a1"].broken == []  # April counts again from one
+    lo, hi = month_bounds_us(ALWAYS, 2026, 3)
+    outage = (t(2026, 3, 10, 17), t(2026, 3, 10, 21))
+    excluded = [iv for v in verdicts for iv in v.excluded]
+    assert counted_downtime_us(ALWAYS, [outage], excluded, lo, hi) == 4 * H
+
+
+def test_smart_fms_rules_broken_are_named() -> None:
+    verdicts = evaluate(
+        [
+            # starts at 15:00: "niet voor 16:00"
+            ann("early", "minor", t(2026, 3, 3, 15), t(2026, 3, 3, 18), t(2026, 3, 2, 9)),
+            # announced after it started
+            ann("late", "minor", t(2026, 3, 4, 17), t(2026, 3, 4, 18), t(2026, 3, 4, 17, 30)),
+            # urgent maintenance is never excluded
+            ann("urg", "urgent", t(2026, 3, 5, 17), t(2026, 3, 5, 18), t(2026, 3, 1, 9)),
+            ann("odd", "painting", t(2026, 3, 5, 17), t(2026, 3, 5, 18), t(2026, 3, 1, 9)),
+        ],
+        FMS_RULES,
+        AMS,
+    )
+    by = {v.maintenance_id: v for v in verdicts}
+    assert by["early"].broken == ["starts_not_before"]
+    assert "starts at 15:00, before 16:00" in by["early"].explanation
+    assert by["late"].broken == ["in_advance"]
+    assert by["urg"].broken == ["excluded"]
+    assert by["odd"].broken == ["kind"]
+    assert all(v.excluded == [] for v in verdicts)
+
+
+def test_smart_fms_the_part_outside_the_window_counts() -> None:
+    # minor windows end at 07:00 the next morning: 16:30 Tue → 09:00 Wed is excluded until
+    # 07:00; an outage over the whole stretch counts 07:00–09:00 (2 h)
+    (v,) = evaluate(
+        [ann("m1", "minor", t(2026, 3, 3, 16, 30), t(2026, 3, 4, 9), t(2026, 3, 2, 9))],
+        FMS_RULES,
+        AMS,
+    )
+    assert v.broken == ["window"]
+    assert v.excluded == [(t(2026, 3, 3, 16, 30), t(2026, 3, 4, 7))]
+    lo, hi = month_bounds_us(ALWAYS, 2026, 3)
+    outage = (t(2026, 3, 3, 16, 30), t(2026, 3, 4, 9))
+    assert counted_downtime_us(ALWAYS, [outage], v.excluded, lo, hi) == 2 * H
+
+
+def test_weekend_window_over_the_fall_back_night_is_an_hour_longer() -> None:
+    # Smart FMS major window fri 16:00 → mon 07:00, 23–26 October 2026 (DST ends on the 25th)
+    (win,) = FMS_RULES[0].windows
+    (occ,) = window_occurrences(win, AMS, t(2026, 10, 24, 12), t(2026, 10, 24, 13))
+    assert occ == (t(2026, 10, 23, 16), t(2026, 10, 26, 7))
+    assert occ[1] - occ[0] == 64 * H  # 63 h of wall time + the repeated hour
+
+
+def test_bokumo_planned_maintenance_needs_two_workdays_notice() -> None:
+    rules = BOKUMO.availability[0].maintenance
+    office = BOKUMO.calendar  # name → calendar
+    # maintenance Thursday 5 March 2026 20:00; "2 workdays" = 16 h of office time (Mon–Fri
+    # 09:00–17:00). Announced Tue 09:00: Tue + Wed + Thu = 24 h ahead, enough. Announced
+    # Wed 10:00: Wed 10:00–17:00 (7 h) + Thu (8 h) = 15 h, one hour short.
+    ok = ann("ok", "planned", t(2026, 3, 5, 20), t(2026, 3, 5, 22), t(2026, 3, 3, 9))
+    short = ann("short", "planned", t(2026, 3, 5, 20), t(2026, 3, 5, 22), t(2026, 3, 4, 10))
+    by = {v.maintenance_id: v for v in evaluate([ok, short], rules, AMS, office)}
+    assert by["ok"].broken == []
+    assert by["short"].broken == ["min_notice"]
