@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from pydantic_core import PydanticCustomError
 
 SLA_SIGNAL_TYPES = ("sla.warning", "sla.escalation", "sla.breach", "sla.met", "sla.missed")
-AVAILABILITY_SIGNAL_TYPES = ("availability.warning", "availability.breach")
+AVAILABILITY_SIGNAL_TYPES = ("availability.warning", "availability.breach", "availability.report")
 HEARTBEAT_SIGNAL_TYPES = ("heartbeat.missed", "heartbeat.recovered")
 SignalType = Literal[
     "sla.warning",
@@ -25,6 +25,7 @@ SignalType = Literal[
     "sla.missed",
     "availability.warning",
     "availability.breach",
+    "availability.report",
     "heartbeat.missed",
     "heartbeat.recovered",
 ]
@@ -69,8 +70,17 @@ class Signal(BaseModel):
       a clock stops (R7).
     - ``elapsed_business_seconds``: counted (business) time of the clock at ``at``;
       ``elapsed_wall_seconds``: wall time since the clock started.
-    - availability/heartbeat signals (later issue) use ``service``/``check``/``period``/
-      ``availability_percent``/``target_percent`` and leave ticket fields null.
+    - availability signals (``streams.availability.engine``) leave the ticket fields null
+      and carry ``service``, ``target`` (the availability target's name), ``period``
+      (``YYYY-MM``, the calendar month in the policy's timezone), ``target_percent``,
+      ``availability_percent`` (the month's figure if nothing more counts),
+      ``downtime_seconds`` (counted so far), ``budget_seconds`` and ``measured_seconds``
+      (of the whole month); ``availability.warning`` has ``reason: "budget"`` with
+      ``threshold`` (share of the budget spent) or ``reason: "projected"`` with
+      ``exhausts_at`` (= ``deadline``: when the target is missed if the outage goes on);
+      ``availability.report`` (month end) has ``met``.
+    - heartbeat signals carry ``check``, ``deadline`` (when the report was due),
+      ``last_seen`` and ``interval_seconds``.
     """
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
@@ -97,6 +107,15 @@ class Signal(BaseModel):
     period: str | None = None
     availability_percent: float | None = None
     target_percent: float | None = None
+    target: str | None = None
+    downtime_seconds: float | None = None
+    budget_seconds: float | None = None
+    measured_seconds: float | None = None
+    reason: Literal["budget", "projected"] | None = None
+    exhausts_at: AwareDatetime | None = Field(default=None, strict=False)
+    met: bool | None = None
+    last_seen: AwareDatetime | None = Field(default=None, strict=False)
+    interval_seconds: float | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> Signal:

@@ -19,17 +19,19 @@ from typing import Any
 from calendars.timeline import us_of
 from models.errors import EventError
 from models.events import TicketEvent, parse_event
+from streams.availability.engine import AvailabilityEngine, AvailabilitySignal
 from streams.engine.engine import Engine, Signal
 from streams.engine.processor import DeadLetter, Processor
 
 
 @dataclass(slots=True)
 class ReplayResult:
-    signals: list[Signal] = field(default_factory=list)
+    signals: list[Signal | AvailabilitySignal] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     events: int = 0
     monitoring_events: int = 0
     engine: Engine | None = None
+    availability: AvailabilityEngine | None = None
 
     def summary(self) -> dict[str, Any]:
         eng = self.engine
@@ -38,6 +40,7 @@ class ReplayResult:
             "ticket_events_applied": eng.stats.events if eng else 0,
             "duplicates": eng.stats.duplicates if eng else 0,
             "monitoring_events": self.monitoring_events,
+            "monitored_tenants": len(self.availability.tenants) if self.availability else 0,
             "tickets": len(eng.tickets) if eng else 0,
             "open_clocks": eng.open_clocks() if eng else 0,
             "signals": dict(sorted(Counter(s.type for s in self.signals).items())),
@@ -56,8 +59,8 @@ def replay(
 ) -> ReplayResult:
     eng = engine or Engine(registry)
     proc = Processor(eng)
-    result = ReplayResult(engine=eng)
-    decoded: list[tuple[int, int, TicketEvent, str]] = []
+    result = ReplayResult(engine=eng, availability=proc.availability)
+    decoded: list[tuple[int, int, Any, str]] = []
     for lineno, line in enumerate(lines, start=1):
         if isinstance(line, bytes):
             line = line.decode("utf-8", errors="replace")
@@ -73,12 +76,11 @@ def replay(
             continue
         if not isinstance(event, TicketEvent):
             result.monitoring_events += 1
-            proc.monitoring.append(event)
-            continue
         decoded.append((us_of(event.at), lineno, event, text))
-    # event time, then ticket, then file order: a shuffled file gives the same signals in the
-    # same order, and one ticket's simultaneous events keep the order they were written in
-    decoded.sort(key=lambda x: (x[0], x[2].tenant, x[2].ticket_id, x[1]))
+    # event time, then ticket (a tenant's monitoring events first), then file order: a
+    # shuffled file gives the same signals in the same order, and one ticket's simultaneous
+    # events keep the order they were written in
+    decoded.sort(key=lambda x: (x[0], x[2].tenant, getattr(x[2], "ticket_id", ""), x[1]))
     for i, (_, lineno, event, text) in enumerate(decoded):
         out = proc.apply_event(event, text, f"{source}:{lineno}")
         result.signals.extend(out.signals)
@@ -90,4 +92,5 @@ def replay(
         end = decoded[-1][2].at
     if end is not None:
         result.signals.extend(eng.advance(end))
+        result.signals.extend(proc.availability.advance(end))
     return result

@@ -11,9 +11,7 @@ import typer
 from streams.cli import app
 
 
-@app.command(
-    "worker", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)
+@app.command("worker", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def worker_cmd(
     ctx: typer.Context,
     loglevel: Annotated[str, typer.Option("--loglevel", "-l", help="crit|error|warn|info")] = (

@@ -105,6 +105,11 @@ class Signal:
     level: str | None = None
     cell: str | None = None
 
+    @property
+    def state_key(self) -> str:
+        """The key of the state this signal belongs to (the ticket's)."""
+        return f"{self.tenant}:{self.ticket_id}"
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "event_id": self.event_id,

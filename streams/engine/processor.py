@@ -10,6 +10,10 @@ the time advanced to) has passed them by ``lateness``, and leave it in event-tim
 out-of-order events within the allowed lateness are applied in order. Timers fire up to the
 same safe instant, so a breach is never fired ahead of a buffered event that would have
 stopped it. With ``lateness=0`` (the default) events apply as they come.
+
+Ticket events go to the clock engine, monitoring events (``monitor.*``, ``maintenance.*``,
+``heartbeat``) to the availability engine (:mod:`streams.availability.engine`); both share
+the buffer and the time, so one stream may carry both kinds.
 """
 
 from __future__ import annotations
@@ -23,8 +27,20 @@ from typing import Any
 from calendars.timeline import US, us_of
 from models.errors import EventError
 from models.events import TicketEvent, parse_event
+from streams.availability.engine import AvailabilityEngine, AvailabilitySignal
 from streams.engine.engine import Engine, Signal
 from streams.engine.errors import RejectedEvent
+
+#: ``ingest(only=...)``: the reason for an event on the wrong input topic.
+WRONG_TOPIC = {
+    "ticket": (
+        "a monitoring event on the ticket-event topic: send monitor.*, maintenance.* and "
+        "heartbeat events to sla.monitoring-events"
+    ),
+    "monitoring": (
+        "a ticket event on the monitoring-event topic: send ticket.* events to sla.ticket-events"
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +60,12 @@ class DeadLetter:
 
 @dataclass(slots=True)
 class Output:
-    signals: list[Signal] = field(default_factory=list)
+    signals: list[Signal | AvailabilitySignal] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
-    skipped: int = 0  # valid monitoring events (evaluated by the availability engine)
 
     def extend(self, other: Output) -> None:
         self.signals.extend(other.signals)
         self.dead_letters.extend(other.dead_letters)
-        self.skipped += other.skipped
 
 
 def _text(raw: Any) -> str:
@@ -63,26 +77,36 @@ def _text(raw: Any) -> str:
 class Processor:
     """Decode + order + apply. See the module docstring."""
 
-    def __init__(self, engine: Engine, lateness: timedelta = timedelta(0)) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        lateness: timedelta = timedelta(0),
+        availability: AvailabilityEngine | None = None,
+    ) -> None:
         self.engine = engine
+        self.availability = availability or AvailabilityEngine(
+            engine.registry, events_advance_time=engine.events_advance_time
+        )
         self.lateness_us = (lateness.days * 86400 + lateness.seconds) * US + lateness.microseconds
-        self._buffer: list[tuple[int, int, TicketEvent, str, str | None]] = []
+        self._buffer: list[tuple[int, int, Any, str, str | None]] = []
         self._seq = 0
         self.watermark_us: int | None = None
-        self.monitoring: list[Any] = []  # valid monitoring events, for the availability engine
-        self.last_event: TicketEvent | None = None  # the last one ingested (for metrics)
+        self.last_event: Any = None  # the last one ingested (for metrics)
 
-    def ingest(self, raw: Any, source: str | None = None) -> Output:
-        """Decode one raw message and apply what is due."""
+    def ingest(self, raw: Any, source: str | None = None, only: str | None = None) -> Output:
+        """Decode one raw message and apply what is due. ``only`` (``"ticket"`` or
+        ``"monitoring"``): the kind of event the message's topic carries; the other kind is
+        a dead letter that names the right topic."""
         out = Output()
         try:
             event = parse_event(raw)
         except EventError as exc:
             out.dead_letters.append(DeadLetter(str(exc), _text(raw), source))
             return out
-        if not isinstance(event, TicketEvent):
-            out.skipped += 1
-            self.monitoring.append(event)
+        if only is not None and (only == "ticket") != isinstance(event, TicketEvent):
+            out.dead_letters.append(
+                DeadLetter(WRONG_TOPIC[only], _text(raw), source, event.event_id, event.tenant)
+            )
             return out
         self.last_event = event
         at = us_of(event.at)
@@ -99,7 +123,7 @@ class Processor:
             out.extend(self.ingest(raw))
         return out
 
-    def apply_event(self, event: TicketEvent, raw: str = "", source: str | None = None) -> Output:
+    def apply_event(self, event: Any, raw: str = "", source: str | None = None) -> Output:
         """Apply an already decoded event now (the replay sorts events itself)."""
         out = Output()
         self._apply(event, raw, source, out)
@@ -115,6 +139,7 @@ class Processor:
         safe = self.watermark_us - self.lateness_us
         self._release(safe, out)
         out.signals.extend(self.engine.advance_us(safe))
+        out.signals.extend(self.availability.advance_us(safe))
         return out
 
     def flush(self) -> Output:
@@ -129,11 +154,25 @@ class Processor:
             _, _, event, raw, source = heapq.heappop(buf)
             self._apply(event, raw, source, out)
 
-    def _apply(self, event: TicketEvent, raw: str, source: str | None, out: Output) -> None:
+    def _apply(self, event: Any, raw: str, source: str | None, out: Output) -> None:
+        ticket = isinstance(event, TicketEvent)
+        if self.engine.events_advance_time:  # replay: the other engine's time passes too
+            other = self.availability if ticket else self.engine
+            out.signals.extend(other.advance_us(us_of(event.at)))
         try:
-            out.signals.extend(self.engine.apply(event))
+            if ticket:
+                out.signals.extend(self.engine.apply(event))
+            else:
+                out.signals.extend(self.availability.apply(event))
         except RejectedEvent as exc:
             out.signals.extend(exc.signals)
             out.dead_letters.append(
-                DeadLetter(exc.reason, raw, source, event.event_id, event.tenant, event.ticket_id)
+                DeadLetter(
+                    exc.reason,
+                    raw,
+                    source,
+                    event.event_id,
+                    event.tenant,
+                    event.ticket_id if ticket else None,
+                )
             )

@@ -23,6 +23,8 @@ from streams.runtime.partition import (
     dead_letter_record,
     partition_for,
     route_key,
+    route_monitoring_key,
+    signal_key,
     source_of,
     tick_value,
 )
@@ -114,11 +116,7 @@ def register(rt: Runtime) -> None:
         for tkey, value in res.writes.items():
             await write_state(p, tkey.encode(), orjson.dumps(value))
         for sig in res.signals:
-            await emit(
-                signal_names[sig["type"]],
-                f"{sig['tenant']}:{sig['ticket_id']}".encode(),
-                orjson.dumps(sig),
-            )
+            await emit(signal_names[sig["type"]], signal_key(sig), orjson.dumps(sig))
         for rec in res.records:
             await emit(states_name, rec["key"].encode(), orjson.dumps(rec))
         for dl in res.dead_letters:
@@ -150,6 +148,20 @@ def register(rt: Runtime) -> None:
             else:
                 await emit(keyed_name, key, raw, headers=[("src", src.encode())])
 
+    # -- route monitoring: any key → MON_PREFIX + tenant (all of a tenant's services) ---------
+    @app.agent(out[T.MONITORING_EVENTS], name="slawatch.route-monitoring")
+    async def route_monitoring(stream: Any) -> None:
+        await contracts_ready.wait()
+        async for event in stream.events():
+            msg = event.message
+            src = source_of(msg.topic, msg.partition, msg.offset)
+            raw = msg.value if msg.value is not None else b""
+            key, reason = route_monitoring_key(raw, settings.max_event_bytes)
+            if key is None:
+                await send_dead(DeadLetter(reason or "unroutable", _text(raw), src), msg.key)
+            else:
+                await emit(keyed_name, key, raw, headers=[("src", src.encode())])
+
     # -- process: re-keyed records and timer ticks --------------------------------------------
     @app.agent(keyed, name="slawatch.process")
     async def process(stream: Any) -> None:
@@ -162,6 +174,8 @@ def register(rt: Runtime) -> None:
 
     # -- timers ------------------------------------------------------------------------------
     backlog_topics = (keyed.get_topic_name(), settings.topic(T.TICKET_EVENTS))
+    # (the monitoring topic is not co-partitioned with the keyed one: its records reach a
+    # partition only through the keyed topic, whose backlog is checked)
 
     @app.timer(interval=settings.tick_interval, name="slawatch.timers")
     async def timers() -> None:

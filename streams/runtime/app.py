@@ -8,6 +8,7 @@ Flow (names without the deployment's topic prefix)::
                                           │                                   sla.breaches
                                           └─ table "tickets" (changelog)      sla.verdicts
                                                                               sla.clock-states
+    sla.monitoring-events ──route-monitoring──▶ (same keyed topic, MON_PREFIX + tenant)
     sla.contracts ──(every worker reads all of it)──▶ LiveRegistry            sla.dead-letters
     sla.clock-states, sla.breaches ──read-model──▶ Redis
 

@@ -30,6 +30,12 @@ state, "out": [[log, offset, [signal, …]], …]}`` for an open ticket; ``{"p",
 "closed" | "cancelled", "at": µs, "out"}`` once it is closed or cancelled (its clocks are
 done; the marker keeps later events for it from starting a new ticket, and makes them dead
 letters that say why).
+
+Monitoring. A tenant's monitoring events (``monitor.*``, ``maintenance.*``, ``heartbeat``) are
+re-keyed to ``MON_PREFIX + tenant`` (:func:`route_monitoring_key`): one partition holds all
+of a tenant's services, maintenance and heartbeat checks, since maintenance may cover every
+service. Their state is the value ``{"p", "o", "m": tenant monitoring state, "out"}`` under
+that key, with the same offsets and outbox as a ticket's.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from typing import Any
 import orjson
 
 from calendars.timeline import US
+from streams.availability.engine import MON_PREFIX, AvailabilitySignal
 from streams.engine.engine import Engine, Signal
 from streams.engine.processor import DeadLetter, Processor
 
@@ -79,6 +86,7 @@ class PartitionRunner:
         # partitions: an event fires its own ticket's rungs, ticks fire the rest
         self.engine = Engine(registry, events_advance_time=False)
         self.processor = Processor(self.engine)
+        self.availability = self.processor.availability  # the tenants' monitoring state
         self.offsets: dict[str, list[int]] = {}  # ticket → [offset in log 0, in log 1]
         self.closed: dict[str, dict[str, Any]] = {}
         self.outbox: dict[str, list[list[Any]]] = {}
@@ -104,19 +112,23 @@ class PartitionRunner:
                     self.resend.setdefault((log, off), []).extend(sigs)
             if "closed" in value:
                 self.closed[key] = dict(value)
+            elif "m" in value:
+                self.availability.load_tenant(value["m"])
             else:
                 self.engine.load_ticket(value["t"])
             n += 1
         return n
 
     def next_due_us(self) -> int | None:
-        return self.engine.next_due_us()
+        dues = [d for d in (self.engine.next_due_us(), self.availability.next_due_us()) if d]
+        return min(dues) if dues else None
 
     # -- input -------------------------------------------------------------------------------
     def handle(
         self, key: bytes | None, raw: bytes, offset: int, source: str, log: int = 1
     ) -> Result:
-        """One input record (``log``: see the module doc): a tick or a ticket event."""
+        """One input record (``log``: see the module doc): a tick, a ticket event, or (under
+        a ``MON_PREFIX`` key) a monitoring event."""
         self.records += 1
         again = self.resend.pop((log, offset), []) if offset <= self.max_offset[log] else []
         if key == TICK_KEY:
@@ -140,49 +152,51 @@ class PartitionRunner:
             )
             return out
         self.processor.last_event = None
-        res = self.processor.ingest(raw, source)
+        only = "monitoring" if tkey is not None and tkey.startswith(MON_PREFIX) else "ticket"
+        res = self.processor.ingest(raw, source, only=only)
         if (event := self.processor.last_event) is not None:
             out.event_type, out.tenant = event.type, event.tenant
-        fresh = res.signals
         out.dead_letters = res.dead_letters
-        if self.processor.monitoring:  # routed here by a producer's mistake
-            self.processor.monitoring.clear()
-            out.dead_letters.append(
-                DeadLetter(
-                    "a monitoring event on the ticket-event topic: send monitor.*, "
-                    "maintenance.* and heartbeat events to sla.monitoring-events",
-                    raw.decode("utf-8", errors="replace"),
-                    source,
-                )
-            )
-        self._collect(out, fresh, offset, log)
+        self._collect(out, res.signals, offset, log)
         return out
 
     def tick(self, now_us: int, offset: int, log: int = 1) -> Result:
         """Time passes: fire what is due up to ``now_us``."""
         out = Result()
-        self._collect(out, self.engine.advance_us(now_us), offset, log)
+        fresh = [*self.engine.advance_us(now_us), *self.availability.advance_us(now_us)]
+        self._collect(out, fresh, offset, log)
         return out
 
-    def _collect(self, out: Result, fresh: list[Signal], offset: int, log: int) -> None:
+    def _collect(
+        self, out: Result, fresh: list[Signal | AvailabilitySignal], offset: int, log: int
+    ) -> None:
         eng = self.engine
-        by_ticket: dict[str, list[dict[str, Any]]] = {}
+        by_key: dict[str, list[dict[str, Any]]] = {}
         for sig in fresh:
             d = sig.to_dict()
             out.signals.append(d)
-            by_ticket.setdefault(f"{sig.tenant}:{sig.ticket_id}", []).append(d)
-        for key in sorted(eng.drain_touched()):
-            ticket = eng.tickets.get(key)
-            if ticket is None:
-                continue  # a rejected ticket.created: nothing was stored
-            out.records.extend(eng.clock_records(key))
+            by_key.setdefault(sig.state_key, []).append(d)
+        touched = eng.drain_touched() | self.availability.drain_touched()
+        for key in sorted(touched):
+            if key.startswith(MON_PREFIX):
+                state = self.availability.state(key)
+                ticket = None
+                if state is None:
+                    continue
+            else:
+                ticket = eng.tickets.get(key)
+                if ticket is None:
+                    continue  # a rejected ticket.created: nothing was stored
+                out.records.extend(eng.clock_records(key))
             offs = self.offsets.setdefault(key, [-1, -1])
             offs[log] = offset
             box = self.outbox.get(key, [])
-            if key in by_ticket:
-                box = [*box, [log, offset, by_ticket[key]]][-OUTBOX_KEEP:]
+            if key in by_key:
+                box = [*box, [log, offset, by_key[key]]][-OUTBOX_KEEP:]
                 self.outbox[key] = box
-            if ticket.phase == "open":
+            if ticket is None:
+                out.writes[key] = {"p": self.partition, "o": list(offs), "m": state, "out": box}
+            elif ticket.phase == "open":
                 value = {"p": self.partition, "o": list(offs), "t": ticket.to_dict(), "out": box}
             else:
                 value = {"p": self.partition, "o": list(offs), "closed": ticket.phase}
@@ -223,6 +237,13 @@ def dead_letter_record(
     return (key or b""), orjson.dumps(value)
 
 
+def signal_key(sig: Mapping[str, Any]) -> bytes:
+    """The Kafka key of an output signal: ``tenant:ticket_id``, or for availability and
+    heartbeat signals ``tenant:service`` / ``tenant:check``."""
+    subject = sig.get("ticket_id") or sig.get("service") or sig.get("check")
+    return f"{sig['tenant']}:{subject}".encode()
+
+
 def source_of(topic: str, partition: int, offset: int) -> str:
     """``topic@partition:offset``: how a record's origin travels (header and dead letters)."""
     return f"{topic}@{partition}:{offset}"
@@ -234,10 +255,8 @@ def _iso(us: int) -> str:
     return datetime.fromtimestamp(us / US, tz=UTC).isoformat()
 
 
-def route_key(raw: bytes, max_bytes: int) -> tuple[bytes | None, str | None]:
-    """The key ``tenant:ticket_id`` an input record is handled under, or ``(None, reason)``
-    for a record that cannot be routed (the rest of its validation happens in the engine's
-    partition, which names the problem in full)."""
+def _routable(raw: bytes, max_bytes: int) -> tuple[dict[str, Any] | None, str | None]:
+    """The JSON object of an input record, or ``(None, reason)``."""
     if len(raw) > max_bytes:
         return None, (
             f"record of {len(raw)} bytes exceeds the limit of {max_bytes} bytes "
@@ -249,6 +268,16 @@ def route_key(raw: bytes, max_bytes: int) -> tuple[bytes | None, str | None]:
         return None, f"not valid JSON: {exc}"
     if not isinstance(doc, dict):
         return None, f"an event must be a JSON object, got {type(doc).__name__}"
+    return doc, None
+
+
+def route_key(raw: bytes, max_bytes: int) -> tuple[bytes | None, str | None]:
+    """The key ``tenant:ticket_id`` an input record is handled under, or ``(None, reason)``
+    for a record that cannot be routed (the rest of its validation happens in the engine's
+    partition, which names the problem in full)."""
+    doc, reason = _routable(raw, max_bytes)
+    if doc is None:
+        return None, reason
     missing = [f for f in ("tenant", "ticket_id") if not isinstance(doc.get(f), str) or not doc[f]]
     if missing:
         return None, (
@@ -256,6 +285,17 @@ def route_key(raw: bytes, max_bytes: int) -> tuple[bytes | None, str | None]:
             "routed to its ticket"
         )
     return f"{doc['tenant']}:{doc['ticket_id']}".encode(), None
+
+
+def route_monitoring_key(raw: bytes, max_bytes: int) -> tuple[bytes | None, str | None]:
+    """The key ``MON_PREFIX + tenant`` a monitoring record is handled under, or
+    ``(None, reason)`` (the rest of its validation happens in the partition)."""
+    doc, reason = _routable(raw, max_bytes)
+    if doc is None:
+        return None, reason
+    if not isinstance(doc.get("tenant"), str) or not doc["tenant"]:
+        return None, "missing or non-string tenant: a monitoring event needs it to be routed"
+    return (MON_PREFIX + doc["tenant"]).encode(), None
 
 
 def partition_for(key: bytes, partitions: int) -> int:

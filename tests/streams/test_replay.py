@@ -160,6 +160,7 @@ def test_replay_examples_signals_dead_letters_and_summary():
         "ticket_events_applied": 11,
         "duplicates": 0,
         "monitoring_events": 0,
+        "monitored_tenants": 0,
         "tickets": 6,
         "open_clocks": 4,  # acme resolution, globex response, hooli S-1 response + resolution
         "signals": {

@@ -1424,6 +1424,25 @@ def test_smart_fms_reopen_escalates_at_the_start_day_close():
     ]
 
 
+def test_smart_fms_resolved_over_the_start_day_close_never_escalates():
+    # A Fri 27 Mar 2026 07:00 (before opening: the clock starts 09:00, same_day = Friday's
+    # close 12:00), resolved 07:00, reopened 12:01: at 12:00 the ticket stood resolved, so the
+    # same_day rung is moot for good, the reopen does not revive it (found by hypothesis).
+    # The resolve also stops the response clock (A = 2 h from 09:00) before it started: met.
+    out = run(
+        [
+            ev("ticket.created", "fms", "S-2", d(2026, 3, 27, 7), channel="portal", priority="a"),
+            ev("ticket.resolved", "fms", "S-2", d(2026, 3, 27, 7)),
+            ev("ticket.reopened", "fms", "S-2", d(2026, 3, 27, 12, 1)),
+        ],
+        until=d(2026, 4, 10),
+    )
+    assert brief(out) == [
+        (MET, "response", d(2026, 3, 27, 7), None),
+        (MET, "resolution", d(2026, 3, 27, 7), "same_day"),
+    ]
+
+
 # =============================================================================================
 # Across policies
 # =============================================================================================

@@ -228,6 +228,22 @@ def _check_same_signals(got: list[dict[str, Any]], expected: set[str], dep: dict
         }
 
 
+def _jump_and_compare(
+    dep: dict, events: list[dict[str, Any]], *, once: bool, **env: str
+) -> list[dict[str, Any]]:
+    """Start a worker whose clock stands at UNTIL (every timer due up to it fires), then
+    compare the output topics with the replay; ``once``: no signal may appear twice."""
+    dep["worker"](UNTIL, **env)
+    expected = _expected(dep, events)
+    assert len(expected) > 100
+    got = _signals(dep, expected)
+    _check_same_signals(got, expected, dep)
+    if once:
+        twice = [k for k, n in Counter(v["event_id"] for v in got).items() if n > 1]
+        assert twice == [], f"{len(twice)} signals fired twice"
+    return got
+
+
 @pytest.mark.parametrize("store", ["memory://", "rocksdb://"])
 def test_sigkill_mid_stream_loses_nothing_and_live_equals_replay(deployment, store) -> None:
     dep = deployment
@@ -250,11 +266,7 @@ def test_sigkill_mid_stream_loses_nothing_and_live_equals_replay(deployment, sto
     b = dep["worker"](t0, SLAWATCH_STORE=store)
     _wait_consumed(dep, len(events) + len(BAD_LINES))
     b.stop(signal.SIGTERM)
-    dep["worker"](UNTIL, SLAWATCH_STORE=store)  # the clock jumps: every timer due up to UNTIL fires
-    expected = _expected(dep, events)
-    assert len(expected) > 100
-    got = _signals(dep, expected)
-    _check_same_signals(got, expected, dep)
+    _jump_and_compare(dep, events, once=False, SLAWATCH_STORE=store)  # a SIGKILL may repeat
 
     dead = [
         r["value"]
@@ -300,12 +312,7 @@ def test_two_workers_rebalance_without_loss_or_double_firing(deployment) -> None
     _send(events[2 * third :], s)
     _wait_consumed(dep, len(events))
     dep["workers"][1].stop(signal.SIGTERM)
-    dep["worker"](UNTIL)
-    expected = _expected(dep, events)
-    got = _signals(dep, expected)
-    _check_same_signals(got, expected, dep)
-    twice = [k for k, n in Counter(v["event_id"] for v in got).items() if n > 1]
-    assert twice == [], f"{len(twice)} signals fired twice across the rebalances"
+    _jump_and_compare(dep, events, once=True)
 
 
 def test_a_quiet_ticket_breaches_on_time(deployment, redis_server) -> None:
@@ -443,9 +450,4 @@ def test_scale_out_to_three_workers_and_back(deployment) -> None:
     _send(events[2 * third :], s)
     _wait_consumed(dep, len(events))
     first.stop(signal.SIGTERM)
-    dep["worker"](UNTIL)
-    expected = _expected(dep, events)
-    got = _signals(dep, expected)
-    _check_same_signals(got, expected, dep)
-    twice = [k for k, n in Counter(v["event_id"] for v in got).items() if n > 1]
-    assert twice == [], f"{len(twice)} signals fired twice across the scaling"
+    _jump_and_compare(dep, events, once=True)

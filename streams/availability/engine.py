@@ -1,0 +1,795 @@
+"""The availability engine: monitoring events in → availability and heartbeat signals out.
+
+Pure and deterministic, like the clock engine (:mod:`streams.engine.engine`), and driven the
+same way: :meth:`AvailabilityEngine.apply` takes one decoded monitoring event,
+:meth:`AvailabilityEngine.advance_us` moves time with no event; nothing reads the wall clock.
+
+State is one small JSON-able value per tenant (:class:`TenantMonitor`): per service the
+outage going on (``down`` since, cause) and the closed outages of this and the previous
+calendar month; the announced maintenance; per heartbeat check the last report. Everything a
+signal says is recomputed from that state with the pure arithmetic of
+:mod:`streams.availability.downtime` and :mod:`streams.availability.maintenance`:
+
+    counted = open time of the measurement calendar inside
+              (outages whose cause is not excluded − maintenance the rules exclude) ∩ month
+
+Signals, per (service, availability target, calendar month in the policy's timezone), each
+at most once, at the instant its condition first holds (a late event that reveals a passed
+instant fires it at once: ``at`` the instant, ``observed_at`` now):
+
+* ``availability.warning`` ``reason: "projected"`` — an outage is going on and, if it goes on,
+  the month's target is missed at ``exhausts_at`` (inside the month): fired when the outage
+  starts (or when the month it runs into starts). Burn-rate style: "at this rate the monthly
+  target is missed at 14:32".
+* ``availability.warning`` ``threshold: 0.5`` / ``0.75`` — half / three quarters of the
+  month's downtime budget are spent.
+* ``availability.breach`` — the first instant at which the month's target can no longer be
+  met (counted downtime exceeds the budget).
+* ``availability.report`` — at the month's end: the final figure, ``met`` or not.
+
+``availability_percent`` in every availability signal is the month's figure if nothing more
+counts: ``100 × (1 − counted so far / measured time of the whole month)``, so it falls
+monotonically through the month and is below the target exactly when the breach has fired.
+
+Heartbeats: a check's first ``heartbeat`` starts its expectation; ``heartbeat.missed`` fires
+at ``last + max_interval`` when no newer one came, ``heartbeat.recovered`` at the next one.
+
+Choices (README, "Availability"): a ``monitor.up`` may carry the diagnosed ``cause`` (it
+replaces the one of the down); repeated downs are one outage; an up without a down is
+ignored (counted in ``stats.ignored``); ``maintenance.cancelled`` withdraws the announcement
+(it excludes nothing, and no longer counts towards "at most N a month"); maintenance without
+``service`` covers every service of the tenant. Input that cannot be applied (a tenant whose
+policy has no availability target for the service, an unknown heartbeat check, a
+cancellation of unknown maintenance) is rejected with a reason: the caller dead-letters it.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from calendars import BusinessCalendar
+from calendars.timeline import EPOCH, US, us_of
+from models.availability import AvailabilityTarget
+from models.signals import signal_event_id
+from streams.availability.downtime import clip, month_bounds_us, subtract, union
+from streams.availability.maintenance import Announcement, MaintenanceVerdict, evaluate
+from streams.engine.errors import RejectedEvent
+
+#: Table / state key prefix of a tenant's monitoring state (NUL: never a ``tenant:ticket``).
+MON_PREFIX = "\x00mon:"
+#: Recent event ids kept per tenant to drop duplicates (retries arrive close together).
+SEEN_KEEP = 256
+THRESHOLDS = (0.5, 0.75)
+
+
+def _dt(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
+
+
+def monitor_key(tenant: str) -> str:
+    return MON_PREFIX + tenant
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilitySignal:
+    """An availability or heartbeat signal (schema: :class:`models.signals.Signal`)."""
+
+    event_id: str
+    type: str
+    tenant: str
+    policy: str
+    policy_version: str
+    at: datetime
+    observed_at: datetime
+    service: str | None = None
+    check: str | None = None
+    target: str | None = None
+    period: str | None = None
+    target_percent: float | None = None
+    availability_percent: float | None = None
+    downtime_seconds: float | None = None
+    budget_seconds: float | None = None
+    measured_seconds: float | None = None
+    threshold: float | None = None
+    reason: str | None = None
+    exhausts_at: datetime | None = None
+    met: bool | None = None
+    deadline: datetime | None = None
+    last_seen: datetime | None = None
+    interval_seconds: float | None = None
+
+    # the ticket fields of the common signal shape stay null
+    ticket_id = None
+    clock = None
+    priority = None
+    tier = None
+    level = None
+    cell = None
+
+    @property
+    def state_key(self) -> str:
+        return monitor_key(self.tenant)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "event_id": self.event_id,
+            "type": self.type,
+            "tenant": self.tenant,
+            "ticket_id": None,
+            "clock": None,
+            "policy": self.policy,
+            "policy_version": self.policy_version,
+            "priority": None,
+            "deadline": None if self.deadline is None else self.deadline.isoformat(),
+            "at": self.at.isoformat(),
+            "observed_at": self.observed_at.isoformat(),
+        }
+        for k in (
+            "service",
+            "check",
+            "target",
+            "period",
+            "target_percent",
+            "availability_percent",
+            "downtime_seconds",
+            "budget_seconds",
+            "measured_seconds",
+            "threshold",
+            "reason",
+            "exhausts_at",
+            "met",
+            "last_seen",
+            "interval_seconds",
+        ):
+            v = getattr(self, k)
+            if v is not None:
+                d[k] = v.isoformat() if isinstance(v, datetime) else v
+        return d
+
+
+# == state ====================================================================================
+@dataclass(slots=True)
+class ServiceState:
+    down: list[Any] | None = None  # [since_us, cause | None] while an outage goes on
+    outages: list[list[Any]] = field(default_factory=list)  # [start_us, end_us, cause]
+
+
+@dataclass(slots=True)
+class TenantMonitor:
+    """One tenant's monitoring state (a table value)."""
+
+    tenant: str
+    policy: str
+    version: str
+    month: tuple[int, int]  # the calendar month being measured (policy timezone)
+    now_us: int
+    services: dict[str, ServiceState] = field(default_factory=dict)
+    # maintenance_id -> [kind, start_us, end_us, announced_us, service | None]
+    maintenance: dict[str, list[Any]] = field(default_factory=dict)
+    checks: dict[str, list[Any]] = field(default_factory=dict)  # check -> [last_us, missed]
+    fired: list[str] = field(default_factory=list)
+    seen: list[str] = field(default_factory=list)
+    due_us: int | None = None
+
+    @property
+    def key(self) -> str:
+        return monitor_key(self.tenant)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tenant": self.tenant,
+            "policy": self.policy,
+            "version": self.version,
+            "month": list(self.month),
+            "now_us": self.now_us,
+            "services": {
+                n: {"down": s.down, "outages": [list(o) for o in s.outages]}
+                for n, s in self.services.items()
+            },
+            "maintenance": {k: list(v) for k, v in self.maintenance.items()},
+            "checks": {k: list(v) for k, v in self.checks.items()},
+            "fired": list(self.fired),
+            "seen": list(self.seen),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> TenantMonitor:
+        return cls(
+            tenant=d["tenant"],
+            policy=d["policy"],
+            version=d["version"],
+            month=(int(d["month"][0]), int(d["month"][1])),
+            now_us=int(d["now_us"]),
+            services={
+                n: ServiceState(
+                    None if s["down"] is None else list(s["down"]),
+                    [list(o) for o in s["outages"]],
+                )
+                for n, s in d["services"].items()
+            },
+            maintenance={k: list(v) for k, v in d["maintenance"].items()},
+            checks={k: list(v) for k, v in d["checks"].items()},
+            fired=list(d["fired"]),
+            seen=list(d["seen"]),
+        )
+
+
+@dataclass(slots=True)
+class AvailabilityStats:
+    events: int = 0
+    duplicates: int = 0
+    ignored: int = 0  # an up without a down
+    signals: int = 0
+
+
+# == the month's arithmetic (also what `slawatch availability` prints) ==========================
+@dataclass(frozen=True, slots=True)
+class OutageLine:
+    start_us: int
+    end_us: int | None  # None: still going on
+    cause: str | None
+    counted_us: int
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class MonthView:
+    """One (service, target, month) as known at ``upto``: the figure and what produced it."""
+
+    service: str
+    target: AvailabilityTarget
+    period: str
+    lo: int
+    hi: int
+    measured_us: int
+    budget_us: int
+    counted_us: int
+    outages: tuple[OutageLine, ...]
+    maintenance: tuple[MaintenanceVerdict, ...]
+
+    @property
+    def availability_percent(self) -> float:
+        if self.measured_us == 0:
+            return 100.0
+        return round(100.0 * (1 - self.counted_us / self.measured_us), 4)
+
+    @property
+    def met(self) -> bool:
+        return self.counted_us <= self.budget_us
+
+
+class _Month:
+    """The counted intervals of one (service, target, month), built once per evaluation."""
+
+    def __init__(
+        self,
+        policy: Any,
+        target: AvailabilityTarget,
+        st: TenantMonitor,
+        service: str,
+        year: int,
+        month: int,
+    ) -> None:
+        self.cal: BusinessCalendar = policy.calendar(target.calendar)
+        self.target = target
+        self.lo, self.hi = month_bounds_us(self.cal, year, month)
+        self.period = f"{year:04d}-{month:02d}"
+        self.measured = self.cal.elapsed_us(self.lo, self.hi)
+        # rounded down to whole µs: a breach is never declared late by rounding
+        self.budget = int(self.measured * (100 - target.target_percent) / 100)
+        svc = st.services.get(service) or ServiceState()
+        excluded_causes = set(target.excluded_causes)
+        outages = [(a, b, c) for a, b, c in svc.outages]
+        if svc.down is not None:  # going on: assumed to go on (the projection)
+            outages.append((svc.down[0], max(self.hi, svc.down[0] + 1), svc.down[1]))
+        self.outages = sorted(outages)
+        counted_outages = [(a, b) for a, b, c in outages if c not in excluded_causes]
+        self.anns = {
+            mid: Announcement(mid, kind, s, e, ann)
+            for mid, (kind, s, e, ann, scope) in sorted(st.maintenance.items())
+            if scope is None or scope == service
+        }
+        self.verdicts = evaluate(
+            self.anns.values(), target.maintenance, policy.timezone, policy.calendar
+        )
+        self.exclusions = union(i for v in self.verdicts for i in v.excluded)
+        self.excluded_causes = excluded_causes
+        self.down = clip(subtract(counted_outages, self.exclusions), self.lo, self.hi)
+
+    def counted(self, upto: int) -> int:
+        return sum(self.cal.elapsed_us(a, min(b, upto)) for a, b in self.down if a < upto)
+
+    def reached(self, need: int) -> int | None:
+        """The first instant at which the counted time reaches ``need`` (> 0), or ``None``
+        if it does not within the month (with the outage going on to the month's end)."""
+        total = 0
+        for a, b in self.down:
+            part = self.cal.elapsed_us(a, b)
+            if total + part >= need:
+                return self.cal.add_us(a, need - total)
+            total += part
+        return None
+
+    def view(self, service: str, upto: int) -> MonthView:
+        lo, hi = self.lo, self.hi
+        lines = []
+        for a, b, cause in self.outages:
+            if b <= lo or a >= hi:
+                continue
+            end = min(b, upto)
+            if cause in self.excluded_causes:
+                counted, note = 0, f"cause {cause!r} is excluded by the contract"
+            else:
+                inside = clip([(a, end)], lo, hi)
+                counted = sum(
+                    self.cal.elapsed_us(x, y)
+                    for x, y in clip(subtract(inside, self.exclusions), lo, hi)
+                )
+                measured = sum(self.cal.elapsed_us(x, y) for x, y in inside)
+                notes = []
+                if counted < measured:
+                    notes.append(
+                        "excluded maintenance covers part of it"
+                        if counted
+                        else "inside excluded maintenance"
+                    )
+                if measured < sum(y - x for x, y in inside):
+                    notes.append(
+                        "partly outside the measured hours"
+                        if measured
+                        else "outside the measured hours"
+                    )
+                note = "; ".join(notes) or "counted in full"
+            going_on = b > upto  # the outage still going on (projected to the month's end)
+            lines.append(OutageLine(a, None if going_on else b, cause, counted, note))
+        anns = {mid: v for mid, v in self.anns.items() if v.start_us < hi and v.end_us > lo}
+        return MonthView(
+            service,
+            self.target,
+            self.period,
+            lo,
+            hi,
+            self.measured,
+            self.budget,
+            self.counted(min(upto, hi)),
+            tuple(lines),
+            tuple(v for v in self.verdicts if v.maintenance_id in anns),
+        )
+
+
+def _next_month(y: int, m: int) -> tuple[int, int]:
+    return (y + m // 12, m % 12 + 1)
+
+
+def _prev_month(y: int, m: int) -> tuple[int, int]:
+    return (y - 1, 12) if m == 1 else (y, m - 1)
+
+
+def _secs(us: int) -> float:
+    return round(us / US, 6)
+
+
+# == the engine ===============================================================================
+class AvailabilityEngine:
+    """Availability and heartbeat SLAs for many tenants. See the module docstring.
+
+    ``registry`` as for the clock engine: ``resolve(tenant)`` → contract with ``policy``;
+    ``policy_version(id, version)`` → that version (state restored or timers firing).
+    ``events_advance_time``: as in :class:`~streams.engine.engine.Engine` — ``True``
+    (replay) an event first advances every tenant to its instant; ``False`` (live) only its
+    own tenant.
+    """
+
+    def __init__(self, registry: Any, *, events_advance_time: bool = True) -> None:
+        self.registry = registry
+        self.events_advance_time = events_advance_time
+        self.tenants: dict[str, TenantMonitor] = {}
+        self.now_us: int | None = None
+        self.stats = AvailabilityStats()
+        self.touched: set[str] = set()  # state keys (MON_PREFIX + tenant) changed
+        self._heap: list[tuple[int, str]] = []
+
+    # -- public API ---------------------------------------------------------------------------
+    def apply(self, event: Any) -> list[AvailabilitySignal]:
+        at = us_of(event.at)
+        out: list[AvailabilitySignal] = []
+        if self.events_advance_time and (self.now_us is None or at > self.now_us):
+            out.extend(self.advance_us(at))
+        st = self.tenants.get(event.tenant)
+        if st is not None and event.event_id in st.seen:
+            self.stats.duplicates += 1
+            return out
+        try:
+            policy = self.registry.resolve(event.tenant).policy
+        except Exception as exc:  # the registry's error names the tenant and the known ones
+            raise RejectedEvent(str(exc), out) from None
+        self._check(policy, event, st, out)
+        if st is None:
+            tz = policy.timezone
+            local = event.at.astimezone(tz)
+            st = TenantMonitor(
+                event.tenant, policy.id, policy.version, (local.year, local.month), at
+            )
+            self.tenants[event.tenant] = st
+        else:
+            st.policy, st.version = policy.id, policy.version
+            if at > st.now_us:  # this tenant's rungs due before the event fire first
+                out.extend(self._run(st, at, None))
+        self.touched.add(st.key)
+        self.stats.events += 1
+        st.seen = [*st.seen, event.event_id][-SEEN_KEEP:]
+        self._mutate(st, event, at, out)
+        out.extend(self._run(st, st.now_us, st.now_us))
+        return self._count(out)
+
+    def advance_us(self, now: int) -> list[AvailabilitySignal]:
+        if self.now_us is not None and now <= self.now_us:
+            return []
+        self.now_us = now
+        out: list[AvailabilitySignal] = []
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            due, tenant = heapq.heappop(heap)
+            st = self.tenants.get(tenant)
+            if st is None or st.due_us != due:
+                continue
+            self.touched.add(st.key)
+            out.extend(self._run(st, now, None))
+        return self._count(out)
+
+    def advance(self, now: datetime) -> list[AvailabilitySignal]:
+        return self.advance_us(us_of(now))
+
+    def next_due_us(self) -> int | None:
+        heap = self._heap
+        while heap:
+            due, tenant = heap[0]
+            st = self.tenants.get(tenant)
+            if st is not None and st.due_us == due:
+                return due
+            heapq.heappop(heap)
+        return None
+
+    def drain_touched(self) -> set[str]:
+        out, self.touched = self.touched, set()
+        return out
+
+    def state(self, key: str) -> dict[str, Any] | None:
+        st = self.tenants.get(key[len(MON_PREFIX) :] if key.startswith(MON_PREFIX) else key)
+        return None if st is None else st.to_dict()
+
+    def load_tenant(self, state: Mapping[str, Any]) -> None:
+        st = TenantMonitor.from_dict(state)
+        self.tenants[st.tenant] = st
+        self._schedule(st)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"now_us": self.now_us, "tenants": {k: t.to_dict() for k, t in self.tenants.items()}}
+
+    @classmethod
+    def restore(cls, registry: Any, snap: Mapping[str, Any], **kw: Any) -> AvailabilityEngine:
+        eng = cls(registry, **kw)
+        eng.now_us = snap["now_us"]
+        for state in snap["tenants"].values():
+            eng.load_tenant(state)
+        return eng
+
+    def month_view(
+        self, tenant: str, service: str, year: int, month: int, target: str | None = None
+    ) -> list[MonthView]:
+        """The figure of ``service`` for a calendar month as known now, per target (or the
+        one named), with the outages and maintenance that made it."""
+        st = self.tenants.get(tenant)
+        if st is None:
+            return []
+        policy = self._policy(st)
+        upto = st.now_us
+        return [
+            _Month(policy, t, st, service, year, month).view(service, upto)
+            for t in self._targets(policy, service)
+            if target is None or t.name == target
+        ]
+
+    # -- validation and mutation ------------------------------------------------------------
+    def _check(self, policy: Any, event: Any, st: TenantMonitor | None, out: list) -> None:
+        etype = event.type
+        if etype in ("monitor.down", "monitor.up"):
+            if not self._targets(policy, event.service):
+                raise RejectedEvent(self._no_target(policy, event.service), out)
+        elif etype == "heartbeat":
+            checks = [h.check for h in policy.heartbeats]
+            if event.check not in checks:
+                known = ", ".join(checks) or "none"
+                raise RejectedEvent(
+                    f"heartbeat for check {event.check!r}: policy {policy.id} expects no such "
+                    f"check (its heartbeat checks: {known})",
+                    out,
+                )
+        elif etype == "maintenance.announced":
+            if not policy.availability:
+                raise RejectedEvent(self._no_target(policy, event.service), out)
+        elif etype == "maintenance.cancelled" and (
+            st is None or event.maintenance_id not in st.maintenance
+        ):
+            raise RejectedEvent(
+                f"maintenance.cancelled for {event.maintenance_id!r}: no maintenance.announced "
+                f"with that maintenance_id was seen for tenant {event.tenant}",
+                out,
+            )
+
+    @staticmethod
+    def _no_target(policy: Any, service: str | None) -> str:
+        if not policy.availability:
+            return (
+                f"policy {policy.id} has no availability target: monitoring events for its "
+                "tenants measure nothing"
+            )
+        covered = sorted({s for t in policy.availability for s in (t.services or [])})
+        return (
+            f"service {service!r} is not covered by an availability target of policy "
+            f"{policy.id} (it covers: {', '.join(covered)})"
+        )
+
+    def _mutate(self, st: TenantMonitor, event: Any, at: int, out: list) -> None:
+        etype = event.type
+        if etype == "monitor.down":
+            svc = st.services.setdefault(event.service, ServiceState())
+            if svc.down is None:
+                svc.down = [at, event.cause]
+            elif svc.down[1] is None and event.cause is not None:
+                svc.down[1] = event.cause  # a repeated down names the cause
+        elif etype == "monitor.up":
+            svc = st.services.setdefault(event.service, ServiceState())
+            if svc.down is None:
+                self.stats.ignored += 1
+                return
+            since, cause = svc.down
+            svc.down = None
+            if at > since:
+                svc.outages.append([since, at, event.cause or cause])
+        elif etype == "maintenance.announced":
+            st.maintenance[event.maintenance_id] = [
+                event.kind,
+                us_of(event.start),
+                us_of(event.end),
+                at,
+                event.service,
+            ]
+        elif etype == "maintenance.cancelled":
+            del st.maintenance[event.maintenance_id]
+        elif etype == "heartbeat":
+            chk = st.checks.get(event.check)
+            if chk is None:
+                st.checks[event.check] = [at, None]
+            elif at >= chk[0]:
+                if chk[1] is not None:  # it had been missed: recovered now
+                    out.append(self._heartbeat(st, event.check, "heartbeat.recovered", at, chk))
+                st.checks[event.check] = [at, None]
+        if st.now_us < at:
+            st.now_us = at
+
+    # -- timers ---------------------------------------------------------------------------------
+    def _run(self, st: TenantMonitor, now: int, observed: int | None) -> list[AvailabilitySignal]:
+        """Fire, in time order, everything of ``st`` due up to ``now``; reschedule."""
+        out: list[AvailabilitySignal] = []
+        policy = self._policy(st)
+        while True:
+            due, fire = self._next(st, policy)
+            if due is None or due > now:
+                break
+            out.extend(fire(due, max(due, observed if observed is not None else due)))
+        if now > st.now_us:
+            st.now_us = now
+        self._schedule(st, policy)
+        return out
+
+    def _schedule(self, st: TenantMonitor, policy: Any = None) -> None:
+        due, _ = self._next(st, policy or self._policy(st))
+        if due != st.due_us:
+            st.due_us = due
+            if due is not None:
+                heapq.heappush(self._heap, (due, st.tenant))
+
+    def _next(self, st: TenantMonitor, policy: Any) -> tuple[int | None, Any]:
+        """The earliest pending item of ``st`` and the function that fires it."""
+        best: int | None = None
+        fire: Any = None
+        y, m = st.month
+        fired = set(st.fired)
+        for service in sorted(st.services):
+            svc = st.services[service]
+            for target in self._targets(policy, service):
+                mo = _Month(policy, target, st, service, y, m)
+                for item, at in self._items(mo, svc, service, target, fired):
+                    if best is None or at < best:
+                        best, fire = at, self._firer(st, mo, service, item, at)
+        for check, (last, missed) in sorted(st.checks.items()):
+            if missed is None:
+                hb = next((h for h in policy.heartbeats if h.check == check), None)
+                if hb is None:
+                    continue  # the check left the policy
+                at = last + int(hb.max_interval.total_seconds() * US)
+                if best is None or at < best:
+                    best, fire = at, self._missed(st, check, at)
+        if st.services:
+            tz_cal = self._month_calendar(policy)
+            hi = month_bounds_us(tz_cal, y, m)[1]
+            if best is None or hi < best:
+                best, fire = hi, self._rollover(st, policy)
+        return best, fire
+
+    def _items(
+        self,
+        mo: _Month,
+        svc: ServiceState,
+        service: str,
+        target: AvailabilityTarget,
+        fired: set[str],
+    ) -> Iterable[tuple[str, int]]:
+        p = f"{mo.period}:{service}:{target.name}:"
+        breach_at = mo.reached(mo.budget + 1)
+        for frac in THRESHOLDS:
+            if p + f"warning:{frac}" not in fired:
+                need = max(1, -(-mo.budget * int(frac * 100) // 100))
+                at = mo.reached(need)
+                if at is not None:
+                    yield f"warning:{frac}", at
+        if p + "breach" not in fired and breach_at is not None:
+            yield "breach", breach_at
+        if svc.down is not None and breach_at is not None and breach_at < mo.hi:
+            since = svc.down[0]
+            key = f"projected:{since}"
+            if p + key not in fired and p + "breach" not in fired:
+                yield key, max(since, mo.lo)
+
+    def _firer(self, st: TenantMonitor, mo: _Month, service: str, item: str, due: int) -> Any:
+        def fire(at: int, observed: int) -> list[AvailabilitySignal]:
+            p = f"{mo.period}:{service}:{mo.target.name}:"
+            st.fired.append(p + item)
+            counted = mo.counted(at)
+            kw: dict[str, Any] = {}
+            if item.startswith("warning:"):
+                typ = "availability.warning"
+                kw["threshold"], kw["reason"] = float(item[8:]), "budget"
+            elif item == "breach":
+                typ = "availability.breach"
+            else:
+                typ, kw["reason"] = "availability.warning", "projected"
+                ex = mo.reached(mo.budget + 1)
+                kw["exhausts_at"] = kw["deadline"] = None if ex is None else _dt(ex)
+            return [self._avail(st, mo, service, typ, p + item, at, observed, counted, **kw)]
+
+        return fire
+
+    def _rollover(self, st: TenantMonitor, policy: Any) -> Any:
+        def fire(at: int, observed: int) -> list[AvailabilitySignal]:
+            y, m = st.month
+            out = []
+            for service in sorted(st.services):
+                for target in self._targets(policy, service):
+                    mo = _Month(policy, target, st, service, y, m)
+                    key = f"{mo.period}:{service}:{target.name}:report"
+                    counted = mo.counted(mo.hi)
+                    out.append(
+                        self._avail(
+                            st,
+                            mo,
+                            service,
+                            "availability.report",
+                            key,
+                            at,
+                            observed,
+                            counted,
+                            met=counted <= mo.budget,
+                        )
+                    )
+            # the next month; keep the closed outages and maintenance of this month (for
+            # `slawatch availability` on it), drop older ones and this month's fired keys
+            st.month = _next_month(y, m)
+            keep_from = month_bounds_us(self._month_calendar(policy), y, m)[0]
+            for svc in st.services.values():
+                svc.outages = [o for o in svc.outages if o[1] > keep_from]
+            st.maintenance = {k: v for k, v in st.maintenance.items() if v[2] > keep_from}
+            period = f"{y:04d}-{m:02d}:"
+            st.fired = [k for k in st.fired if not k.startswith(period)]
+            return out
+
+        return fire
+
+    def _missed(self, st: TenantMonitor, check: str, due: int) -> Any:
+        def fire(at: int, observed: int) -> list[AvailabilitySignal]:
+            chk = st.checks[check]
+            chk[1] = due
+            return [self._heartbeat(st, check, "heartbeat.missed", at, chk, observed)]
+
+        return fire
+
+    # -- signals ------------------------------------------------------------------------------
+    def _avail(
+        self,
+        st: TenantMonitor,
+        mo: _Month,
+        service: str,
+        typ: str,
+        key: str,
+        at: int,
+        observed: int,
+        counted: int,
+        **kw: Any,
+    ) -> AvailabilitySignal:
+        pct = 100.0 if mo.measured == 0 else round(100.0 * (1 - counted / mo.measured), 4)
+        return AvailabilitySignal(
+            event_id=signal_event_id(st.tenant, "availability", key, typ),
+            type=typ,
+            tenant=st.tenant,
+            policy=st.policy,
+            policy_version=st.version,
+            at=_dt(at),
+            observed_at=_dt(observed),
+            service=service,
+            target=mo.target.name,
+            period=mo.period,
+            target_percent=mo.target.target_percent,
+            availability_percent=pct,
+            downtime_seconds=_secs(counted),
+            budget_seconds=_secs(mo.budget),
+            measured_seconds=_secs(mo.measured),
+            **kw,
+        )
+
+    def _heartbeat(
+        self,
+        st: TenantMonitor,
+        check: str,
+        typ: str,
+        at: int,
+        chk: list[Any],
+        observed: int | None = None,
+    ) -> AvailabilitySignal:
+        last, due = chk
+        hb = next(h for h in self._policy(st).heartbeats if h.check == check)
+        return AvailabilitySignal(
+            event_id=signal_event_id(st.tenant, "heartbeat", check, typ, due),
+            type=typ,
+            tenant=st.tenant,
+            policy=st.policy,
+            policy_version=st.version,
+            at=_dt(at),
+            observed_at=_dt(at if observed is None else observed),
+            check=check,
+            deadline=_dt(due),
+            last_seen=_dt(last),
+            interval_seconds=hb.max_interval.total_seconds(),
+        )
+
+    def _count(self, out: list[AvailabilitySignal]) -> list[AvailabilitySignal]:
+        self.stats.signals += len(out)
+        return out
+
+    # -- policy ---------------------------------------------------------------------------------
+    def _policy(self, st: TenantMonitor) -> Any:
+        return self.registry.policy_version(st.policy, st.version)
+
+    @staticmethod
+    def _targets(policy: Any, service: str | None) -> list[AvailabilityTarget]:
+        return [t for t in policy.availability if t.services is None or service in t.services]
+
+    @staticmethod
+    def _month_calendar(policy: Any) -> BusinessCalendar:
+        """The calendar whose timezone fixes the month (every target's is the policy's)."""
+        return policy.calendar(policy.availability[0].calendar)
+
+
+__all__ = [
+    "MON_PREFIX",
+    "AvailabilityEngine",
+    "AvailabilitySignal",
+    "MonthView",
+    "OutageLine",
+    "TenantMonitor",
+    "monitor_key",
+]
