@@ -364,6 +364,112 @@ def generate(
     return [ev for _, _, ev in out]
 
 
+# == monitoring ===================================================================================
+#: per policy: services, causes an outage may carry (excluded ones included), maintenance
+#: kinds, heartbeat checks with their interval (seconds)
+MONITORED: dict[str, dict[str, Any]] = {
+    "bokumo-ict": {
+        "services": ["portal", "mail"],
+        "causes": [None, None, None, "force_majeure"],
+        "maintenance": ["planned", "planned", "emergency"],
+        "checks": {},
+    },
+    "inlenersbeloning": {
+        "services": ["app"],
+        "causes": [None],
+        "maintenance": ["planned"],
+        "checks": {"backup": DAY},
+    },
+    "covide": {
+        "services": ["crm"],
+        "causes": [None, None, "third_party_network", "customer_site"],
+        "maintenance": ["major"],
+        "checks": {"backup": DAY},
+    },
+    "smart-fms": {
+        "services": ["webservice"],
+        "causes": [None, None, "ddos", "customer_caused"],
+        "maintenance": ["minor", "minor", "major", "urgent"],
+        "checks": {},
+    },
+}
+
+
+def monitoring_events(
+    doc: dict[str, Any],
+    seed: int = 0,
+    *,
+    start: date = START,
+    days: int = DAYS,
+    outages_per_week: float = 1.5,
+) -> list[dict[str, Any]]:
+    """Monitoring events for the tenants of ``doc`` whose policy measures availability, in
+    event-time order: outages (``monitor.down``/``up``, some with a repeated down, some
+    flapping, some with a cause the contract excludes), announced maintenance (in advance or
+    late, some at 16:00 or later, a few cancelled), and daily backup heartbeats with a
+    missed day now and then. Deterministic for a seed."""
+    rng = random.Random(seed * 7919 + 13)
+    out: list[tuple[int, int, dict[str, Any]]] = []
+    seq = 0
+    t0 = local_ts(start, 0)
+    span = days * DAY
+
+    def add(ts: int, ev: dict[str, Any]) -> None:
+        nonlocal seq
+        seq += 1
+        ev = {"event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), **ev}
+        ev["at"] = iso(ts)
+        out.append((ts, seq, ev))
+
+    for tenant, spec in doc["tenants"].items():
+        mon = MONITORED.get(spec["policy"])
+        if mon is None:
+            continue
+        for service in mon["services"]:
+            n = max(1, int(rng.expovariate(1 / (outages_per_week * days / 7))))
+            for _ in range(n):
+                a = t0 + rng.randrange(span)
+                length = int(
+                    rng.choice([5 * MIN, 20 * MIN, HOUR, 3 * HOUR, 9 * HOUR]) * rng.random()
+                )
+                length = max(MIN, length)
+                cause = rng.choice(mon["causes"])
+                down: dict[str, Any] = {
+                    "type": "monitor.down",
+                    "tenant": tenant,
+                    "service": service,
+                }
+                if cause:
+                    down["cause"] = cause
+                add(a, down)
+                if rng.random() < 0.2:  # the monitor repeats itself
+                    add(a + min(length - 1, 2 * MIN), dict(down))
+                add(a + length, {"type": "monitor.up", "tenant": tenant, "service": service})
+        for i in range(max(1, days // 14)):
+            kind = rng.choice(mon["maintenance"])
+            day = start + timedelta(days=rng.randrange(days))
+            begin = local_ts(day, rng.choice([16, 17, 18, 20, 22, 10]) * HOUR)
+            end = begin + rng.choice([2, 4, 8, 14]) * HOUR
+            ahead = rng.choice([HOUR, DAY, 3 * DAY, 7 * DAY])
+            mid = f"{tenant}-mw{i}"
+            add(
+                begin - ahead,
+                {"type": "maintenance.announced", "tenant": tenant, "maintenance_id": mid,
+                 "kind": kind, "start": iso(begin), "end": iso(end)},
+            )  # fmt: skip
+            if rng.random() < 0.1:
+                add(begin - ahead // 2, {"type": "maintenance.cancelled", "tenant": tenant,
+                                         "maintenance_id": mid})  # fmt: skip
+        for check, every in mon["checks"].items():
+            ts = t0 + 2 * HOUR + rng.randrange(HOUR)
+            while ts < t0 + span:
+                if rng.random() > 0.04:  # now and then a night without a backup
+                    add(ts, {"type": "heartbeat", "tenant": tenant, "check": check})
+                ts += every - rng.randrange(20 * MIN)  # a little early, never late
+    out.sort(key=lambda x: (x[0], x[1]))
+    return [ev for _, _, ev in out]
+
+
 def _ticket_id(policy: str, n: int) -> str:
     if policy == "bokumo-ict":
         return f"INC-{100000 + n}"

@@ -195,7 +195,7 @@ class PartitionRunner:
                 box = [*box, [log, offset, by_key[key]]][-OUTBOX_KEEP:]
                 self.outbox[key] = box
             if ticket is None:
-                out.writes[key] = {"p": self.partition, "o": list(offs), "m": state, "out": box}
+                value = {"p": self.partition, "o": list(offs), "m": state, "out": box}
             elif ticket.phase == "open":
                 value = {"p": self.partition, "o": list(offs), "t": ticket.to_dict(), "out": box}
             else:

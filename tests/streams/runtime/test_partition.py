@@ -17,25 +17,38 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.gen_events import generate, tenants_document
+from bench.gen_events import generate, monitoring_events, tenants_document
 from calendars.timeline import us_of
 from models.contracts import load_policies, tenants_from_data
+from streams.availability.engine import MON_PREFIX
 from streams.replay import replay
-from streams.runtime.partition import TICK_KEY, PartitionRunner, route_key, tick_value
+from streams.runtime.partition import (
+    TICK_KEY,
+    PartitionRunner,
+    route_key,
+    route_monitoring_key,
+    tick_value,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 UNTIL = datetime.fromisoformat("2026-06-01T00:00:00+02:00")
 
 _DOC = tenants_document(8, seed=3)
-_EVENTS = generate(60, seed=3, tenants=_DOC)
+_TICKET_EVENTS = generate(60, seed=3, tenants=_DOC)
+# and the tenants' monitoring (outages, maintenance, heartbeats) of the first 40 days
+_EVENTS = sorted(
+    _TICKET_EVENTS + monitoring_events(_DOC, seed=3, days=40),
+    key=lambda e: datetime.fromisoformat(e["at"]),
+)
 _REGISTRY = tenants_from_data(_DOC, load_policies())
 
 
 def _log(events: list[dict[str, Any]], tick_every: int = 7) -> list[tuple[int, int, bytes, bytes]]:
     """Records of one partition as ``(log, offset, key, value)`` in processing order: the
     events in order — a ticket's events in log 0 (handled in place) or log 1 (re-keyed),
-    depending on its id — with a timer tick (log 1, at the previous event's instant) every
-    few records and a final tick at UNTIL."""
+    depending on its id; monitoring events in log 1 under their tenant's key — with a timer
+    tick (log 1, at the previous event's instant) every few records and a final tick at
+    UNTIL."""
     out: list[tuple[int, int, bytes, bytes]] = []
     next_offset = [0, 0]
 
@@ -44,7 +57,12 @@ def _log(events: list[dict[str, Any]], tick_every: int = 7) -> list[tuple[int, i
         next_offset[log] += 1
 
     for i, e in enumerate(events):
-        add(len(e["ticket_id"]) % 2, f"{e['tenant']}:{e['ticket_id']}".encode(), orjson.dumps(e))
+        if "ticket_id" in e:
+            add(
+                len(e["ticket_id"]) % 2, f"{e['tenant']}:{e['ticket_id']}".encode(), orjson.dumps(e)
+            )
+        else:
+            add(1, (MON_PREFIX + e["tenant"]).encode(), orjson.dumps(e))
         if i % tick_every == tick_every - 1:
             add(1, TICK_KEY, tick_value(us_of(datetime.fromisoformat(e["at"]))))
     add(1, TICK_KEY, tick_value(us_of(UNTIL)))
@@ -77,6 +95,8 @@ def test_signals_are_the_replays(tick_every: int) -> None:
     _run(runner, log, 0, table, sent)
     expected = replay([json.dumps(e) for e in _EVENTS], _REGISTRY, until=UNTIL).signals
     assert len(expected) > 50
+    kinds = {s.type.split(".")[0] for s in expected}
+    assert kinds == {"sla", "availability", "heartbeat"}  # both engines are exercised
     assert _ids(sent) == {s.event_id for s in expected}
     assert len(sent) == len(_ids(sent))  # nothing twice
 
@@ -104,6 +124,8 @@ def test_restored_runner_has_the_tables_tickets_and_timers() -> None:
     assert b.load(json.loads(json.dumps(list(table.items())))) == len(table)
     assert b.next_due_us() == a.next_due_us() is not None
     assert set(b.engine.tickets) == set(a.engine.tickets)
+    assert set(b.availability.tenants) == set(a.availability.tenants) != set()
+    assert all(k.startswith(MON_PREFIX) or ":" in k for k in table)
     # another partition's values are not ours
     assert PartitionRunner(1, _REGISTRY).load(table.items()) == 0
 
@@ -175,6 +197,27 @@ def test_events_after_close_are_dead_letters_with_the_reason() -> None:
     r2.load(results[1].writes.items())
     (dl2,) = r2.handle(key, orjson.dumps(recs[2]), 5, "in@0:5").dead_letters
     assert "already closed" in dl2.reason
+
+
+def test_a_ticket_event_under_a_monitoring_key_is_a_dead_letter() -> None:
+    r = PartitionRunner(0, _REGISTRY)
+    tenant = next(iter(_DOC["tenants"]))
+    raw = orjson.dumps(
+        {"event_id": "t1", "type": "ticket.created", "tenant": tenant, "ticket_id": "X",
+         "at": "2026-03-02T10:00:00+01:00", "priority": "laag"}
+    )  # fmt: skip
+    (dl,) = r.handle((MON_PREFIX + tenant).encode(), raw, 0, "in@0:0").dead_letters
+    assert "send ticket.* events to sla.ticket-events" in dl.reason
+    assert r.engine.tickets == {}
+
+
+def test_monitoring_records_route_by_tenant() -> None:
+    raw = b'{"type":"monitor.down","tenant":"acme","service":"web"}'
+    assert route_monitoring_key(raw, 1000) == ((MON_PREFIX + "acme").encode(), None)
+    assert route_monitoring_key(b'{"service":"web"}', 1000)[1] == (
+        "missing or non-string tenant: a monitoring event needs it to be routed"
+    )
+    assert "exceeds the limit" in route_monitoring_key(raw, 10)[1]
 
 
 def test_a_monitoring_event_on_the_ticket_topic_is_a_dead_letter() -> None:
