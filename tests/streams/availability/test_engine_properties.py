@@ -39,9 +39,7 @@ REGISTRY = tenants_from_data(
 )
 TARGET = {"fms": 99.6, "inl": 90.0}
 EXCLUDED_CAUSES = {"fms": {"ddos", "customer_caused"}, "inl": set()}
-PROPS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def local(minute: int) -> datetime:
@@ -111,11 +109,7 @@ def counted_minutes(case: Case) -> list[bool]:
     regular = sorted(
         (m for m in case.maintenance if m[1] in ("minor", "major")), key=lambda m: (m[2], m[0])
     )
-    kept = [
-        m
-        for i, m in enumerate(regular)
-        if i < 2 and m[4] < m[2] and local(m[2]).hour >= 16
-    ]
+    kept = [m for i, m in enumerate(regular) if i < 2 and m[4] < m[2] and local(m[2]).hour >= 16]
     measured = measured_minutes(case.tenant)
     out = []
     for minute in range(MINUTES):
