@@ -22,6 +22,7 @@ app = typer.Typer(
 # One module per command group; each adds its commands to ``app`` when imported.
 COMMAND_MODULES = (
     "at_risk_cmd",
+    "availability_cmd",
     "broker_cmd",
     "calendar_cmd",
     "config_cmd",

@@ -1,0 +1,200 @@
+"""``slawatch availability``: one tenant's monthly availability from a file of events, with
+the outages counted and the ones excluded, and why (for service managers and disputes)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import orjson
+import typer
+
+from streams.cli import app
+from streams.cli.replay_cmd import _load_registry, parse_instant
+
+
+def _month(value: str) -> tuple[int, int]:
+    try:
+        y, m = value.split("-")
+        year, month = int(y), int(m)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a month: write YYYY-MM, e.g. 2026-03") from None
+    if not 1 <= month <= 12:
+        raise typer.BadParameter(f"{value!r}: month {month} does not exist")
+    return year, month
+
+
+def _dur(seconds: float) -> str:
+    s = round(seconds)
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h} h {m:02d} m {sec:02d} s" if sec else f"{h} h {m:02d} m"
+
+
+@app.command("availability")
+def availability_cmd(
+    events: Annotated[Path, typer.Argument(help="JSON lines (ticket events are skipped)")],
+    tenants: Annotated[Path, typer.Option("--tenants", help="tenant contracts (YAML/JSON)")],
+    tenant: Annotated[str, typer.Option("--tenant", help="the tenant")],
+    month: Annotated[str, typer.Option("--month", help="calendar month, YYYY-MM")],
+    service: Annotated[str | None, typer.Option("--service", help="only this service")] = None,
+    policies: Annotated[Path | None, typer.Option("--policies", help="policy dir")] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            help="as known at this instant (default: the month's end if the file goes past "
+            "it, else its last event)",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Print TENANT's availability for MONTH per service: the figure against the target,
+    the downtime budget, every outage with what it counted, and the maintenance with the
+    rules it kept or broke. Exit 2 on bad input, 3 if the tenant has nothing measured."""
+    from calendars.timeline import us_of
+    from models.errors import EventError, SlawatchError
+    from models.events import TicketEvent, parse_event
+    from streams.availability.downtime import month_bounds_us
+    from streams.availability.engine import AvailabilityEngine
+    from streams.engine.errors import RejectedEvent
+
+    year, mon = _month(month)
+    try:
+        registry = _load_registry(tenants, policies)
+        policy = registry.resolve(tenant).policy
+    except SlawatchError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    if not policy.availability:
+        typer.echo(f"policy {policy.id} of tenant {tenant} has no availability target", err=True)
+        raise typer.Exit(3)
+    _, hi = month_bounds_us(policy.calendar(policy.availability[0].calendar), year, mon)
+    mine: list[tuple[int, int, Any]] = []
+    later = False
+    with events.open("rb") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                ev = parse_event(line)
+            except EventError as exc:
+                typer.echo(f"{events}:{lineno}: {exc}", err=True)
+                continue
+            at = us_of(ev.at)
+            later = later or at >= hi
+            if not isinstance(ev, TicketEvent) and ev.tenant == tenant and at < hi:
+                mine.append((at, lineno, ev))
+    mine.sort(key=lambda x: (x[0], x[1]))
+    eng = AvailabilityEngine(registry)
+    for _, lineno, ev in mine:
+        try:
+            eng.apply(ev)
+        except RejectedEvent as exc:
+            typer.echo(f"{events}:{lineno}: {exc.reason}", err=True)
+    if until is not None:
+        eng.advance(parse_instant(until))
+    elif later:
+        eng.advance_us(hi)
+    st = eng.tenants.get(tenant)
+    services = sorted(st.services) if st else []
+    if service is not None:
+        services = [s for s in services if s == service]
+    if not services:
+        what = f"service {service!r}" if service else "any service"
+        typer.echo(f"no monitoring events for {what} of tenant {tenant} in {events}", err=True)
+        raise typer.Exit(3)
+    tz = policy.timezone
+    views = [v for s in services for v in eng.month_view(tenant, s, year, mon)]
+    if as_json:
+        doc = {
+            "tenant": tenant,
+            "policy": policy.id,
+            "policy_version": policy.version,
+            "period": f"{year:04d}-{mon:02d}",
+            "as_of": _iso(st.now_us, tz),
+            "services": [_view_json(v, tz) for v in views],
+        }
+        sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+        return
+    typer.echo(
+        f"{tenant} — policy {policy.id} {policy.version}, {datetime(year, mon, 1):%B %Y} "
+        f"(as of {_hm(st.now_us, tz)})"
+    )
+    for v in views:
+        t = v.target
+        verdict = "met" if v.met else "MISSED"
+        typer.echo(
+            f"\n{v.service} [{t.name}: ≥ {t.target_percent:g} % on calendar {t.calendar}]: "
+            f"{v.availability_percent:.4f} % ({verdict}); downtime {_dur(v.counted_us / 1e6)} "
+            f"of a {_dur(v.budget_us / 1e6)} budget; measured {_dur(v.measured_us / 1e6)}"
+        )
+        typer.echo("  outages:" if v.outages else "  no outages")
+        for o in v.outages:
+            end = "going on" if o.end_us is None else _hm(o.end_us, tz)
+            typer.echo(
+                f"    {_hm(o.start_us, tz)} – {end:<16} cause {o.cause or '—':<20} "
+                f"counted {_dur(o.counted_us / 1e6):<14} {o.note}"
+            )
+        if v.maintenance:
+            typer.echo("  maintenance:")
+        for m in v.maintenance:
+            if m.broken and not m.excluded:
+                how = f"counts: {m.explanation}"
+            elif m.broken:
+                parts = ", ".join(f"{_hm(a, tz)}–{_hm(b, tz)}" for a, b in m.excluded)
+                how = f"excluded {parts}; {m.explanation}"
+            else:
+                how = "excluded"
+            typer.echo(f"    {m.maintenance_id} ({m.kind}): {how}")
+
+
+def _view_json(v: Any, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "service": v.service,
+        "target": v.target.name,
+        "calendar": v.target.calendar,
+        "target_percent": v.target.target_percent,
+        "availability_percent": v.availability_percent,
+        "met": v.met,
+        "downtime_seconds": v.counted_us / 1e6,
+        "budget_seconds": v.budget_us / 1e6,
+        "measured_seconds": v.measured_us / 1e6,
+        "outages": [
+            {
+                "start": _iso(o.start_us, tz),
+                "end": None if o.end_us is None else _iso(o.end_us, tz),
+                "cause": o.cause,
+                "counted_seconds": o.counted_us / 1e6,
+                "note": o.note,
+            }
+            for o in v.outages
+        ],
+        "maintenance": [
+            {
+                "maintenance_id": m.maintenance_id,
+                "kind": m.kind,
+                "excluded": [[_iso(a, tz), _iso(b, tz)] for a, b in m.excluded],
+                "broken": list(m.broken),
+                "explanation": m.explanation,
+            }
+            for m in v.maintenance
+        ],
+    }
+
+
+def _local(us: int, tz: ZoneInfo) -> datetime:
+    from datetime import UTC
+
+    return datetime.fromtimestamp(us / 1e6, UTC).astimezone(tz)
+
+
+def _iso(us: int, tz: ZoneInfo) -> str:
+    return _local(us, tz).isoformat()
+
+
+def _hm(us: int, tz: ZoneInfo) -> str:
+    return f"{_local(us, tz):%a %d %b %H:%M}"
