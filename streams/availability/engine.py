@@ -154,18 +154,26 @@ class AvailabilitySignal:
 # == state ====================================================================================
 @dataclass(slots=True)
 class ServiceState:
+    month: tuple[int, int]  # the calendar month being measured (policy timezone)
+    now_us: int  # the newest instant of this service's own events
     down: list[Any] | None = None  # [since_us, cause | None] while an outage goes on
     outages: list[list[Any]] = field(default_factory=list)  # [start_us, end_us, cause]
 
 
 @dataclass(slots=True)
 class TenantMonitor:
-    """One tenant's monitoring state (a table value)."""
+    """One tenant's monitoring state (a table value).
+
+    Time per subject: a service's items fall due against ``max(now_us, service.now_us)``,
+    a check's against ``max(now_us, its last report)``, where ``now_us`` is the time the
+    clock ticks (or, in a replay, every event) advanced the tenant to. So in the live
+    runtime a service's signals depend on its own events and the ticks only, not on how
+    the events of other services or checks interleave with them across input partitions.
+    """
 
     tenant: str
     policy: str
     version: str
-    month: tuple[int, int]  # the calendar month being measured (policy timezone)
     now_us: int
     services: dict[str, ServiceState] = field(default_factory=dict)
     # maintenance_id -> [kind, start_us, end_us, announced_us, service | None]
@@ -179,15 +187,28 @@ class TenantMonitor:
     def key(self) -> str:
         return monitor_key(self.tenant)
 
+    @property
+    def known_until_us(self) -> int:
+        """The newest instant this state knows of (ticks, service events, reports)."""
+        return max(
+            [self.now_us]
+            + [s.now_us for s in self.services.values()]
+            + [c[0] for c in self.checks.values()]
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "tenant": self.tenant,
             "policy": self.policy,
             "version": self.version,
-            "month": list(self.month),
             "now_us": self.now_us,
             "services": {
-                n: {"down": s.down, "outages": [list(o) for o in s.outages]}
+                n: {
+                    "month": list(s.month),
+                    "now_us": s.now_us,
+                    "down": s.down,
+                    "outages": [list(o) for o in s.outages],
+                }
                 for n, s in self.services.items()
             },
             "maintenance": {k: list(v) for k, v in self.maintenance.items()},
@@ -202,10 +223,11 @@ class TenantMonitor:
             tenant=d["tenant"],
             policy=d["policy"],
             version=d["version"],
-            month=(int(d["month"][0]), int(d["month"][1])),
             now_us=int(d["now_us"]),
             services={
                 n: ServiceState(
+                    (int(s["month"][0]), int(s["month"][1])),
+                    int(s["now_us"]),
                     None if s["down"] is None else list(s["down"]),
                     [list(o) for o in s["outages"]],
                 )
@@ -281,10 +303,10 @@ class _Month:
         self.measured = self.cal.elapsed_us(self.lo, self.hi)
         # rounded down to whole µs: a breach is never declared late by rounding
         self.budget = int(self.measured * (100 - target.target_percent) / 100)
-        svc = st.services.get(service) or ServiceState()
+        svc = st.services.get(service)
         excluded_causes = set(target.excluded_causes)
-        outages = [(a, b, c) for a, b, c in svc.outages]
-        if svc.down is not None:  # going on: assumed to go on (the projection)
+        outages = [(a, b, c) for a, b, c in svc.outages] if svc else []
+        if svc is not None and svc.down is not None:  # going on: assumed to go on
             outages.append((svc.down[0], max(self.hi, svc.down[0] + 1), svc.down[1]))
         self.outages = sorted(outages)
         counted_outages = [(a, b) for a, b, c in outages if c not in excluded_causes]
@@ -361,6 +383,15 @@ class _Month:
         )
 
 
+def _subject(event: Any) -> tuple[str, str] | None:
+    """Whose time an event moves on: its service's, its check's, or (maintenance) none."""
+    if event.type in ("monitor.down", "monitor.up"):
+        return ("service", event.service)
+    if event.type == "heartbeat":
+        return ("check", event.check)
+    return None
+
+
 def _next_month(y: int, m: int) -> tuple[int, int]:
     return (y + m // 12, m % 12 + 1)
 
@@ -374,14 +405,18 @@ def _secs(us: int) -> float:
 
 
 # == the engine ===============================================================================
+#: a pending item: (due instant, subject, fire(at, observed) -> signals)
+_Pending = tuple[int, tuple[str, str], Any]
+
+
 class AvailabilityEngine:
     """Availability and heartbeat SLAs for many tenants. See the module docstring.
 
     ``registry`` as for the clock engine: ``resolve(tenant)`` → contract with ``policy``;
     ``policy_version(id, version)`` → that version (state restored or timers firing).
     ``events_advance_time``: as in :class:`~streams.engine.engine.Engine` — ``True``
-    (replay) an event first advances every tenant to its instant; ``False`` (live) only its
-    own tenant.
+    (replay) an event first advances every tenant to its instant; ``False`` (live) an event
+    advances only its own subject (its service, or its heartbeat check).
     """
 
     def __init__(self, registry: Any, *, events_advance_time: bool = True) -> None:
@@ -395,6 +430,9 @@ class AvailabilityEngine:
 
     # -- public API ---------------------------------------------------------------------------
     def apply(self, event: Any) -> list[AvailabilitySignal]:
+        """Apply one decoded monitoring event; the signals it causes, with those of its
+        subject's items due before it (which fire first). Raises :class:`RejectedEvent`
+        for input that cannot be applied (state unchanged)."""
         at = us_of(event.at)
         out: list[AvailabilitySignal] = []
         if self.events_advance_time and (self.now_us is None or at > self.now_us):
@@ -409,24 +447,23 @@ class AvailabilityEngine:
             raise RejectedEvent(str(exc), out) from None
         self._check(policy, event, st, out)
         if st is None:
-            tz = policy.timezone
-            local = event.at.astimezone(tz)
-            st = TenantMonitor(
-                event.tenant, policy.id, policy.version, (local.year, local.month), at
-            )
+            st = TenantMonitor(event.tenant, policy.id, policy.version, 0)
             self.tenants[event.tenant] = st
-        else:
-            st.policy, st.version = policy.id, policy.version
-            if at > st.now_us:  # this tenant's rungs due before the event fire first
-                out.extend(self._run(st, at, None))
+        st.policy, st.version = policy.id, policy.version
+        if self.events_advance_time and at > st.now_us:
+            st.now_us = at
+        subject = _subject(event)
+        if subject is not None:  # the subject's items due before the event fire first
+            out.extend(self._run(st, policy, ahead=(subject, at)))
         self.touched.add(st.key)
         self.stats.events += 1
         st.seen = [*st.seen, event.event_id][-SEEN_KEEP:]
-        self._mutate(st, event, at, out)
-        out.extend(self._run(st, st.now_us, st.now_us))
+        self._mutate(st, policy, event, at, out)
+        out.extend(self._run(st, policy, revealed=True))
         return self._count(out)
 
     def advance_us(self, now: int) -> list[AvailabilitySignal]:
+        """Time passes for every tenant: fire what is due up to ``now``."""
         if self.now_us is not None and now <= self.now_us:
             return []
         self.now_us = now
@@ -438,7 +475,8 @@ class AvailabilityEngine:
             if st is None or st.due_us != due:
                 continue
             self.touched.add(st.key)
-            out.extend(self._run(st, now, None))
+            st.now_us = max(st.now_us, now)
+            out.extend(self._run(st, self._policy(st)))
         return self._count(out)
 
     def advance(self, now: datetime) -> list[AvailabilitySignal]:
@@ -465,7 +503,7 @@ class AvailabilityEngine:
     def load_tenant(self, state: Mapping[str, Any]) -> None:
         st = TenantMonitor.from_dict(state)
         self.tenants[st.tenant] = st
-        self._schedule(st)
+        self._schedule(st, self._policy(st))
 
     def snapshot(self) -> dict[str, Any]:
         return {"now_us": self.now_us, "tenants": {k: t.to_dict() for k, t in self.tenants.items()}}
@@ -481,13 +519,14 @@ class AvailabilityEngine:
     def month_view(
         self, tenant: str, service: str, year: int, month: int, target: str | None = None
     ) -> list[MonthView]:
-        """The figure of ``service`` for a calendar month as known now, per target (or the
-        one named), with the outages and maintenance that made it."""
+        """The figure of ``service`` for a calendar month (this one or the one before) as
+        known now, per target (or the one named), with the outages and maintenance that
+        made it."""
         st = self.tenants.get(tenant)
         if st is None:
             return []
         policy = self._policy(st)
-        upto = st.now_us
+        upto = st.known_until_us
         return [
             _Month(policy, t, st, service, year, month).view(service, upto)
             for t in self._targets(policy, service)
@@ -534,23 +573,26 @@ class AvailabilityEngine:
             f"{policy.id} (it covers: {', '.join(covered)})"
         )
 
-    def _mutate(self, st: TenantMonitor, event: Any, at: int, out: list) -> None:
+    def _mutate(self, st: TenantMonitor, policy: Any, event: Any, at: int, out: list) -> None:
         etype = event.type
-        if etype == "monitor.down":
-            svc = st.services.setdefault(event.service, ServiceState())
-            if svc.down is None:
-                svc.down = [at, event.cause]
-            elif svc.down[1] is None and event.cause is not None:
-                svc.down[1] = event.cause  # a repeated down names the cause
-        elif etype == "monitor.up":
-            svc = st.services.setdefault(event.service, ServiceState())
-            if svc.down is None:
+        if etype in ("monitor.down", "monitor.up"):
+            svc = st.services.get(event.service)
+            if svc is None:
+                local = event.at.astimezone(policy.timezone)
+                svc = st.services[event.service] = ServiceState((local.year, local.month), at)
+            svc.now_us = max(svc.now_us, at)
+            if etype == "monitor.down":
+                if svc.down is None:
+                    svc.down = [at, event.cause]
+                elif svc.down[1] is None and event.cause is not None:
+                    svc.down[1] = event.cause  # a repeated down names the cause
+            elif svc.down is None:
                 self.stats.ignored += 1
-                return
-            since, cause = svc.down
-            svc.down = None
-            if at > since:
-                svc.outages.append([since, at, event.cause or cause])
+            else:
+                since, cause = svc.down
+                svc.down = None
+                if at > since:
+                    svc.outages.append([since, at, event.cause or cause])
         elif etype == "maintenance.announced":
             st.maintenance[event.maintenance_id] = [
                 event.kind,
@@ -569,58 +611,73 @@ class AvailabilityEngine:
                 if chk[1] is not None:  # it had been missed: recovered now
                     out.append(self._heartbeat(st, event.check, "heartbeat.recovered", at, chk))
                 st.checks[event.check] = [at, None]
-        if st.now_us < at:
-            st.now_us = at
 
     # -- timers ---------------------------------------------------------------------------------
-    def _run(self, st: TenantMonitor, now: int, observed: int | None) -> list[AvailabilitySignal]:
-        """Fire, in time order, everything of ``st`` due up to ``now``; reschedule."""
+    def _horizon(self, st: TenantMonitor, subject: tuple[str, str]) -> int:
+        """How far a subject's time has come: its own newest event, or the ticks."""
+        kind, name = subject
+        own = st.services[name].now_us if kind == "service" else st.checks[name][0]
+        return max(st.now_us, self.now_us or 0, own)
+
+    def _run(
+        self,
+        st: TenantMonitor,
+        policy: Any,
+        *,
+        ahead: tuple[tuple[str, str], int] | None = None,
+        revealed: bool = False,
+    ) -> list[AvailabilitySignal]:
+        """Fire, in time order, every pending item of ``st`` due by its subject's time
+        (``ahead``: that subject's time moved on to that instant); reschedule. ``revealed``:
+        an event showed them to be due already, they are observed at the subject's time."""
         out: list[AvailabilitySignal] = []
-        policy = self._policy(st)
         while True:
-            due, fire = self._next(st, policy)
-            if due is None or due > now:
+            best: tuple[int, int, Any] | None = None
+            for due, subject, fire in self._pending(st, policy):
+                horizon = self._horizon(st, subject)
+                if ahead is not None and ahead[0] == subject:
+                    horizon = max(horizon, ahead[1])
+                if due <= horizon and (best is None or due < best[0]):
+                    best = (due, horizon, fire)
+            if best is None:
                 break
-            out.extend(fire(due, max(due, observed if observed is not None else due)))
-        if now > st.now_us:
-            st.now_us = now
+            due, horizon, fire = best
+            out.extend(fire(due, horizon if revealed else due))
         self._schedule(st, policy)
         return out
 
-    def _schedule(self, st: TenantMonitor, policy: Any = None) -> None:
-        due, _ = self._next(st, policy or self._policy(st))
+    def _schedule(self, st: TenantMonitor, policy: Any) -> None:
+        dues = [due for due, _, _ in self._pending(st, policy)]
+        due = min(dues) if dues else None
         if due != st.due_us:
             st.due_us = due
             if due is not None:
                 heapq.heappush(self._heap, (due, st.tenant))
 
-    def _next(self, st: TenantMonitor, policy: Any) -> tuple[int | None, Any]:
-        """The earliest pending item of ``st`` and the function that fires it."""
-        best: int | None = None
-        fire: Any = None
-        y, m = st.month
+    def _pending(self, st: TenantMonitor, policy: Any) -> list[_Pending]:
+        """Every item of ``st`` still to fire, with its due instant (in a fixed order, so
+        that items due at the same instant fire in the same order in every run)."""
+        out: list[_Pending] = []
         fired = set(st.fired)
         for service in sorted(st.services):
             svc = st.services[service]
+            subject = ("service", service)
+            months = []
             for target in self._targets(policy, service):
-                mo = _Month(policy, target, st, service, y, m)
+                mo = _Month(policy, target, st, service, *svc.month)
+                months.append(mo)
                 for item, at in self._items(mo, svc, service, target, fired):
-                    if best is None or at < best:
-                        best, fire = at, self._firer(st, mo, service, item, at)
+                    out.append((at, subject, self._firer(st, mo, service, item)))
+            if months:
+                out.append((months[0].hi, subject, self._rollover(st, policy, service, months)))
         for check, (last, missed) in sorted(st.checks.items()):
             if missed is None:
                 hb = next((h for h in policy.heartbeats if h.check == check), None)
                 if hb is None:
                     continue  # the check left the policy
-                at = last + int(hb.max_interval.total_seconds() * US)
-                if best is None or at < best:
-                    best, fire = at, self._missed(st, check, at)
-        if st.services:
-            tz_cal = self._month_calendar(policy)
-            hi = month_bounds_us(tz_cal, y, m)[1]
-            if best is None or hi < best:
-                best, fire = hi, self._rollover(st, policy)
-        return best, fire
+                due = last + int(hb.max_interval.total_seconds() * US)
+                out.append((due, ("check", check), self._missed(st, check, due)))
+        return out
 
     def _items(
         self,
@@ -646,7 +703,7 @@ class AvailabilityEngine:
             if p + key not in fired and p + "breach" not in fired:
                 yield key, max(since, mo.lo)
 
-    def _firer(self, st: TenantMonitor, mo: _Month, service: str, item: str, due: int) -> Any:
+    def _firer(self, st: TenantMonitor, mo: _Month, service: str, item: str) -> Any:
         def fire(at: int, observed: int) -> list[AvailabilitySignal]:
             p = f"{mo.period}:{service}:{mo.target.name}:"
             st.fired.append(p + item)
@@ -665,37 +722,38 @@ class AvailabilityEngine:
 
         return fire
 
-    def _rollover(self, st: TenantMonitor, policy: Any) -> Any:
+    def _rollover(self, st: TenantMonitor, policy: Any, service: str, months: list) -> Any:
         def fire(at: int, observed: int) -> list[AvailabilitySignal]:
-            y, m = st.month
             out = []
-            for service in sorted(st.services):
-                for target in self._targets(policy, service):
-                    mo = _Month(policy, target, st, service, y, m)
-                    key = f"{mo.period}:{service}:{target.name}:report"
-                    counted = mo.counted(mo.hi)
-                    out.append(
-                        self._avail(
-                            st,
-                            mo,
-                            service,
-                            "availability.report",
-                            key,
-                            at,
-                            observed,
-                            counted,
-                            met=counted <= mo.budget,
-                        )
+            for mo in months:
+                key = f"{mo.period}:{service}:{mo.target.name}:report"
+                counted = mo.counted(mo.hi)
+                out.append(
+                    self._avail(
+                        st,
+                        mo,
+                        service,
+                        "availability.report",
+                        key,
+                        at,
+                        observed,
+                        counted,
+                        met=counted <= mo.budget,
                     )
-            # the next month; keep the closed outages and maintenance of this month (for
-            # `slawatch availability` on it), drop older ones and this month's fired keys
-            st.month = _next_month(y, m)
-            keep_from = month_bounds_us(self._month_calendar(policy), y, m)[0]
-            for svc in st.services.values():
-                svc.outages = [o for o in svc.outages if o[1] > keep_from]
-            st.maintenance = {k: v for k, v in st.maintenance.items() if v[2] > keep_from}
-            period = f"{y:04d}-{m:02d}:"
-            st.fired = [k for k in st.fired if not k.startswith(period)]
+                )
+            # the service's next month; keep the closed outages of the month just reported
+            # (for `slawatch availability` on it), drop older ones and its fired keys
+            svc = st.services[service]
+            keep_from = months[0].lo
+            svc.month = _next_month(*svc.month)
+            svc.outages = [o for o in svc.outages if o[1] > keep_from]
+            done = f"{months[0].period}:{service}:"
+            st.fired = [k for k in st.fired if not k.startswith(done)]
+            # maintenance ended before every service's previous month is of no more use
+            cal = self._month_calendar(policy)
+            oldest = min(_prev_month(*s.month) for s in st.services.values())
+            lo = month_bounds_us(cal, *oldest)[0]
+            st.maintenance = {k: v for k, v in st.maintenance.items() if v[2] > lo}
             return out
 
         return fire

@@ -444,20 +444,35 @@ def test_a_cancelled_maintenance_excludes_nothing() -> None:
     assert report(out, "2026-03").downtime_seconds == 3600
 
 
-def test_a_late_up_reveals_nothing_more_a_late_down_fires_what_passed_at_once() -> None:
-    # live order: the engine has been told it is Thu 12 Mar 15:00 (another service), then a
-    # down from 10:00 arrives: the projection, both warnings and the breach are past: they
-    # fire at once, each at its own instant, observed 15:00
+def test_live_a_service_keeps_its_own_time_a_late_down_fires_what_passed_at_once() -> None:
+    # live: another service's event at Thu 12 Mar 15:00 does not move web's time; web's
+    # down at 10:00 fires only its projection (due 10:00); web's own up at 14:00 then fires
+    # what fell due before it, each on time (observed at its own instant)
     eng = AvailabilityEngine(registry(), events_advance_time=False)
     eng.apply(down("fms", d(2026, 3, 12, 15), service="other"))
     out = eng.apply(down("fms", d(2026, 3, 12, 10)))
-    web = [s for s in out if s.service == "web"]
-    assert [(s.type, s.at, s.observed_at) for s in web] == [
+    assert [(s.type, s.reason, s.at) for s in out] == [
+        ("availability.warning", "projected", d(2026, 3, 12, 10))
+    ]
+    out = eng.apply(up("fms", d(2026, 3, 12, 14)))
+    half, three_q = d(2026, 3, 12, 11, 29, 9, 600000), d(2026, 3, 12, 12, 13, 44, 400000)
+    breach = d(2026, 3, 12, 12, 58, 19, 200001)
+    assert [(s.type, s.at, s.observed_at) for s in out] == [
+        ("availability.warning", half, half),
+        ("availability.warning", three_q, three_q),
+        ("availability.breach", breach, breach),
+    ]
+    # the clock ticks to 15:00, then a down from 10:00 of a third service arrives late:
+    # what passed fires at once, at its own instant, observed at the tick
+    eng.advance(d(2026, 3, 12, 15))
+    out = eng.apply(down("fms", d(2026, 3, 12, 10), service="api"))
+    assert [(s.type, s.at, s.observed_at) for s in out] == [
         ("availability.warning", d(2026, 3, 12, 10), d(2026, 3, 12, 15)),
         ("availability.warning", d(2026, 3, 12, 11, 29, 9, 600000), d(2026, 3, 12, 15)),
         ("availability.warning", d(2026, 3, 12, 12, 13, 44, 400000), d(2026, 3, 12, 15)),
         ("availability.breach", d(2026, 3, 12, 12, 58, 19, 200001), d(2026, 3, 12, 15)),
     ]
+    assert {s.service for s in out} == {"api"}
 
 
 def test_signal_ids_are_stable_and_state_round_trips_through_json() -> None:

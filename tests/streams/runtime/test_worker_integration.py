@@ -27,7 +27,7 @@ import pytest
 import yaml
 from kafka.admin import KafkaAdminClient
 
-from bench.gen_events import generate, tenants_document
+from bench.gen_events import generate, monitoring_events, tenants_document
 from models.contracts import load_policies, tenants_from_data
 from models.settings import Settings
 from streams.cli.broker_cmd import produce_lines, tail_records
@@ -117,6 +117,24 @@ def _send(events: list[dict[str, Any]], s: Settings, extra: list[bytes] = ()) ->
     producer.close()
 
 
+def _send_monitoring(events: list[dict[str, Any]], s: Settings, extra: list[bytes] = ()) -> None:
+    """Send monitoring events keyed per subject, so each keeps its order: outages
+    ``tenant:service`` (as producers are asked to), heartbeats ``tenant:check``, maintenance
+    ``tenant``; the extra lines without a key."""
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers=s.bootstrap_servers, linger_ms=5)
+    topic = s.topic("sla.monitoring-events")
+    for e in events:
+        subject = e.get("service") or e.get("check")
+        key = f"{e['tenant']}:{subject}" if subject else e["tenant"]
+        producer.send(topic, key=key.encode(), value=orjson.dumps(e))
+    for line in extra:
+        producer.send(topic, value=line)
+    producer.flush()
+    producer.close()
+
+
 def _committed(bootstrap: str, group: str) -> dict[str, int]:
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
@@ -152,15 +170,19 @@ def _keyed_end(s: Settings) -> int:
     return asyncio.run(count())
 
 
-def _wait_consumed(dep: dict, n_input: int, timeout: float = 120) -> None:
-    """Until the group has committed every input record and every re-keyed record."""
+def _wait_consumed(dep: dict, n_input: int, timeout: float = 120, monitoring: int = 0) -> None:
+    """Until the group has committed every input record (``n_input`` ticket-event records,
+    ``monitoring`` monitoring-event records) and every re-keyed record."""
     s: Settings = dep["settings"]
     keyed = s.topic(f"{s.app_id}.ticket-events.by-ticket")
     deadline = time.monotonic() + timeout
     got: dict[str, int] = {}
     while time.monotonic() < deadline:
         got = _committed(s.bootstrap_servers[0], s.app_id)
-        if got.get(s.topic("sla.ticket-events"), 0) >= n_input:
+        if (
+            got.get(s.topic("sla.ticket-events"), 0) >= n_input
+            and got.get(s.topic("sla.monitoring-events"), 0) >= monitoring
+        ):
             routed = _keyed_end(s)
             assert routed > 0  # the unkeyed third went through the keyed topic
             if got.get(keyed, -1) >= routed:
@@ -294,6 +316,72 @@ def test_sigkill_mid_stream_loses_nothing_and_live_equals_replay(deployment, sto
         )
     }
     assert states and all(v["key"] == k for k, v in states.items())
+
+
+BAD_MONITORING = [
+    b"{not json",
+    b'{"event_id":"badm-1","type":"monitor.down","service":"web","at":"2026-03-02T10:00:00+01:00"}',
+    b'{"event_id":"badm-2","type":"monitor.down","tenant":"onedo-0002","service":"web",'
+    b'"at":"2026-03-02T10:00:00+01:00"}',
+    b'{"event_id":"badm-3","type":"heartbeat","tenant":"t000","check":"backup",'
+    b'"at":"2026-03-02T10:00:00+01:00"}',
+    b'{"event_id":"badm-4","type":"ticket.created","tenant":"t000","ticket_id":"Z",'
+    b'"at":"2026-03-02T10:00:00+01:00"}',
+]
+
+
+def test_monitoring_events_sigkill_live_equals_replay(deployment) -> None:
+    """Outages, maintenance and heartbeats on sla.monitoring-events beside ticket events: a
+    worker SIGKILLed mid-stream and a restarted one give, after the clock jumps to UNTIL,
+    exactly the replay's availability, heartbeat and SLA signals; bad monitoring records
+    are dead letters naming the problem. Maintenance is announced (and consumed) before
+    the outages stream in, as it is in life: announced ahead of its start."""
+    dep = deployment
+    s: Settings = dep["settings"]
+    tickets = generate(40, seed=23, tenants=dep["doc"])
+    everything = monitoring_events(dep["doc"], seed=4, days=50)
+    maint = [e for e in everything if e["type"].startswith("maintenance.")]
+    mon = [e for e in everything if not e["type"].startswith("maintenance.")]
+    t0 = (datetime.fromisoformat(everything[0]["at"]) - timedelta(hours=1)).isoformat()
+    half = len(mon) // 2
+    a = dep["worker"](t0)
+    _send_monitoring(maint, s)
+    _wait_consumed(dep, 0, monitoring=len(maint))
+    _send(tickets, s)
+    _send_monitoring(mon[:half], s, BAD_MONITORING)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if _committed(s.bootstrap_servers[0], s.app_id).get(s.topic("sla.monitoring-events"), 0):
+            break
+        time.sleep(0.5)
+    a.stop(signal.SIGKILL)
+    _send_monitoring(mon[half:], s)
+    b = dep["worker"](t0)
+    _wait_consumed(dep, len(tickets), monitoring=len(everything) + len(BAD_MONITORING))
+    b.stop(signal.SIGTERM)
+    got = _jump_and_compare(dep, tickets + everything, once=False)
+    kinds = Counter(v["type"] for v in got)
+    assert kinds["availability.report"] and kinds["availability.warning"]
+    assert kinds["heartbeat.missed"] and kinds["sla.breach"]
+    by_key = {v["event_id"]: v for v in got if v["type"] == "availability.report"}
+    assert all(v["ticket_id"] is None and v["service"] for v in by_key.values())
+
+    dead = [
+        r["value"]
+        for r in tail_records(
+            [s.topic("sla.dead-letters")],
+            s.bootstrap_servers[0],
+            from_beginning=True,
+            idle_timeout=1.5,
+        )
+    ]
+    reasons = {d.get("event_id") or d["raw"][:9]: d["reason"] for d in dead}
+    assert "not valid JSON" in reasons["{not json"]
+    assert "missing or non-string tenant" in reasons[BAD_MONITORING[1].decode()[:9]]
+    assert "policy 1do has no availability target" in reasons["badm-2"]
+    assert "expects no such check" in reasons["badm-3"]
+    assert "send ticket.* events to sla.ticket-events" in reasons["badm-4"]
+    assert all(d["source"]["topic"] == s.topic("sla.monitoring-events") for d in dead)
 
 
 def test_two_workers_rebalance_without_loss_or_double_firing(deployment) -> None:
