@@ -23,6 +23,12 @@ Arrivals follow office hours (full rate on weekdays 08:00–18:00 local time, le
 evening, little at night and at weekends). About one ticket in ``bad_every`` comes with a bad
 message (not JSON, unknown tenant, naive timestamp, unknown priority, an update for a ticket
 that was never created), which the runtime turns into a dead letter.
+
+Monitoring (:meth:`Traffic.poll_monitoring`, for ``sla.monitoring-events``): outages of the
+services of the tenants whose policy measures availability (``monitor.down`` then
+``monitor.up``, now and then with a cause the contract excludes), and the heartbeats their
+policies expect (daily backups, Covide's half-hourly snapshots; one in twenty skipped). It is
+planned from its own random stream, so the ticket plan does not depend on it.
 """
 
 from __future__ import annotations
@@ -134,6 +140,19 @@ ID_BASE = {
 }
 BAD_KINDS = ("not-json", "unknown-tenant", "naive-at", "unknown-priority", "never-created")
 
+#: monitored services, outage causes (excluded ones included) and heartbeat checks (interval
+#: in minutes) per policy that measures availability
+MONITORING: dict[str, dict[str, Any]] = {
+    "bokumo-ict": {"services": ["portal"], "causes": [None, None, "force_majeure"], "checks": {}},
+    "inlenersbeloning": {"services": ["app"], "causes": [None], "checks": {"backup": 24 * 60}},
+    "covide": {
+        "services": ["crm"],
+        "causes": [None, None, "third_party_network"],
+        "checks": {"backup": 24 * 60, "snapshot": 30},
+    },
+    "smart-fms": {"services": ["webservice"], "causes": [None, None, "ddos"], "checks": {}},
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Message:
@@ -179,6 +198,7 @@ class Traffic:
         rate: float = 40.0,
         tenants: Mapping[str, str] | None = None,
         bad_every: int = 25,
+        outages_per_day: float = 2.0,
     ) -> None:
         if start.tzinfo is None:
             raise ValueError("start needs a UTC offset")
@@ -202,6 +222,25 @@ class Traffic:
         self.sent = 0
         self.bad_sent = 0
         self._arrive_next()
+        # monitoring: its own random stream and plan (see the module doc)
+        self._mon_rng = random.Random(f"{seed}/monitoring")
+        self._mon_ids = random.Random(f"{seed}/monitoring-ids")
+        self._mon_heap: list[tuple[int, int, str, dict[str, Any]]] = []
+        self._mon_seq = 0
+        self.outages_per_day = outages_per_day
+        self.monitoring_sent = 0
+        t0 = _us(start)
+        for tenant in self._names:
+            mon = MONITORING.get(self.tenants[tenant])
+            if mon is None:
+                continue
+            for service in mon["services"]:
+                self._plan_outage(tenant, service, mon["causes"], t0)
+            for check, every in mon["checks"].items():
+                first = t0 + int(self._mon_rng.uniform(0, min(every, 60)) * MIN)
+                self._mon_push(
+                    first, tenant, {"type": "heartbeat", "check": check, "_every": every}
+                )
 
     # -- public ----------------------------------------------------------------------------
 
@@ -222,6 +261,54 @@ class Traffic:
         self.sent += len(out)
         self.bad_sent += sum(1 for m in out if m.bad)
         return out
+
+    def poll_monitoring(self, now: datetime) -> list[Message]:
+        """Every monitoring message planned at or before ``now`` (stamped with its planned
+        instant: monitors know when a service went down), keyed ``tenant:service`` or
+        ``tenant:check``."""
+        now_us = _us(now)
+        out: list[Message] = []
+        heap = self._mon_heap
+        while heap and heap[0][0] <= now_us:
+            due, _, tenant, fields = heapq.heappop(heap)
+            fields = dict(fields)
+            every = fields.pop("_every", None)
+            causes = fields.pop("_causes", None)
+            if every is not None:  # the next report, whether or not this one is skipped
+                nxt = {**fields, "_every": every}
+                # a job runs a little ahead of its interval (so a report is not seen late
+                # at the demo's accelerated time), now and then it does not run at all
+                early = int(self._mon_rng.uniform(1, min(5, every / 4)) * MIN)
+                self._mon_push(due + every * MIN - early, tenant, nxt)
+                if self._mon_rng.random() < 0.05:
+                    continue
+            elif causes is not None:  # an outage begins: plan its end and the next one
+                length = max(MIN, int(self._mon_rng.expovariate(1 / (45 * MIN))))
+                up = {"type": "monitor.up", "service": fields["service"]}
+                self._mon_push(due + length, tenant, up)
+                self._plan_outage(tenant, fields["service"], causes, due + length)
+            eid = str(uuid.UUID(int=self._mon_ids.getrandbits(128), version=4))
+            event = {"event_id": eid, "tenant": tenant, "at": _iso(due), **fields}
+            subject = event.get("service") or event.get("check")
+            out.append(
+                Message(f"{tenant}:{subject}".encode(), orjson.dumps(event), tenant, None,
+                        event["type"])
+            )  # fmt: skip
+        self.monitoring_sent += len(out)
+        return out
+
+    def _plan_outage(self, tenant: str, service: str, causes: list[Any], after: int) -> None:
+        rng = self._mon_rng
+        start = after + max(MIN, int(rng.expovariate(self.outages_per_day / (24 * HOUR))))
+        down: dict[str, Any] = {"type": "monitor.down", "service": service, "_causes": causes}
+        cause = rng.choice(causes)
+        if cause:
+            down["cause"] = cause
+        self._mon_push(start, tenant, down)
+
+    def _mon_push(self, due: int, tenant: str, fields: dict[str, Any]) -> None:
+        self._mon_seq += 1
+        heapq.heappush(self._mon_heap, (due, self._mon_seq, tenant, fields))
 
     def next_due(self) -> datetime:
         """The simulated instant of the next planned message."""

@@ -32,7 +32,8 @@ counts: ``100 × (1 − counted so far / measured time of the whole month)``, so
 monotonically through the month and is below the target exactly when the breach has fired.
 
 Heartbeats: a check's first ``heartbeat`` starts its expectation; ``heartbeat.missed`` fires
-at ``last + max_interval`` when no newer one came, ``heartbeat.recovered`` at the next one.
+just after ``deadline = last + max_interval`` (a report exactly at the deadline is on time)
+when no newer one came, ``heartbeat.recovered`` at the next one; once per gap.
 
 Choices (README, "Availability"): a ``monitor.up`` may carry the diagnosed ``cause`` (it
 replaces the one of the down); repeated downs are one outage; an up without a down is
@@ -675,8 +676,9 @@ class AvailabilityEngine:
                 hb = next((h for h in policy.heartbeats if h.check == check), None)
                 if hb is None:
                     continue  # the check left the policy
-                due = last + int(hb.max_interval.total_seconds() * US)
-                out.append((due, ("check", check), self._missed(st, check, due)))
+                deadline = last + int(hb.max_interval.total_seconds() * US)
+                # a report exactly at the deadline is on time: missed just after it
+                out.append((deadline + 1, ("check", check), self._missed(st, check, deadline)))
         return out
 
     def _items(

@@ -64,6 +64,9 @@ STYLES = {
     "sla.warning": "dim yellow",
     "sla.met": "green",
     "sla.missed": "red",
+    "availability.breach": "bold red",
+    "availability.warning": "yellow",
+    "heartbeat.missed": "yellow",
 }
 LABELS = {
     "sla.breach": "BREACH",
@@ -71,7 +74,14 @@ LABELS = {
     "sla.warning": "warning",
     "sla.met": "met",
     "sla.missed": "missed",
+    "availability.breach": "BREACH",
+    "availability.warning": "warning",
+    "heartbeat.missed": "missed",
 }
+#: outages per monitored service and simulated day in the demo (an eventful day)
+DEMO_OUTAGES_PER_DAY = 8.0
+#: signals printed as they happen (sla.warning only with warnings on)
+SHOWN = ("sla.breach", "sla.escalation", "availability.breach", "heartbeat.missed")
 
 
 def parse_duration(text: str) -> float:
@@ -356,15 +366,23 @@ class LiveDemo:
 
         clock = SimClock(int(self.start.timestamp() * 1e6), int(self.origin * 1e6), self.speed)
         self.traffic = traffic = Traffic(
-            self.start, seed=self.seed, rate=self.rate, tenants=_tenant_policies(self.tenants_file)
+            self.start,
+            seed=self.seed,
+            rate=self.rate,
+            tenants=_tenant_policies(self.tenants_file),
+            outages_per_day=DEMO_OUTAGES_PER_DAY,
         )
         topic = self.settings.topic("sla.ticket-events")
+        monitoring = self.settings.topic("sla.monitoring-events")
         began = time.monotonic()
         ends = None if seconds is None else began + seconds
         last_check = 0.0
         while ends is None or time.monotonic() < ends:
-            for msg in traffic.poll(clock.now()):
+            now = clock.now()
+            for msg in traffic.poll(now):
                 producer.send(topic, key=msg.key, value=msg.value)
+            for msg in traffic.poll_monitoring(now):
+                producer.send(monitoring, key=msg.key, value=msg.value)
             producer.flush()
             self._drain()
             now = time.monotonic()
@@ -406,8 +424,8 @@ class LiveDemo:
         self.seen.add(sid)
         stype = value.get("type", "?")
         self.counts[stype] += 1
-        if stype not in ("sla.breach", "sla.escalation") and not (
-            stype == "sla.warning" and self.warnings
+        if stype not in SHOWN and not (
+            stype in ("sla.warning", "availability.warning") and self.warnings
         ):
             return
         self.console.print(_line(value), style=STYLES.get(stype), markup=False)
@@ -504,12 +522,23 @@ class LiveDemo:
             until = f" until {sim_end.astimezone(AMS):%a %H:%M}" if sim_end else ""
             c.print(
                 f"[bold]summary[/bold]: {traffic.tickets} tickets, {traffic.sent} events sent "
-                f"({traffic.bad_sent} deliberately bad), simulated "
+                f"({traffic.bad_sent} deliberately bad), {traffic.monitoring_sent} monitoring "
+                "events, simulated "
                 f"{self.start.astimezone(AMS):%a %H:%M}{until}"
             )
         else:
             c.print("[bold]summary[/bold]: no traffic was sent")
-        order = ("sla.warning", "sla.escalation", "sla.breach", "sla.met", "sla.missed")
+        order = (
+            "sla.warning",
+            "sla.escalation",
+            "sla.breach",
+            "sla.met",
+            "sla.missed",
+            "availability.warning",
+            "availability.breach",
+            "heartbeat.missed",
+            "heartbeat.recovered",
+        )
         types = [t for t in order if t in self.counts] + sorted(set(self.counts) - set(order))
         total = sum(self.counts.values())
         c.print(f"signals: {total}")
@@ -558,6 +587,8 @@ def _line(sig: dict[str, Any]) -> str:
     """One readable line of a signal: simulated time, type, tenant/ticket, clock, priority,
     deadline (times Europe/Amsterdam)."""
     stype = sig.get("type", "?")
+    if stype.startswith(("availability.", "heartbeat.")):
+        return _monitoring_line(sig)
     detail = ""
     if sig.get("threshold") is not None:
         detail = f" {float(sig['threshold']):.0%}"
@@ -574,6 +605,26 @@ def _line(sig: dict[str, Any]) -> str:
         f"{_hm(sig.get('at')):<9} {LABELS.get(stype, stype):<8} {who:<18} "
         f"{sig.get('clock', ''):<12} {prio:<9} due {_hm(sig.get('deadline'))}{detail}{late}"
     )
+
+
+def _monitoring_line(sig: dict[str, Any]) -> str:
+    """An availability or heartbeat signal: what is at stake, in one line."""
+    stype = sig.get("type", "?")
+    who = f"{sig.get('tenant')}/{sig.get('service') or sig.get('check')}"
+    if stype == "heartbeat.missed":
+        detail = f"no {sig.get('check')} report since {_hm(sig.get('last_seen'))}"
+    elif sig.get("reason") == "projected":
+        missed = _hm(sig.get("exhausts_at"))
+        detail = f"if this outage goes on, {sig.get('period')} is missed at {missed}"
+    else:
+        spent = (
+            f"{float(sig['threshold']):.0%} of the budget spent, " if sig.get("threshold") else ""
+        )
+        detail = (
+            f"{spent}{sig.get('period')} at {sig.get('availability_percent')} % "
+            f"(target {sig.get('target_percent')} %)"
+        )
+    return f"{_hm(sig.get('at')):<9} {LABELS.get(stype, stype):<8} {who:<18} {detail}"
 
 
 def _reason_kind(reason: str) -> str:

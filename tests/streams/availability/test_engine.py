@@ -360,24 +360,27 @@ def test_covide_backup_heartbeat_missed_and_recovered() -> None:
         ],
         until=d(2026, 3, 4, 12),
     )
+    # (missed: the first instant past the deadline, 1 µs after it)
     assert [(s.type, s.check, s.at, s.deadline) for s in out] == [
-        ("heartbeat.missed", "backup", d(2026, 3, 3, 2, 10), d(2026, 3, 3, 2, 10)),
+        ("heartbeat.missed", "backup", d(2026, 3, 3, 2, 10, 0, 1), d(2026, 3, 3, 2, 10)),
         ("heartbeat.recovered", "backup", d(2026, 3, 3, 9), d(2026, 3, 3, 2, 10)),
-        ("heartbeat.missed", "backup", d(2026, 3, 4, 9), d(2026, 3, 4, 9)),
+        ("heartbeat.missed", "backup", d(2026, 3, 4, 9, 0, 0, 1), d(2026, 3, 4, 9)),
     ]
     assert out[0].last_seen == d(2026, 3, 2, 2, 10) and out[0].interval_seconds == 86400
 
 
 def test_covide_snapshot_every_half_hour() -> None:
-    # snapshots at 10:00 and 10:25, then nothing: missed at 10:55, once
+    # snapshots at 10:00, 10:25 and exactly 30 min later at 10:55 (on time), then nothing:
+    # missed just after 11:25, once
     out = run(
         [
             ev("heartbeat", "cov", d(2026, 3, 2, 10), check="snapshot"),
             ev("heartbeat", "cov", d(2026, 3, 2, 10, 25), check="snapshot"),
+            ev("heartbeat", "cov", d(2026, 3, 2, 10, 55), check="snapshot"),
         ],
         until=d(2026, 3, 2, 14),
     )
-    assert [(s.type, s.at) for s in out] == [("heartbeat.missed", d(2026, 3, 2, 10, 55))]
+    assert [(s.type, s.deadline) for s in out] == [("heartbeat.missed", d(2026, 3, 2, 11, 25))]
 
 
 # == events, duplicates, bad input ===========================================================
