@@ -367,6 +367,8 @@ class Policy(Strict):
     aggregates: list[AggregateTarget] = Field(default_factory=list)
     service_credits: list[ServiceCredit] = Field(default_factory=list)
 
+    # (hot paths read these through ``self.__pydantic_private__[...]``: pydantic's
+    # ``__getattr__`` for private attributes costs several µs a call)
     _calendars: dict[str, BusinessCalendar] = PrivateAttr(default_factory=dict)
     _strictest: dict[str, str] = PrivateAttr(default_factory=dict)
     _plan_cache: dict[Any, tuple[ClockPlan, ...]] = PrivateAttr(default_factory=dict)
@@ -377,7 +379,8 @@ class Policy(Strict):
     def calendar(self, name: str) -> BusinessCalendar:
         """The named calendar, built once (``KeyError``-free: unknown → :class:`PolicyError`)."""
         key = name.lower()
-        cal = self._calendars.get(key)
+        cals = self.__pydantic_private__["_calendars"]
+        cal = cals.get(key)
         if cal is None:
             if key not in self.calendars:
                 raise PolicyError(
@@ -387,7 +390,7 @@ class Policy(Strict):
             from calendars import BusinessCalendar
 
             cal = BusinessCalendar.from_spec(self._calendar_spec(key))
-            self._calendars[key] = cal
+            cals[key] = cal
         return cal
 
     @property
@@ -447,7 +450,7 @@ class Policy(Strict):
         if level not in scheme.levels:
             allowed = list(scheme.levels) + [a for a in scheme.aliases if a not in scheme.levels]
             raise UnknownPriorityError(self.id, "priority", facts.priority, allowed)
-        return level, self._strictest.get(level)
+        return level, self.__pydantic_private__["_strictest"].get(level)
 
     def plan(
         self,
@@ -470,6 +473,8 @@ class Policy(Strict):
         channel = _norm(facts.channel)
         attributes = facts.attributes or {}
         opts = self.resolve_options(options)
+        priv = self.__pydantic_private__
+        cond_attrs, plan_cache = priv["_cond_attrs"], priv["_plan_cache"]
         key = None
         try:
             key = (
@@ -480,14 +485,14 @@ class Policy(Strict):
                 _norm(facts.impact),
                 _norm(facts.urgency),
                 tuple(sorted(opts.items())),
-                tuple(_hashable(attributes.get(a)) for a in self._cond_attrs),
-                tuple(a in attributes for a in self._cond_attrs),
+                tuple(_hashable(attributes.get(a)) for a in cond_attrs),
+                tuple(a in attributes for a in cond_attrs),
             )
             hash(key)
         except TypeError:
             key = None
         if key is not None:
-            cached = self._plan_cache.get(key)
+            cached = plan_cache.get(key)
             if cached is not None:
                 return cached
 
@@ -507,9 +512,9 @@ class Policy(Strict):
                     plans.append(plan)
             result = tuple(plans)
         if key is not None:
-            if len(self._plan_cache) > 4096:
-                self._plan_cache.clear()
-            self._plan_cache[key] = result
+            if len(plan_cache) > 4096:
+                plan_cache.clear()
+            plan_cache[key] = result
         return result
 
     def rule_for(self, clock: str, facts: TicketFacts) -> tuple[str, ClockRule] | None:
@@ -903,12 +908,12 @@ class Policy(Strict):
                     f"calendar time zone {getattr(tz, 'key', tz)} differs from the policy's "
                     f"{self.timezone.key} (CONTRACTS R1)",
                 )
-            self._calendars[name] = cal
+            self.__pydantic_private__["_calendars"][name] = cal
 
     def _workday_hours(self, calendar: str | None) -> float | None:
         if calendar is None:
             return None
-        cal = self._calendars.get(calendar)
+        cal = self.__pydantic_private__["_calendars"].get(calendar)
         if cal is not None:
             wh = getattr(cal, "workday_hours", None)
             return float(wh) if wh is not None else None
