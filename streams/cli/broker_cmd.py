@@ -46,7 +46,8 @@ def route_event(line: bytes) -> tuple[str, bytes | None]:
 
     ``ticket.*`` → ticket events keyed ``tenant:ticket_id``; ``monitor.*``,
     ``maintenance.*``, ``heartbeat*`` → monitoring events keyed ``tenant:service`` (or
-    ``tenant:check`` for heartbeats without a service). Anything else, including lines
+    ``tenant:check`` for heartbeats without a service, ``tenant`` for maintenance of every
+    service: one key per subject keeps each subject's order). Anything else, including lines
     that are not JSON objects, goes to ticket events (keyed when tenant and ticket_id are
     there, else unkeyed) so that the runtime dead-letters it with the original bytes.
     """
@@ -59,6 +60,8 @@ def route_event(line: bytes) -> tuple[str, bytes | None]:
     kind, tenant = event.get("type"), event.get("tenant")
     if isinstance(kind, str) and kind.startswith(_MONITORING_PREFIXES):
         subject = event.get("service") or event.get("check")
+        if subject is None and isinstance(tenant, str):
+            return MONITORING_EVENTS, tenant.encode()
         return MONITORING_EVENTS, _key(tenant, subject)
     return TICKET_EVENTS, _key(tenant, event.get("ticket_id"))
 
@@ -293,19 +296,24 @@ def _install_sigterm() -> list[int]:
 
 @app.command()
 def produce(
-    file: Annotated[str, typer.Argument(help="JSON lines file, or - for stdin.")],
+    files: Annotated[list[str], typer.Argument(help="JSON lines files, or - for stdin.")],
     bootstrap: Annotated[
         str | None, typer.Option(help="host:port (default: $SLAWATCH_BROKERS).")
     ] = None,
 ) -> None:
-    """Send the events of a JSON-lines file to the input topics, keyed per ticket/service."""
+    """Send the events of JSON-lines files (in turn) to the input topics, keyed per ticket,
+    service or heartbeat check."""
     settings = Settings()
+    counts: dict[str, int] = {}
     try:
-        if file == "-":
-            counts = produce_lines(_lines(sys.stdin.buffer), bootstrap, settings)
-        else:
-            with Path(file).open("rb") as fh:
-                counts = produce_lines(_lines(fh), bootstrap, settings)
+        for file in files:
+            if file == "-":
+                sent = produce_lines(_lines(sys.stdin.buffer), bootstrap, settings)
+            else:
+                with Path(file).open("rb") as fh:
+                    sent = produce_lines(_lines(fh), bootstrap, settings)
+            for topic, n in sent.items():
+                counts[topic] = counts.get(topic, 0) + n
     except OSError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc

@@ -96,6 +96,7 @@ def test_topic_names_and_resolution() -> None:
         ),
         (b'{"type":"maintenance.announced","tenant":"a","service":"s"}', MONITORING_EVENTS, b"a:s"),
         (b'{"type":"heartbeat","tenant":"a","check":"backup"}', MONITORING_EVENTS, b"a:backup"),
+        (b'{"type":"maintenance.cancelled","tenant":"a"}', MONITORING_EVENTS, b"a"),
         (b'{"type":"ticket.updated","tenant":"acme"}', TICKET_EVENTS, None),
         (b'{"type":"bogus","tenant":"acme","ticket_id":7}', TICKET_EVENTS, b"acme:7"),
         (b"not json at all", TICKET_EVENTS, None),
