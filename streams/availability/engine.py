@@ -534,6 +534,47 @@ class AvailabilityEngine:
             if target is None or t.name == target
         ]
 
+    def records(self, key: str) -> list[dict[str, Any]]:
+        """One analytics record per (service, target) of tenant ``key`` (the
+        ``sla.clock-states`` value, ``kind: "availability"``): the month being measured as
+        known now — figure, downtime, budget, whether an outage is going on. Empty for an
+        unknown tenant."""
+        st = self.tenants.get(key[len(MON_PREFIX) :] if key.startswith(MON_PREFIX) else key)
+        if st is None:
+            return []
+        policy = self._policy(st)
+        out = []
+        for service in sorted(st.services):
+            svc = st.services[service]
+            upto = max(st.now_us, self.now_us or 0, svc.now_us)
+            for target in self._targets(policy, service):
+                mo = _Month(policy, target, st, service, *svc.month)
+                counted = mo.counted(min(upto, mo.hi))
+                pct = 100.0 if mo.measured == 0 else round(100 * (1 - counted / mo.measured), 4)
+                ex = mo.reached(mo.budget + 1) if svc.down is not None else None
+                out.append(
+                    {
+                        "key": f"{st.tenant}:{service}:availability:{target.name}",
+                        "kind": "availability",
+                        "tenant": st.tenant,
+                        "service": service,
+                        "target": target.name,
+                        "policy": st.policy,
+                        "policy_version": st.version,
+                        "period": mo.period,
+                        "target_percent": target.target_percent,
+                        "availability_percent": pct,
+                        "downtime_seconds": _secs(counted),
+                        "budget_seconds": _secs(mo.budget),
+                        "measured_seconds": _secs(mo.measured),
+                        "breached": f"{mo.period}:{service}:{target.name}:breach" in st.fired,
+                        "down_since": None if svc.down is None else _dt(svc.down[0]).isoformat(),
+                        "exhausts_at": None if ex is None or ex >= mo.hi else _dt(ex).isoformat(),
+                        "updated_at": _dt(upto).isoformat(),
+                    }
+                )
+        return out
+
     # -- validation and mutation ------------------------------------------------------------
     def _check(self, policy: Any, event: Any, st: TenantMonitor | None, out: list) -> None:
         etype = event.type

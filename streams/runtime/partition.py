@@ -183,6 +183,7 @@ class PartitionRunner:
                 ticket = None
                 if state is None:
                     continue
+                out.records.extend(self.availability.records(key))
             else:
                 ticket = eng.tickets.get(key)
                 if ticket is None:

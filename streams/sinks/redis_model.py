@@ -31,6 +31,10 @@ several keys of one tenant, also run on a cluster.
     with ``ZREVRANGE``. Signals of type ``sla.breach``, ``sla.missed`` and
     ``availability.breach``; capped at ``breaches_kept`` (default 1000; the oldest go).
 ``P{T}:breaches:data`` — hash, ``event_id`` → the signal as JSON (same members as above).
+``P{T}:availability`` — hash, ``SERVICE:TARGET`` → the latest availability record as JSON
+    (``kind: "availability"`` records of ``sla.clock-states``: the month being measured,
+    ``availability_percent``, ``downtime_seconds``, ``budget_seconds``, ``down_since``,
+    ``exhausts_at``); the one with the newest ``updated_at`` wins.
 ``Ptenants`` — set of the tenants that have written anything (no hash tag).
 
 Guarantees: every write is idempotent and order-tolerant, because delivery is at least once
@@ -117,6 +121,19 @@ return 0
 """
 
 
+# KEYS: availability hash, its updated_us hash. ARGV: SERVICE:TARGET, record JSON, updated_us.
+# Returns 1 if written, 0 if the stored record is newer.
+_AVAILABILITY_LUA = """
+local old = redis.call('HGET', KEYS[2], ARGV[1])
+if old and tonumber(old) > tonumber(ARGV[3]) then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+return 1
+"""
+
+
 class _Script:
     """A Lua script as redis-py pipelines expect it in ``pipe.scripts`` (``sha``, ``script``):
     ``Pipeline.execute`` (sync and asyncio alike) loads the missing ones first."""
@@ -138,6 +155,7 @@ class _Script:
 
 _CLOCK_SCRIPT = _Script(_CLOCK_LUA)
 _BREACH_SCRIPT = _Script(_BREACH_LUA)
+_AVAILABILITY_SCRIPT = _Script(_AVAILABILITY_LUA)
 
 
 def default_prefix(settings: Any = None) -> str:
@@ -209,6 +227,9 @@ class ReadModel:
     def breaches_data_key(self, tenant: str) -> str:
         return self.tenant_key(tenant, "breaches", "data")
 
+    def availability_key(self, tenant: str) -> str:
+        return self.tenant_key(tenant, "availability")
+
     @property
     def tenants_key(self) -> str:
         return f"{self.prefix}tenants"
@@ -228,7 +249,10 @@ class ReadModel:
         queued = 0
         for record in clock_records:
             try:
-                self._queue_clock(pipe, record)
+                if record.get("kind") == "availability":
+                    self._queue_availability(pipe, record)
+                else:
+                    self._queue_clock(pipe, record)
             except (KeyError, TypeError, ValueError) as exc:
                 log.warning("read model: skipped clock record %r (%s)", record.get("key"), exc)
                 continue
@@ -273,6 +297,19 @@ class ReadModel:
                 "1" if finished else "0",
                 self.finished_ttl,
             ],
+        )
+
+    def _queue_availability(self, pipe: Any, record: Mapping[str, Any]) -> None:
+        tenant, service, target = str(record["tenant"]), record["service"], record["target"]
+        if not service or not target:
+            raise ValueError("service and target are required")
+        updated = _instant(record.get("updated_at"))
+        updated_us = _epoch_us(updated) if updated is not None else 0
+        key = self.availability_key(tenant)
+        _AVAILABILITY_SCRIPT.queue(
+            pipe,
+            [key, f"{key}:updated"],
+            [f"{service}:{target}", orjson.dumps(dict(record)).decode(), updated_us],
         )
 
     def _queue_breach(self, pipe: Any, signal: Mapping[str, Any]) -> None:
@@ -328,6 +365,12 @@ class ReadModel:
             return []
         values = client.hmget(self.breaches_data_key(tenant), ids)
         return [s for s in (_load(v) for v in values) if s is not None]
+
+    def availability(self, client: Any, tenant: str) -> list[dict[str, Any]]:
+        """The latest availability record of each (service, target) of ``tenant``, sorted."""
+        values = client.hgetall(self.availability_key(tenant))
+        out = [_load(v) for _, v in sorted(values.items(), key=lambda kv: _text(kv[0]))]
+        return [r for r in out if r is not None]
 
     def tenants(self, client: Any) -> list[str]:
         """Tenants that have written anything to the read model, sorted."""

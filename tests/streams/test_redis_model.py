@@ -343,6 +343,37 @@ def test_engine_records_from_the_example_replay(client, prefix):
     ]
 
 
+def test_availability_records_from_the_monitoring_example(client, prefix):
+    """The availability engine's records of examples/monitoring.jsonl (March 2026) land in
+    ``P{T}:availability``, one per service and target; an older record never overwrites a
+    newer one; the availability breach is among the recent breaches."""
+    from streams.cli.replay_cmd import _load_registry
+    from streams.replay import replay
+
+    registry = _load_registry(REPO / "examples/tenants.yaml", None)
+    lines = (REPO / "examples/monitoring.jsonl").read_bytes().splitlines()
+    result = replay(lines, registry, until=datetime(2026, 3, 25, tzinfo=UTC))
+    eng = result.availability
+    records = [r for tenant in sorted(eng.tenants) for r in eng.records(tenant)]
+    model = ReadModel(prefix)
+    write(client, model, records, [s.to_dict() for s in result.signals])
+    (hooli,) = model.availability(client, "hooli")
+    # 1.5 h (Tue 10 Mar, maintenance from 15:00 breaks "not before 16:00") + 1.75 h (Thu
+    # 19 Mar) = 3.25 h of 743 h: 100 × (1 − 3.25 / 743) = 99.5626 %
+    assert (hooli["service"], hooli["target"], hooli["period"]) == (
+        "webservice",
+        "webservice",
+        "2026-03",
+    )
+    assert (hooli["downtime_seconds"], hooli["availability_percent"]) == (11700, 99.5626)
+    assert hooli["breached"] is True and hooli["down_since"] is None
+    stale = {**hooli, "availability_percent": 100.0, "updated_at": "2026-03-01T00:00:00+00:00"}
+    write(client, model, [stale], [])
+    assert model.availability(client, "hooli")[0]["availability_percent"] == 99.5626
+    breaches = model.recent_breaches(client, "hooli")
+    assert [(b["type"], b["service"]) for b in breaches] == [("availability.breach", "webservice")]
+
+
 # -- the command line -------------------------------------------------------------------
 
 
