@@ -428,6 +428,8 @@ class AvailabilityEngine:
         self.stats = AvailabilityStats()
         self.touched: set[str] = set()  # state keys (MON_PREFIX + tenant) changed
         self._heap: list[tuple[int, str]] = []
+        # (tenant, service, target, year, month) -> (stamp of what it was built from, month)
+        self._months: dict[tuple, tuple[tuple, _Month]] = {}
 
     # -- public API ---------------------------------------------------------------------------
     def apply(self, event: Any) -> list[AvailabilitySignal]:
@@ -529,7 +531,7 @@ class AvailabilityEngine:
         policy = self._policy(st)
         upto = st.known_until_us
         return [
-            _Month(policy, t, st, service, year, month).view(service, upto)
+            self._month(policy, t, st, service, year, month).view(service, upto)
             for t in self._targets(policy, service)
             if target is None or t.name == target
         ]
@@ -548,7 +550,7 @@ class AvailabilityEngine:
             svc = st.services[service]
             upto = max(st.now_us, self.now_us or 0, svc.now_us)
             for target in self._targets(policy, service):
-                mo = _Month(policy, target, st, service, *svc.month)
+                mo = self._month(policy, target, st, service, *svc.month)
                 counted = mo.counted(min(upto, mo.hi))
                 pct = 100.0 if mo.measured == 0 else round(100 * (1 - counted / mo.measured), 4)
                 ex = mo.reached(mo.budget + 1) if svc.down is not None else None
@@ -706,7 +708,7 @@ class AvailabilityEngine:
             subject = ("service", service)
             months = []
             for target in self._targets(policy, service):
-                mo = _Month(policy, target, st, service, *svc.month)
+                mo = self._month(policy, target, st, service, *svc.month)
                 months.append(mo)
                 for item, at in self._items(mo, svc, service, target, fired):
                     out.append((at, subject, self._firer(st, mo, service, item)))
@@ -870,6 +872,39 @@ class AvailabilityEngine:
     def _count(self, out: list[AvailabilitySignal]) -> list[AvailabilitySignal]:
         self.stats.signals += len(out)
         return out
+
+    def _month(
+        self,
+        policy: Any,
+        target: AvailabilityTarget,
+        st: TenantMonitor,
+        service: str,
+        year: int,
+        month: int,
+    ) -> _Month:
+        """``_Month(...)``, built again only when what it depends on changed: the policy,
+        the service's outages (they are only appended, or pruned from the front at a month's
+        end) and the tenant's maintenance."""
+        svc = st.services.get(service)
+        outs = svc.outages if svc is not None else []
+        stamp = (
+            id(policy),
+            policy.version,
+            None if svc is None or svc.down is None else tuple(svc.down),
+            len(outs),
+            tuple(outs[0]) if outs else None,
+            tuple(outs[-1]) if outs else None,
+            tuple(sorted((k, tuple(v)) for k, v in st.maintenance.items())),
+        )
+        key = (st.tenant, service, target.name, year, month)
+        hit = self._months.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        if len(self._months) > 100_000:
+            self._months.clear()
+        mo = _Month(policy, target, st, service, year, month)
+        self._months[key] = (stamp, mo)
+        return mo
 
     # -- policy ---------------------------------------------------------------------------------
     def _policy(self, st: TenantMonitor) -> Any:

@@ -528,17 +528,13 @@ class LiveDemo:
             )
         else:
             c.print("[bold]summary[/bold]: no traffic was sent")
-        order = (
-            "sla.warning",
-            "sla.escalation",
-            "sla.breach",
-            "sla.met",
-            "sla.missed",
-            "availability.warning",
-            "availability.breach",
-            "heartbeat.missed",
-            "heartbeat.recovered",
+        from models.signals import (
+            AVAILABILITY_SIGNAL_TYPES,
+            HEARTBEAT_SIGNAL_TYPES,
+            SLA_SIGNAL_TYPES,
         )
+
+        order = (*SLA_SIGNAL_TYPES, *AVAILABILITY_SIGNAL_TYPES, *HEARTBEAT_SIGNAL_TYPES)
         types = [t for t in order if t in self.counts] + sorted(set(self.counts) - set(order))
         total = sum(self.counts.values())
         c.print(f"signals: {total}")

@@ -132,35 +132,37 @@ def register(rt: Runtime) -> None:
 
     partitions = settings.partitions
 
+    async def route_one(msg: Any, key_of: Any) -> None:
+        """Re-key one input record onto the keyed topic (or handle it where it is, for a
+        ticket event a producer already keyed as we would); unroutable: a dead letter."""
+        src = source_of(msg.topic, msg.partition, msg.offset)
+        raw = msg.value if msg.value is not None else b""
+        key, reason = key_of(raw, settings.max_event_bytes)
+        if key is None:
+            await send_dead(DeadLetter(reason or "unroutable", _text(raw), src), msg.key)
+        elif (
+            key_of is route_key
+            and rt.in_place
+            and msg.key == key
+            and partition_for(key, partitions) == msg.partition
+        ):
+            await apply(msg, key, 0, src)  # keyed as we would: handled where it is
+        else:
+            await emit(keyed_name, key, raw, headers=[("src", src.encode())])
+
     # -- route: any key → tenant:ticket_id --------------------------------------------------
     @app.agent(out[T.TICKET_EVENTS], name="slawatch.route")
     async def route(stream: Any) -> None:
         await contracts_ready.wait()
         async for event in stream.events():
-            msg = event.message
-            src = source_of(msg.topic, msg.partition, msg.offset)
-            raw = msg.value if msg.value is not None else b""
-            key, reason = route_key(raw, settings.max_event_bytes)
-            if key is None:
-                await send_dead(DeadLetter(reason or "unroutable", _text(raw), src), msg.key)
-            elif rt.in_place and msg.key == key and partition_for(key, partitions) == msg.partition:
-                await apply(msg, key, 0, src)  # keyed as we would: handled where it is
-            else:
-                await emit(keyed_name, key, raw, headers=[("src", src.encode())])
+            await route_one(event.message, route_key)
 
     # -- route monitoring: any key → MON_PREFIX + tenant (all of a tenant's services) ---------
     @app.agent(out[T.MONITORING_EVENTS], name="slawatch.route-monitoring")
     async def route_monitoring(stream: Any) -> None:
         await contracts_ready.wait()
         async for event in stream.events():
-            msg = event.message
-            src = source_of(msg.topic, msg.partition, msg.offset)
-            raw = msg.value if msg.value is not None else b""
-            key, reason = route_monitoring_key(raw, settings.max_event_bytes)
-            if key is None:
-                await send_dead(DeadLetter(reason or "unroutable", _text(raw), src), msg.key)
-            else:
-                await emit(keyed_name, key, raw, headers=[("src", src.encode())])
+            await route_one(event.message, route_monitoring_key)
 
     # -- process: re-keyed records and timer ticks --------------------------------------------
     @app.agent(keyed, name="slawatch.process")

@@ -135,6 +135,16 @@ def _send_monitoring(events: list[dict[str, Any]], s: Settings, extra: list[byte
     producer.close()
 
 
+def _dead_letters(s: Settings) -> list[dict[str, Any]]:
+    return [
+        r["value"]
+        for r in tail_records(
+            [s.topic("sla.dead-letters")], s.bootstrap_servers[0], from_beginning=True,
+            idle_timeout=1.5,
+        )
+    ]  # fmt: skip
+
+
 def _committed(bootstrap: str, group: str) -> dict[str, int]:
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
@@ -290,15 +300,7 @@ def test_sigkill_mid_stream_loses_nothing_and_live_equals_replay(deployment, sto
     b.stop(signal.SIGTERM)
     _jump_and_compare(dep, events, once=False, SLAWATCH_STORE=store)  # a SIGKILL may repeat
 
-    dead = [
-        r["value"]
-        for r in tail_records(
-            [s.topic("sla.dead-letters")],
-            s.bootstrap_servers[0],
-            from_beginning=True,
-            idle_timeout=1.5,
-        )
-    ]
+    dead = _dead_letters(s)
     reasons = {d.get("event_id") or d["raw"][:20]: d["reason"] for d in dead}
     assert "not valid JSON" in reasons["this is not json"]
     assert "unknown tenant 'nobody'" in reasons["bad-1"]
@@ -366,15 +368,7 @@ def test_monitoring_events_sigkill_live_equals_replay(deployment) -> None:
     by_key = {v["event_id"]: v for v in got if v["type"] == "availability.report"}
     assert all(v["ticket_id"] is None and v["service"] for v in by_key.values())
 
-    dead = [
-        r["value"]
-        for r in tail_records(
-            [s.topic("sla.dead-letters")],
-            s.bootstrap_servers[0],
-            from_beginning=True,
-            idle_timeout=1.5,
-        )
-    ]
+    dead = _dead_letters(s)
     reasons = {d.get("event_id") or d["raw"][:9]: d["reason"] for d in dead}
     assert "not valid JSON" in reasons["{not json"]
     assert "missing or non-string tenant" in reasons[BAD_MONITORING[1].decode()[:9]]
