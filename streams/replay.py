@@ -10,6 +10,7 @@ signal ids.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -56,6 +57,31 @@ def replay(
     source: str = "<events>",
     progress: Callable[[int], None] | None = None,
     engine: Engine | None = None,
+) -> ReplayResult:
+    # A replay holds every decoded event and builds the state of every ticket: hundreds of
+    # thousands of long-lived objects, which CPython's default young-generation threshold
+    # (700 allocations) makes the cyclic collector walk again and again. Collect young
+    # objects less often for the duration (200k generated events, A/B in one process:
+    # 19.0-20.6k events/s with the default, 22.7-27.3k with this).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], REPLAY_GC_THRESHOLD), *thresholds[1:])
+    try:
+        return _replay(lines, registry, until, source, progress, engine)
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+#: young-generation threshold of the cyclic GC during a replay (CPython's default: 700)
+REPLAY_GC_THRESHOLD = 50_000
+
+
+def _replay(
+    lines: Iterable[str | bytes],
+    registry: Any,
+    until: datetime | None,
+    source: str,
+    progress: Callable[[int], None] | None,
+    engine: Engine | None,
 ) -> ReplayResult:
     eng = engine or Engine(registry)
     proc = Processor(eng)
