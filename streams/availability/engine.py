@@ -276,9 +276,7 @@ class MonthView:
 
     @property
     def availability_percent(self) -> float:
-        if self.measured_us == 0:
-            return 100.0
-        return round(100.0 * (1 - self.counted_us / self.measured_us), 4)
+        return _percent(self.counted_us, self.measured_us)
 
     @property
     def met(self) -> bool:
@@ -382,6 +380,20 @@ class _Month:
             tuple(lines),
             tuple(v for v in self.verdicts if v.maintenance_id in anns),
         )
+
+
+#: separates the parts of a fired key (period, service, target, item): no name contains it
+_SEP = "\x1f"
+
+
+def _fired_key(mo: _Month, service: str, item: str) -> str:
+    """The key under which an item of (month, service, target) is recorded as fired."""
+    return _SEP.join((mo.period, service, mo.target.name, item))
+
+
+def _percent(counted: int, measured: int) -> float:
+    """The month's availability if nothing more counts, in percent (4 decimals)."""
+    return 100.0 if measured == 0 else round(100.0 * (1 - counted / measured), 4)
 
 
 def _subject(event: Any) -> tuple[str, str] | None:
@@ -552,7 +564,6 @@ class AvailabilityEngine:
             for target in self._targets(policy, service):
                 mo = self._month(policy, target, st, service, *svc.month)
                 counted = mo.counted(min(upto, mo.hi))
-                pct = 100.0 if mo.measured == 0 else round(100 * (1 - counted / mo.measured), 4)
                 ex = mo.reached(mo.budget + 1) if svc.down is not None else None
                 out.append(
                     {
@@ -565,11 +576,11 @@ class AvailabilityEngine:
                         "policy_version": st.version,
                         "period": mo.period,
                         "target_percent": target.target_percent,
-                        "availability_percent": pct,
+                        "availability_percent": _percent(counted, mo.measured),
                         "downtime_seconds": _secs(counted),
                         "budget_seconds": _secs(mo.budget),
                         "measured_seconds": _secs(mo.measured),
-                        "breached": f"{mo.period}:{service}:{target.name}:breach" in st.fired,
+                        "breached": _fired_key(mo, service, "breach") in st.fired,
                         "down_since": None if svc.down is None else _dt(svc.down[0]).isoformat(),
                         "exhausts_at": None if ex is None or ex >= mo.hi else _dt(ex).isoformat(),
                         "updated_at": _dt(upto).isoformat(),
@@ -732,7 +743,7 @@ class AvailabilityEngine:
         target: AvailabilityTarget,
         fired: set[str],
     ) -> Iterable[tuple[str, int]]:
-        p = f"{mo.period}:{service}:{target.name}:"
+        p = _fired_key(mo, service, "")
         breach_at = mo.reached(mo.budget + 1)
         for frac in THRESHOLDS:
             if p + f"warning:{frac}" not in fired:
@@ -750,7 +761,7 @@ class AvailabilityEngine:
 
     def _firer(self, st: TenantMonitor, mo: _Month, service: str, item: str) -> Any:
         def fire(at: int, observed: int) -> list[AvailabilitySignal]:
-            p = f"{mo.period}:{service}:{mo.target.name}:"
+            p = _fired_key(mo, service, "")
             st.fired.append(p + item)
             counted = mo.counted(at)
             kw: dict[str, Any] = {}
@@ -771,7 +782,7 @@ class AvailabilityEngine:
         def fire(at: int, observed: int) -> list[AvailabilitySignal]:
             out = []
             for mo in months:
-                key = f"{mo.period}:{service}:{mo.target.name}:report"
+                key = _fired_key(mo, service, "report")
                 counted = mo.counted(mo.hi)
                 out.append(
                     self._avail(
@@ -792,7 +803,7 @@ class AvailabilityEngine:
             keep_from = months[0].lo
             svc.month = _next_month(*svc.month)
             svc.outages = [o for o in svc.outages if o[1] > keep_from]
-            done = f"{months[0].period}:{service}:"
+            done = f"{months[0].period}{_SEP}{service}{_SEP}"
             st.fired = [k for k in st.fired if not k.startswith(done)]
             # maintenance ended before every service's previous month is of no more use
             cal = self._month_calendar(policy)
@@ -824,7 +835,6 @@ class AvailabilityEngine:
         counted: int,
         **kw: Any,
     ) -> AvailabilitySignal:
-        pct = 100.0 if mo.measured == 0 else round(100.0 * (1 - counted / mo.measured), 4)
         return AvailabilitySignal(
             event_id=signal_event_id(st.tenant, "availability", key, typ),
             type=typ,
@@ -837,7 +847,7 @@ class AvailabilityEngine:
             target=mo.target.name,
             period=mo.period,
             target_percent=mo.target.target_percent,
-            availability_percent=pct,
+            availability_percent=_percent(counted, mo.measured),
             downtime_seconds=_secs(counted),
             budget_seconds=_secs(mo.budget),
             measured_seconds=_secs(mo.measured),
