@@ -504,3 +504,16 @@ def test_every_month_is_reported_while_a_service_is_known() -> None:
         ("2026-02", True, 0),
         ("2026-03", True, 0),
     ]
+
+
+def test_a_service_whose_name_extends_another_keeps_its_own_fired_items() -> None:
+    # live: "web:eu" breaches in March; "web" alone moves on to April (its March report
+    # prunes its own fired items). When "web:eu" comes back up, nothing fires again.
+    eng = AvailabilityEngine(registry(), events_advance_time=False)
+    first = eng.apply(down("fms", d(2026, 3, 12, 10), service="web:eu"))
+    first += eng.apply(down("fms", d(2026, 3, 12, 10), service="web"))
+    first += eng.apply(up("fms", d(2026, 4, 2, 10), service="web"))  # web's March ends
+    again = eng.apply(up("fms", d(2026, 3, 12, 16), service="web:eu"))
+    eu = [s.type for s in first + again if s.service == "web:eu"]
+    assert eu == ["availability.warning"] * 3 + ["availability.breach"]  # projected, ½, ¾
+    assert len({s.event_id for s in first + again}) == len(first + again)
