@@ -1,8 +1,8 @@
 """Availability targets, heartbeats, aggregate (monthly share) targets and service credits.
 
-Schema only for now (issue 3); their evaluation is a later issue. The few pure helpers here
-(:meth:`ServiceCredit.percent`, :meth:`WeeklyWindow.contains`) are what that evaluation
-will call.
+Availability targets and heartbeats are evaluated by :mod:`streams.availability`; aggregate
+targets and service credits are schema only so far (their monthly evaluation is not built:
+:meth:`ServiceCredit.percent` is the rule it will call).
 """
 
 from __future__ import annotations

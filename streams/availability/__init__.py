@@ -1,2 +1,4 @@
-"""Availability and heartbeat SLAs (issue 6). So far: the pure downtime arithmetic
-(:mod:`streams.availability.downtime`)."""
+"""Availability and heartbeat SLAs (issue 6), pure: the downtime arithmetic
+(:mod:`~streams.availability.downtime`), the maintenance rules
+(:mod:`~streams.availability.maintenance`) and the engine that turns monitoring events into
+signals (:mod:`~streams.availability.engine`)."""

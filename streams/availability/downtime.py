@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from calendars import BusinessCalendar
-from calendars.timeline import US, us_of
+from calendars.timeline import us_of
 
 Interval = tuple[int, int]  # [start_us, end_us), start < end
 
@@ -104,6 +104,17 @@ def counted_downtime_us(
     return sum(cal.elapsed_us(a, b) for a, b in down)
 
 
+def month_measure(
+    cal: BusinessCalendar, target_percent: float, year: int, month: int
+) -> tuple[int, int, int, int]:
+    """``(lo, hi, measured, budget)`` of a calendar month: its bounds, its open time on the
+    measurement calendar, and the downtime the target allows (µs)."""
+    lo, hi = month_bounds_us(cal, year, month)
+    measured = cal.elapsed_us(lo, hi)
+    # the budget is rounded down to whole µs: a breach is never declared late by rounding
+    return lo, hi, measured, int(measured * (100 - target_percent) / 100)
+
+
 def month_figure(
     cal: BusinessCalendar,
     target_percent: float,
@@ -112,25 +123,6 @@ def month_figure(
     year: int,
     month: int,
 ) -> MonthFigure:
-    lo, hi = month_bounds_us(cal, year, month)
-    measured = cal.elapsed_us(lo, hi)
+    lo, hi, measured, budget = month_measure(cal, target_percent, year, month)
     counted = counted_downtime_us(cal, outages, exclusions, lo, hi)
-    # the budget is rounded down to whole µs: a breach is never declared late by rounding
-    budget = int(measured * (100 - target_percent) / 100)
     return MonthFigure(measured, counted, budget)
-
-
-def exhaustion_us(
-    cal: BusinessCalendar, figure_left_us: int, outage_start_us: int, now_us: int
-) -> int | None:
-    """When an outage that is still going on at ``now_us`` will have used ``figure_left_us``
-    more of measured time (the budget left at ``now_us``): the instant the month's target
-    can no longer be met if it continues. ``None`` if the budget is already gone."""
-    if figure_left_us < 0:
-        return None
-    start = max(now_us, outage_start_us)
-    return start if figure_left_us == 0 else cal.add_us(start, figure_left_us)
-
-
-def hours(us: int) -> float:
-    return us / US / 3600

@@ -56,7 +56,7 @@ from calendars import BusinessCalendar
 from calendars.timeline import EPOCH, US, us_of
 from models.availability import AvailabilityTarget
 from models.signals import signal_event_id
-from streams.availability.downtime import clip, month_bounds_us, subtract, union
+from streams.availability.downtime import clip, month_bounds_us, month_measure, subtract, union
 from streams.availability.maintenance import Announcement, MaintenanceVerdict, evaluate
 from streams.engine.errors import RejectedEvent
 
@@ -297,11 +297,10 @@ class _Month:
     ) -> None:
         self.cal: BusinessCalendar = policy.calendar(target.calendar)
         self.target = target
-        self.lo, self.hi = month_bounds_us(self.cal, year, month)
+        self.lo, self.hi, self.measured, self.budget = month_measure(
+            self.cal, target.target_percent, year, month
+        )
         self.period = f"{year:04d}-{month:02d}"
-        self.measured = self.cal.elapsed_us(self.lo, self.hi)
-        # rounded down to whole µs: a breach is never declared late by rounding
-        self.budget = int(self.measured * (100 - target.target_percent) / 100)
         svc = st.services.get(service)
         excluded_causes = set(target.excluded_causes)
         outages = [(a, b, c) for a, b, c in svc.outages] if svc else []

@@ -17,7 +17,6 @@ from calendars.timeline import US, us_of
 from models.contracts import load_policies
 from streams.availability.downtime import (
     counted_downtime_us,
-    exhaustion_us,
     month_bounds_us,
     month_figure,
     subtract,
@@ -74,8 +73,6 @@ def test_smart_fms_march_budget_and_breach() -> None:
     assert ok.met and ok.budget_left_us == 0
     over = month_figure(ALWAYS, 99.6, [(lo, lo + budget + 1)], [], 2026, 3)
     assert not over.met
-    # an outage that starts with the whole budget left exhausts it 2:58:19.2 later
-    assert exhaustion_us(ALWAYS, budget, lo, lo) == lo + budget
 
 
 def test_repeated_downs_are_one_outage() -> None:
