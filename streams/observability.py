@@ -105,8 +105,11 @@ REASON_KINDS: dict[str, str] = {
     "unknown_priority": "priority/impact/urgency missing or not in the tenant's policy",
     "contract": "the tenant's contract cannot be applied: unknown option, policy (version)",
     "duplicate": "a second ticket.created for a ticket",
-    "order": "an event for a ticket never created, or after closed/cancelled",
-    "wrong_topic": "a monitoring event on the ticket-event topic",
+    "order": "an event for a ticket never created, or after closed/cancelled; a cancellation "
+    "of maintenance never announced",
+    "not_measured": "monitoring the tenant's contract does not measure: no availability "
+    "target (for the service), an unknown heartbeat check",
+    "wrong_topic": "a monitoring event on the ticket-event topic, or the reverse",
     "internal": "a slawatch bug while applying the record",
     OTHER: "anything else",
 }
@@ -123,7 +126,15 @@ _REASON_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("naive_timestamp", r"has no UTC offset"),
         ("unknown_type", r"unknown event type"),
-        ("wrong_topic", r"monitoring event on the ticket-event topic"),
+        (
+            "wrong_topic",
+            r"monitoring event on the ticket-event topic|ticket event on the monitoring-event",
+        ),
+        (
+            "not_measured",
+            r"has no availability target|not covered by an availability target"
+            r"|expects no such check",
+        ),
         ("unknown_tenant", r"unknown tenant\b"),
         ("contract", r"\boption\b|unknown policy\b|^policy \S+ (has no )?version\b"),
         ("unknown_priority", r"^policy \S+: (unknown \w+ |a ticket needs an? )"),
@@ -131,7 +142,7 @@ _REASON_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "order",
             r"for unknown ticket\b|no ticket\.created was seen|is already (closed|cancelled)\b"
-            r"|events after ticket\.closed",
+            r"|events after ticket\.closed|no maintenance\.announced",
         ),
         (
             "schema",

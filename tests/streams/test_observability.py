@@ -270,6 +270,24 @@ REASONS = [
         "wrong_topic",
     ),
     (
+        "a ticket event on the monitoring-event topic: send ticket.* events to sla.ticket-events",
+        "wrong_topic",
+    ),
+    (
+        "policy 1do has no availability target: monitoring events for its tenants measure nothing",
+        "not_measured",
+    ),
+    (
+        "heartbeat for check 'snapshot': policy inlenersbeloning expects no such check (its "
+        "heartbeat checks: backup)",
+        "not_measured",
+    ),
+    (
+        "maintenance.cancelled for 'm9': no maintenance.announced with that maintenance_id was "
+        "seen for tenant hooli",
+        "order",
+    ),
+    (
         "internal error while applying this record (KeyError('x')); please report it",
         "internal",
     ),
