@@ -56,6 +56,17 @@ def signal_event_id(*parts: object) -> str:
     )
 
 
+class MaintenanceNote(BaseModel):
+    """Announced maintenance whose downtime counted anyway, and why (the rules it broke)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    maintenance_id: str
+    kind: str
+    broken: list[str]
+    explanation: str
+
+
 class Signal(BaseModel):
     """One outgoing signal.
 
@@ -78,7 +89,9 @@ class Signal(BaseModel):
       (of the whole month); ``availability.warning`` has ``reason: "budget"`` with
       ``threshold`` (share of the budget spent) or ``reason: "projected"`` with
       ``exhausts_at`` (= ``deadline``: when the target is missed if the outage goes on);
-      ``availability.report`` (month end) has ``met``.
+      ``availability.report`` (month end) has ``met``; ``maintenance`` lists the month's
+      announced maintenance that counted as downtime anyway, with the rules it broke
+      (``max_per_month``, ``starts_not_before``, ``window``, ``min_notice``, …).
     - heartbeat signals carry ``check``, ``deadline`` (when the report was due),
       ``last_seen`` and ``interval_seconds``.
     """
@@ -116,6 +129,7 @@ class Signal(BaseModel):
     met: bool | None = None
     last_seen: AwareDatetime | None = Field(default=None, strict=False)
     interval_seconds: float | None = None
+    maintenance: list[MaintenanceNote] | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> Signal:

@@ -102,6 +102,7 @@ class AvailabilitySignal:
     deadline: datetime | None = None
     last_seen: datetime | None = None
     interval_seconds: float | None = None
+    maintenance: tuple[dict[str, Any], ...] | None = None
 
     # the ticket fields of the common signal shape stay null
     ticket_id = None
@@ -145,10 +146,13 @@ class AvailabilitySignal:
             "met",
             "last_seen",
             "interval_seconds",
+            "maintenance",
         ):
             v = getattr(self, k)
             if v is not None:
                 d[k] = v.isoformat() if isinstance(v, datetime) else v
+        if self.maintenance is not None:
+            d["maintenance"] = [dict(m) for m in self.maintenance]
         return d
 
 
@@ -322,6 +326,26 @@ class _Month:
 
     def counted(self, upto: int) -> int:
         return sum(self.cal.elapsed_us(a, min(b, upto)) for a, b in self.down if a < upto)
+
+    def counted_maintenance(self, upto: int) -> tuple[dict[str, Any], ...]:
+        """The announced maintenance that broke a rule and whose downtime counted before
+        ``upto``: what a signal names so that nobody has to ask why it counted."""
+        out = []
+        for v in self.verdicts:
+            if not v.broken:
+                continue
+            a = self.anns[v.maintenance_id]
+            counted_part = clip(subtract([(a.start_us, a.end_us)], v.excluded), a.start_us, upto)
+            if any(x < d and c < y for x, y in counted_part for c, d in self.down):
+                out.append(
+                    {
+                        "maintenance_id": v.maintenance_id,
+                        "kind": v.kind,
+                        "broken": list(v.broken),
+                        "explanation": v.explanation,
+                    }
+                )
+        return tuple(out)
 
     def reached(self, need: int) -> int | None:
         """The first instant at which the counted time reaches ``need`` (> 0), or ``None``
@@ -850,6 +874,7 @@ class AvailabilityEngine:
             downtime_seconds=_secs(counted),
             budget_seconds=_secs(mo.budget),
             measured_seconds=_secs(mo.measured),
+            maintenance=mo.counted_maintenance(at) or None,
             **kw,
         )
 

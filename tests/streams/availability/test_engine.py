@@ -104,6 +104,7 @@ def test_smart_fms_four_hour_outage_inside_minor_maintenance_from_1630_counts_ze
     r = report(out, "2026-03")
     assert (r.downtime_seconds, r.availability_percent, r.met) == (0.0, 100.0, True)
     assert r.at == d(2026, 4, 1)  # at the month's end, local midnight
+    assert r.maintenance is None  # it kept the rules: nothing to explain
     # the projection fired at the outage start: if it went on, the inside of the window
     # would not count, but from 23:00 on it would: budget 743 h × 0.4 % = 2.972 h = 2 h 58 m
     # 19.2 s, so exhausted at 23:00 + 2:58:19.2 = Wed 01:58:19.2 (+1 µs: strictly over)
@@ -136,6 +137,11 @@ def test_smart_fms_the_third_maintenance_of_the_month_counts_fully() -> None:
     assert (r.availability_percent, r.met) == (99.7308, True)
     (w,) = [s for s in of(out, "availability.warning") if s.reason == "budget"]
     assert (w.threshold, w.at) == (0.5, d(2026, 3, 10, 18, 29, 9, 600000))
+    # the signal says which maintenance counted anyway, and why
+    for sig in (w, r):
+        (note,) = sig.maintenance
+        assert (note["maintenance_id"], note["broken"]) == ("m2", ["max_per_month"])
+        assert "maintenance number 3 of March 2026" in note["explanation"]
 
 
 def test_smart_fms_urgent_maintenance_counts_and_breaches_on_time() -> None:
@@ -173,7 +179,11 @@ def test_smart_fms_maintenance_starting_before_1600_counts() -> None:
         ],
         until=d(2026, 4, 1),
     )
-    assert report(out, "2026-03").downtime_seconds == 3600
+    r = report(out, "2026-03")
+    assert r.downtime_seconds == 3600
+    assert [(m["maintenance_id"], m["broken"]) for m in r.maintenance] == [
+        ("m1", ["starts_not_before"])
+    ]
     eng = AvailabilityEngine(registry())
     run([maint("fms", "m1", "minor", d(2026, 3, 3, 15), d(2026, 3, 3, 18), d(2026, 3, 2, 9))],
         d(2026, 3, 20), eng)  # fmt: skip
