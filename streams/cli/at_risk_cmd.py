@@ -245,3 +245,52 @@ def breaches_cmd(
         console.print(table)
     else:
         console.print(f"{tenant}: no breaches recorded.")
+
+
+@app.command("services")
+def services_cmd(
+    tenant: Annotated[str, typer.Option("--tenant", help="the tenant")],
+    redis_url: RedisUrl = None,
+    prefix: Prefix = None,
+    as_json: AsJson = False,
+    tz: Zone = "policy",
+) -> None:
+    """Each monitored service of a tenant this month, as the runtime last computed it: the
+    availability against the target, downtime and budget, an outage going on and when it
+    would miss the target (the Redis read model; for a month's outages and the maintenance
+    rules, see ``slawatch availability``)."""
+    from streams.sinks.redis_model import ReadModel
+
+    _, url, key_prefix = _defaults(redis_url, prefix)
+    zones = _Zones(tz)
+    records = ReadModel(key_prefix).availability(_client(url), tenant)
+    if as_json:
+        for rec in records:
+            typer.echo(orjson.dumps(rec).decode())
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{tenant}: availability this month", title_justify="left")
+    for col in ("service", "month", "availability", "target", "downtime", "budget", "down since",
+                "misses target at", "as of"):  # fmt: skip
+        table.add_column(col, no_wrap=True)
+    for rec in records:
+        zone = zones.of(rec)
+        pct = f"{rec['availability_percent']:.4f} %" + (" BREACHED" if rec.get("breached") else "")
+        table.add_row(
+            str(rec["service"]),
+            str(rec["period"]),
+            pct,
+            f"{rec['target_percent']:g} %",
+            format_left(float(rec["downtime_seconds"])),
+            format_left(float(rec["budget_seconds"])),
+            _when(rec.get("down_since"), zone),
+            _when(rec.get("exhausts_at"), zone),
+            _when(rec.get("updated_at"), zone),
+        )
+    console = Console()
+    if records:
+        console.print(table)
+    else:
+        console.print(f"{tenant}: no monitored services recorded.")

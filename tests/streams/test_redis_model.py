@@ -477,3 +477,34 @@ def test_cli_unreachable_redis_and_bad_window(cli):
     assert res.exit_code == 2
     res = runner.invoke(app, ["at-risk", "--tenant", "acme", "--within", "soon"])
     assert res.exit_code == 2
+
+
+def test_cli_services_from_the_read_model(client, prefix, redis_server, cli):
+    """``slawatch services``: each monitored service's month so far, as the runtime wrote it
+    (here: the availability records of examples/monitoring.jsonl up to 19 Mar 10:30, while
+    hooli's webservice is down since 10:00 with 1.5 h counted of a 2.972 h budget)."""
+    from streams.cli.replay_cmd import _load_registry
+    from streams.replay import replay
+
+    runner, app = cli
+    registry = _load_registry(REPO / "examples/tenants.yaml", None)
+    lines = (REPO / "examples/monitoring.jsonl").read_bytes().splitlines()
+    upto = [x for x in lines if b'"mon-025"' not in x and b'"mon-026"' not in x]  # before 10:30
+    assert len(upto) == 24
+    until = datetime(2026, 3, 19, 9, 30, tzinfo=UTC)  # 10:30 Amsterdam
+    eng = replay(upto, registry, until=until).availability
+    write(client, ReadModel(prefix), eng.records("hooli"), [])
+    base = ["services", "--tenant", "hooli", "--redis-url", redis_server.url, "--prefix", prefix]
+    res = runner.invoke(app, [*base, "--json"])
+    assert res.exit_code == 0, res.output
+    (rec,) = [json.loads(x) for x in res.stdout.splitlines()]
+    # 1.5 h (10 Mar) + 0.5 h since 10:00 = 2 h = 7200 s; going on, the budget (2 h 58 m
+    # 19.2 s) is used up 58 m 19.2 s after 10:30: 11:28:19.2 (+1 µs) Amsterdam
+    assert (rec["service"], rec["downtime_seconds"], rec["breached"]) == ("webservice", 7200, False)
+    assert rec["down_since"] == "2026-03-19T09:00:00+00:00"
+    assert rec["exhausts_at"] == "2026-03-19T10:28:19.200001+00:00"
+    res = runner.invoke(app, base)
+    assert res.exit_code == 0, res.output
+    assert "webservice" in res.stdout and "2026-03-19 11:28 CET" in res.stdout
+    res = runner.invoke(app, ["services", "--tenant", "nobody", "--redis-url", redis_server.url])
+    assert res.exit_code == 0 and "no monitored services" in res.stdout
