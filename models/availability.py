@@ -92,6 +92,16 @@ class WeeklyWindow(Strict):
         return a <= t < b if a < b else (t >= a or t < b)
 
 
+class WorkdayWindow(Strict):
+    """From ``start`` on each workday of ``calendar`` (a day it opens at all) until ``end``
+    on the next workday, local wall time: Smart FMS minor maintenance, "werkdag 16:00 –
+    volgende werkdag 07:00" (a holiday or weekend in between is skipped)."""
+
+    calendar: Identifier
+    start: TimeOfDay
+    end: TimeOfDay
+
+
 class MaintenanceRule(Strict):
     """When announced maintenance of the given kinds is excluded from downtime.
 
@@ -104,8 +114,8 @@ class MaintenanceRule(Strict):
     - ``starts_not_before``: local start time of day at or after this;
     - ``max_per_month``: only the first N maintenances of a calendar month (rules with the
       same ``limit_group`` share one count);
-    - ``windows``: only the part inside a window is excluded (time outside counts as
-      downtime).
+    - ``windows`` (weekly) and ``workday_windows``: only the part inside one of them is
+      excluded (time outside counts as downtime).
     """
 
     kinds: list[Identifier] = Field(min_length=1)
@@ -117,6 +127,7 @@ class MaintenanceRule(Strict):
     max_per_month: int | None = Field(default=None, ge=1)
     limit_group: Identifier | None = None
     windows: list[WeeklyWindow] | None = None
+    workday_windows: list[WorkdayWindow] | None = None
     description: str = ""
 
 

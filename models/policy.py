@@ -847,6 +847,11 @@ class Policy(Strict):
         for i, av in enumerate(self.availability):
             need_calendar(("availability", i, "calendar"), av.calendar)
             for j, rule in enumerate(av.maintenance):
+                for k, win in enumerate(rule.workday_windows or ()):
+                    need_calendar(
+                        ("availability", i, "maintenance", j, "workday_windows", k, "calendar"),
+                        win.calendar,
+                    )
                 if rule.min_notice is not None:
                     need_calendar(
                         ("availability", i, "maintenance", j, "notice_calendar"),

@@ -10,7 +10,8 @@ broke, by name — so a report can say *why* an outage during maintenance still 
   before, business time on ``notice_calendar``), ``starts_not_before`` (local start time of
   day), ``max_per_month`` (the first N of the start's local calendar month, counted per
   ``limit_group``): any broken → the whole maintenance counts;
-- ``windows``: only the part inside a weekly window (local wall time, DST-correct) is
+- ``windows`` / ``workday_windows``: only the part inside a weekly window, or a window
+  from a workday to the next workday of a calendar (local wall time, DST-correct), is
   excluded; the rest counts (rule ``window``).
 
 Maintenance only matters where the service is actually down: exclusions are subtracted from
@@ -26,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from calendars import BusinessCalendar
 from calendars.timeline import US, us_of
-from models.availability import MaintenanceRule, WeeklyWindow
+from models.availability import MaintenanceRule, WeeklyWindow, WorkdayWindow
 from models.durations import Duration
 from streams.availability.downtime import Interval, clip, subtract, union
 
@@ -111,9 +112,17 @@ def evaluate(
             v.explanation = "; ".join(text for _, text in problems) + ": it counts as downtime"
             continue
         whole = [(a.start_us, a.end_us)]
-        if rule.windows:
+        if rule.windows or rule.workday_windows:
+            lo, hi = a.start_us, a.end_us
             inside = union(
-                w for win in rule.windows for w in window_occurrences(win, tz, a.start_us, a.end_us)
+                [
+                    *(w for win in rule.windows or () for w in window_occurrences(win, tz, lo, hi)),
+                    *(
+                        w
+                        for win in rule.workday_windows or ()
+                        for w in workday_occurrences(win, _calendar(calendar, win.calendar), lo, hi)
+                    ),
+                ]
             )
             v.excluded = clip(inside, a.start_us, a.end_us)
             if subtract(whole, v.excluded):
@@ -143,6 +152,37 @@ def window_occurrences(win: WeeklyWindow, tz: ZoneInfo, lo: int, hi: int) -> lis
             out.append((s, e))
         monday += timedelta(days=7)
     return out
+
+
+def workday_occurrences(
+    win: WorkdayWindow, cal: BusinessCalendar, lo: int, hi: int
+) -> list[Interval]:
+    """The occurrences of a workday window that overlap ``[lo, hi)``: from ``win.start`` on
+    each day the calendar opens until ``win.end`` on the next such day (local wall time,
+    DST-correct), as UTC-µs intervals."""
+    tz = cal.timezone
+    day = datetime.fromtimestamp(lo / US, tz).date() - timedelta(days=1)
+    last = datetime.fromtimestamp(hi / US, tz).date()
+    out: list[Interval] = []
+    while day <= last:
+        if cal.day(day).is_open:
+            nxt = day + timedelta(days=1)
+            for _ in range(60):  # the next workday: a long closure is still bounded
+                if cal.day(nxt).is_open:
+                    break
+                nxt += timedelta(days=1)
+            s = us_of(datetime.combine(day, win.start, tz))
+            e = us_of(datetime.combine(nxt, win.end, tz))
+            if s < hi and e > lo:
+                out.append((s, e))
+        day += timedelta(days=1)
+    return out
+
+
+def _calendar(calendar: Callable[[str], BusinessCalendar] | None, name: str) -> BusinessCalendar:
+    if calendar is None:
+        raise ValueError(f"a workday window needs the policy's calendars (calendar {name!r})")
+    return calendar(name)
 
 
 def _minute(point: str) -> int:

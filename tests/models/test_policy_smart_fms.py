@@ -117,12 +117,15 @@ def test_availability(fms):
     assert major.limit_group == minor.limit_group == "regular"  # two per month in total
     assert major.in_advance and minor.in_advance
     assert str(major.starts_not_before) == "16:00:00"
-    assert major.windows is not None and minor.windows is not None
+    assert major.windows is not None and minor.workday_windows is not None
     # major: Fri 16:00 – Mon 07:00
     assert major.windows[0].contains(4, 16 * 60)
     assert major.windows[0].contains(0, 6 * 60 + 59)
     assert not major.windows[0].contains(0, 7 * 60)
-    # minor: workday 16:00 – next workday 07:00
-    assert any(w.contains(1, 16 * 60) for w in minor.windows)
-    assert any(w.contains(2, 6 * 60) for w in minor.windows)
-    assert not any(w.contains(2, 12 * 60) for w in minor.windows)
+    # minor: workday 16:00 – next workday 07:00 of the service window (holidays skipped)
+    (win,) = minor.workday_windows
+    assert (win.calendar, str(win.start), str(win.end)) == (
+        "service_window",
+        "16:00:00",
+        "07:00:00",
+    )

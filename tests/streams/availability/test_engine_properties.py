@@ -63,7 +63,7 @@ def measured_minutes(tenant: str) -> tuple[bool, ...]:
 
 def in_window(kind: str, t: datetime) -> bool:
     """Smart FMS: minor = workday 16:00 – next workday 07:00, major = Fri 16:00 – Mon 07:00
-    (weekly windows: a holiday in between is not skipped)."""
+    (February 2026 has no Dutch public holiday: every weekday is a workday)."""
     wd, hm = t.weekday(), t.hour * 60 + t.minute
     if kind == "major":
         return (wd == 4 and hm >= 16 * 60) or wd in (5, 6) or (wd == 0 and hm < 7 * 60)

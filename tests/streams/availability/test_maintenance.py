@@ -35,6 +35,7 @@ def test_smart_fms_outage_inside_minor_maintenance_from_1630_counts_zero() -> No
         [ann("m1", "minor", t(2026, 3, 3, 16, 30), t(2026, 3, 3, 23), t(2026, 3, 3, 9))],
         FMS_RULES,
         AMS,
+        FMS.calendar,
     )
     assert v.broken == [] and v.excluded == [(t(2026, 3, 3, 16, 30), t(2026, 3, 3, 23))]
     lo, hi = month_bounds_us(ALWAYS, 2026, 3)
@@ -53,6 +54,7 @@ def test_smart_fms_third_maintenance_of_the_month_counts_fully() -> None:
         ],
         FMS_RULES,
         AMS,
+        FMS.calendar,
     )
     by = {v.maintenance_id: v for v in verdicts}
     assert by["m1"].broken == [] and by["g1"].broken == []
@@ -78,6 +80,7 @@ def test_smart_fms_rules_broken_are_named() -> None:
         ],
         FMS_RULES,
         AMS,
+        FMS.calendar,
     )
     by = {v.maintenance_id: v for v in verdicts}
     assert by["early"].broken == ["starts_not_before"]
@@ -95,12 +98,45 @@ def test_smart_fms_the_part_outside_the_window_counts() -> None:
         [ann("m1", "minor", t(2026, 3, 3, 16, 30), t(2026, 3, 4, 9), t(2026, 3, 2, 9))],
         FMS_RULES,
         AMS,
+        FMS.calendar,
     )
     assert v.broken == ["window"]
     assert v.excluded == [(t(2026, 3, 3, 16, 30), t(2026, 3, 4, 7))]
     lo, hi = month_bounds_us(ALWAYS, 2026, 3)
     outage = (t(2026, 3, 3, 16, 30), t(2026, 3, 4, 9))
     assert counted_downtime_us(ALWAYS, [outage], v.excluded, lo, hi) == 2 * H
+
+
+def test_smart_fms_minor_window_runs_to_the_next_workday_over_easter() -> None:
+    # minor maintenance "werkdag 16:00 – volgende werkdag 07:00": Thu 2 Apr 2026 16:30 to
+    # Tue 7 Apr 06:00. Good Friday (3 Apr), the weekend and Easter Monday (6 Apr) are not
+    # workdays of the service window, so Thursday's window runs to Tuesday 07:00: all of
+    # it is excluded, and a 61.5 h outage over it counts nothing
+    start, end = t(2026, 4, 2, 16, 30), t(2026, 4, 7, 6)
+    (v,) = evaluate(
+        [ann("m1", "minor", start, end, t(2026, 4, 1, 9))], FMS_RULES, AMS, FMS.calendar
+    )
+    assert v.broken == [] and v.excluded == [(start, end)]
+    lo, hi = month_bounds_us(ALWAYS, 2026, 4)
+    assert counted_downtime_us(ALWAYS, [(start, end)], v.excluded, lo, hi) == 0
+
+
+def test_smart_fms_minor_window_in_an_ordinary_week_leaves_the_working_days_out() -> None:
+    # the same span a month earlier, Thu 5 Mar 16:30 to Tue 10 Mar 06:00: the windows are
+    # Thu 16:00–Fri 07:00, Fri 16:00–Mon 07:00 and Mon 16:00–Tue 07:00; Friday and Monday
+    # 07:00–16:00 count: 2 × 9 h = 18 h
+    start, end = t(2026, 3, 5, 16, 30), t(2026, 3, 10, 6)
+    (v,) = evaluate(
+        [ann("m1", "minor", start, end, t(2026, 3, 4, 9))], FMS_RULES, AMS, FMS.calendar
+    )
+    assert v.broken == ["window"]
+    assert v.excluded == [
+        (start, t(2026, 3, 6, 7)),
+        (t(2026, 3, 6, 16), t(2026, 3, 9, 7)),
+        (t(2026, 3, 9, 16), end),
+    ]
+    lo, hi = month_bounds_us(ALWAYS, 2026, 3)
+    assert counted_downtime_us(ALWAYS, [(start, end)], v.excluded, lo, hi) == 18 * H
 
 
 def test_weekend_window_over_the_fall_back_night_is_an_hour_longer() -> None:
