@@ -108,6 +108,19 @@ def test_unknown_calendar(write):
     ]
 
 
+def test_workday_window_calendar_must_exist(write):
+    def m(d):
+        d["availability"][0]["maintenance"] = [
+            {"kinds": ["minor"], "workday_windows": [{"calendar": "office", "start": "16:00",
+                                                      "end": "07:00"}]}
+        ]  # fmt: skip
+
+    assert write(m) == [
+        f"{FILE}: availability[0].maintenance[0].workday_windows[0].calendar: unknown calendar "
+        "'office'; calendars: incidents, always"
+    ]
+
+
 def test_target_calendar_must_exist(write):
     def m(d):
         d["clocks"]["resolution"]["targets"]["urgent"] = {"hard": "6h", "calendar": "24x7"}
