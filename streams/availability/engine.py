@@ -146,7 +146,6 @@ class AvailabilitySignal:
             "met",
             "last_seen",
             "interval_seconds",
-            "maintenance",
         ):
             v = getattr(self, k)
             if v is not None:
@@ -583,7 +582,7 @@ class AvailabilityEngine:
         out = []
         for service in sorted(st.services):
             svc = st.services[service]
-            upto = max(st.now_us, self.now_us or 0, svc.now_us)
+            upto = self._horizon(st, ("service", service))
             for target in self._targets(policy, service):
                 mo = self._month(policy, target, st, service, *svc.month)
                 counted = mo.counted(min(upto, mo.hi))

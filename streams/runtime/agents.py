@@ -132,20 +132,15 @@ def register(rt: Runtime) -> None:
 
     partitions = settings.partitions
 
-    async def route_one(msg: Any, key_of: Any) -> None:
-        """Re-key one input record onto the keyed topic (or handle it where it is, for a
-        ticket event a producer already keyed as we would); unroutable: a dead letter."""
+    async def route_one(msg: Any, key_of: Any, in_place: bool) -> None:
+        """Re-key one input record onto the keyed topic (or, ``in_place``, handle it where
+        it is when a producer already keyed it as we would); unroutable: a dead letter."""
         src = source_of(msg.topic, msg.partition, msg.offset)
         raw = msg.value if msg.value is not None else b""
         key, reason = key_of(raw, settings.max_event_bytes)
         if key is None:
             await send_dead(DeadLetter(reason or "unroutable", _text(raw), src), msg.key)
-        elif (
-            key_of is route_key
-            and rt.in_place
-            and msg.key == key
-            and partition_for(key, partitions) == msg.partition
-        ):
+        elif in_place and msg.key == key and partition_for(key, partitions) == msg.partition:
             await apply(msg, key, 0, src)  # keyed as we would: handled where it is
         else:
             await emit(keyed_name, key, raw, headers=[("src", src.encode())])
@@ -155,14 +150,15 @@ def register(rt: Runtime) -> None:
     async def route(stream: Any) -> None:
         await contracts_ready.wait()
         async for event in stream.events():
-            await route_one(event.message, route_key)
+            await route_one(event.message, route_key, rt.in_place)
 
     # -- route monitoring: any key → MON_PREFIX + tenant (all of a tenant's services) ---------
     @app.agent(out[T.MONITORING_EVENTS], name="slawatch.route-monitoring")
     async def route_monitoring(stream: Any) -> None:
         await contracts_ready.wait()
         async for event in stream.events():
-            await route_one(event.message, route_monitoring_key)
+            # never in place: the monitoring topic is not co-partitioned with the keyed one
+            await route_one(event.message, route_monitoring_key, False)
 
     # -- process: re-keyed records and timer ticks --------------------------------------------
     @app.agent(keyed, name="slawatch.process")
