@@ -84,7 +84,7 @@ class DayRules:
             table = self._easter.get(day.year)
             if table is None:
                 easter = easter_sunday(day.year)
-                table = {easter + timedelta(days=o.easter_offset): o for o in self._by_easter}
+                table = {easter + timedelta(days=o.easter_offset or 0): o for o in self._by_easter}
                 self._easter[day.year] = table
             return table.get(day)
         return None

@@ -394,6 +394,12 @@ class Policy(Strict):
         return cal
 
     @property
+    def condition_attributes(self) -> tuple[str, ...]:
+        """The ticket attributes some clock rule's ``applies`` looks at (sorted): the only
+        attributes :meth:`plan` depends on, so callers may cache plans by them alone."""
+        return self.__pydantic_private__["_cond_attrs"]  # type: ignore[no-any-return]
+
+    @property
     def clock_names(self) -> tuple[str, ...]:
         """Every clock name this policy can produce, in file order (deduplicated)."""
         names: dict[str, None] = {}

@@ -208,8 +208,9 @@ class Engine:
             # the rungs of this ticket that fell due between the event and engine time are
             # revealed now: they fire at once, observed now (not at some later advance)
             ticket = self.tickets.get(f"{event.tenant}:{event.ticket_id}")
-            if ticket is not None:
-                out.extend(self._fire_due(ticket, self.now_us, self.now_us))
+            now = self.now_us
+            if ticket is not None and now is not None:
+                out.extend(self._fire_due(ticket, now, now))
         return self._count(out)
 
     def _apply(self, event: Any, at: int) -> list[Signal]:
@@ -276,7 +277,9 @@ class Engine:
         while heap and heap[0][0] <= now:
             due, key, _, name = heapq.heappop(heap)
             ticket = self.tickets.get(key)
-            clock = ticket.clocks.get(name) if ticket else None
+            if ticket is None:
+                continue  # a dropped ticket's entry
+            clock = ticket.clocks.get(name)
             if clock is None or clock.due_us != due:
                 continue  # stale entry
             self.touched.add(key)
@@ -405,13 +408,14 @@ class Engine:
         policy = contract.policy
         options = dict(contract.options or {})
         facts = _facts_of(event, {})
-        rules = self._rules_for(policy, facts, options)  # raises before any state is created
+        okey = _freeze(options)
+        rules = self._rules_for(policy, facts, options, okey)  # raises before any state is created
         # Timers pushed while the ticket is built are held and only the live ones pushed at
         # the end: a clock its own creation stops (the registration clock) leaves no stale
         # heap entry behind, which every later advance would have to pop.
         self._held = []
         try:
-            return self._create_ticket(event, key, at, policy, options, facts, rules)
+            return self._create_ticket(event, key, at, policy, options, facts, rules, okey)
         finally:
             held, self._held = self._held, None
             pushed: set[tuple[int, str]] = set()
@@ -430,6 +434,7 @@ class Engine:
         options: dict[str, Any],
         facts: dict[str, Any],
         rules: _Rules,
+        okey: tuple,
     ) -> list[Signal]:
         plans = rules.plans
         reported = us_of(event.reported_at) if getattr(event, "reported_at", None) else at
@@ -451,7 +456,7 @@ class Engine:
         self.tickets[key] = ticket
         try:  # the ticket's policy version as later lookups see it (normally this very one)
             if self.registry.policy_version(ticket.policy, ticket.version) is policy:
-                ticket.rt = (facts, rules)
+                ticket.rt = (facts, rules, okey)
         except Exception:  # looked up (and raised) again where it is needed
             pass
         for plan in plans:
@@ -490,10 +495,11 @@ class Engine:
         changed = False
         if new_facts is not ticket.facts and new_facts != ticket.facts:
             old = self._ticket_rules(ticket)
-            rules = self._rules_for(old.policy, new_facts, ticket.options)
+            okey = ticket.rt[2]  # set by _ticket_rules
+            rules = self._rules_for(old.policy, new_facts, ticket.options, okey)
             # the event is accepted from here on: mutate
             ticket.facts = new_facts
-            ticket.rt = (new_facts, rules)
+            ticket.rt = (new_facts, rules, okey)
             if rules.plans is not old.plans and rules.plans != old.plans:
                 changed = True
                 self._replan(ticket, rules, at)
@@ -530,11 +536,13 @@ class Engine:
                 clock.active = False
                 clock.running_since = None
         for name, plan in plans.items():
-            clock = ticket.clocks.get(name)
-            if clock is None:
+            existing = ticket.clocks.get(name)
+            if existing is None:
                 start = ticket.reported_us if plan.starts_at == "reported" else ticket.created_us
                 clock = ClockState(name=name, start_us=start, origin_us=start)
                 ticket.clocks[name] = clock
+            else:
+                clock = existing
             clock.active = True
             clock.origin_us = rules.calendar(plan.calendar).next_open_us(clock.start_us)
             self._recount(ticket, clock, plan, at)
@@ -779,7 +787,7 @@ class Engine:
                 best = cand
         return best
 
-    def _fire_due(self, ticket: TicketState, now: int, observed: int) -> list[Signal]:
+    def _fire_due(self, ticket: TicketState, now: int, observed: int | None) -> list[Signal]:
         """Fire the rungs of every clock of ``ticket`` due up to ``now`` (event-revealed)."""
         out: list[Signal] = []
         for clock in ticket.clocks.values():
@@ -799,8 +807,8 @@ class Engine:
         for item in sch.items:
             if item.key in clock.fired:
                 continue
-            if item.at_us is not None:
-                at = item.at_us
+            at: int | None = item.at_us
+            if at is not None:
                 if _stopped_at(clock, at):
                     # an absolute rung (same_day) looks at the ticket at its instant: a clock
                     # stopped then (resolved on the day) has nothing to escalate, even if it
@@ -885,14 +893,16 @@ class Engine:
         return signals
 
     # == policy lookups (cached) ===============================================================
-    # A ticket keeps a transient ``(facts, rules)`` pair (not part of its state): valid while
-    # ``ticket.facts`` is that very dict (the engine replaces facts, never edits them in place).
+    # A ticket keeps a transient ``(facts, rules, frozen options)`` triple (not part of its
+    # state): valid while ``ticket.facts`` is that very dict (the engine replaces facts, never
+    # edits them in place; a ticket's options never change).
     def _ticket_rules(self, ticket: TicketState) -> _Rules:
         rt = ticket.rt
         if rt is not None and rt[0] is ticket.facts:
-            return rt[1]
-        rules = self._rules_for(self._policy(ticket), ticket.facts, ticket.options)
-        ticket.rt = (ticket.facts, rules)
+            return rt[1]  # type: ignore[no-any-return]
+        okey = rt[2] if rt is not None else _freeze(ticket.options)
+        rules = self._rules_for(self._policy(ticket), ticket.facts, ticket.options, okey)
+        ticket.rt = (ticket.facts, rules, okey)
         return rules
 
     def _policy(self, ticket: TicketState) -> Any:
@@ -901,10 +911,34 @@ class Engine:
             return rt[1].policy  # a ticket's policy version never changes
         return self.registry.policy_version(ticket.policy, ticket.version)
 
-    def _rules_for(self, policy: Any, facts: dict[str, Any], options: Mapping[str, Any]) -> _Rules:
-        key = (policy.id, str(policy.version), _freeze(facts), _freeze(options))
+    def _rules_for(
+        self, policy: Any, facts: dict[str, Any], options: Mapping[str, Any], okey: tuple
+    ) -> _Rules:
+        """The plans (and derived lookups) for ``facts`` under ``policy`` and the options
+        given as ``options`` (frozen: ``okey``). Cached by what the plans depend on: the policy object, the five
+        fact fields and only the attributes some clock rule looks at (free-form attributes
+        such as an assignee change on many events and would make every key new)."""
+        attrs = facts.get("attributes")
+        # a policy that does not say which attributes it reads is keyed by all of them
+        cond = getattr(policy, "condition_attributes", None)
+        if not attrs:
+            akey: Any = ()
+        elif cond is None:
+            akey = _freeze(attrs)
+        else:
+            akey = tuple((a in attrs, _freeze(attrs.get(a))) for a in cond)
+        key = (
+            id(policy),
+            facts.get("kind"),
+            facts.get("channel"),
+            facts.get("priority"),
+            facts.get("impact"),
+            facts.get("urgency"),
+            akey,
+            okey,
+        )
         rules = self._rules.get(key)
-        if rules is None:
+        if rules is None or rules.policy is not policy:
             tf = TicketFacts(
                 kind=facts.get("kind") or "incident",
                 channel=facts.get("channel"),
@@ -925,7 +959,7 @@ class Engine:
     def _plan(
         self, policy: Any, facts: dict[str, Any], options: Mapping[str, Any]
     ) -> tuple[ClockPlan, ...]:
-        return self._rules_for(policy, facts, options).plans
+        return self._rules_for(policy, facts, options, _freeze(options)).plans
 
     def _plan_of(self, ticket: TicketState, name: str) -> ClockPlan:
         plan = self._ticket_rules(ticket).by_name.get(name)

@@ -34,7 +34,7 @@ class ClockState:
     acc: dict[str, int] = field(default_factory=dict)
     running_since: int | None = None
     paused: bool = False
-    stops: list[list[int | None]] = field(default_factory=list)
+    stops: list[list[Any]] = field(default_factory=list)  # [stop_us: int, resume_us: int | None]
     fired: list[str] = field(default_factory=list)
     due_us: int | None = None
     active: bool = True
