@@ -914,8 +914,8 @@ class Engine:
     def _rules_for(
         self, policy: Any, facts: dict[str, Any], options: Mapping[str, Any], okey: tuple
     ) -> _Rules:
-        """The plans (and derived lookups) for ``facts`` under ``policy`` and the options
-        given as ``options`` (frozen: ``okey``). Cached by what the plans depend on: the policy object, the five
+        """The plans (and derived lookups) for ``facts`` under ``policy`` and ``options``
+        (frozen: ``okey``). Cached by what the plans depend on: the policy object, the five
         fact fields and only the attributes some clock rule looks at (free-form attributes
         such as an assignee change on many events and would make every key new)."""
         attrs = facts.get("attributes")
