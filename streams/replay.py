@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ from models.errors import EventError
 from models.events import TicketEvent, parse_event
 from streams.availability.engine import AvailabilityEngine, AvailabilitySignal
 from streams.engine.engine import Engine, Signal
-from streams.engine.processor import DeadLetter, Processor
+from streams.engine.processor import DeadLetter, Output, Processor
 
 
 @dataclass(slots=True)
@@ -58,17 +59,26 @@ def replay(
     progress: Callable[[int], None] | None = None,
     engine: Engine | None = None,
 ) -> ReplayResult:
-    # A replay holds every decoded event and builds the state of every ticket: hundreds of
-    # thousands of long-lived objects, which CPython's cyclic collector walks again and again
-    # (every 700 allocations, and the whole heap each time it grows by a quarter), while the
-    # replay itself leaves no cyclic garbage (tests/streams/test_replay.py checks that
-    # gc.collect() finds nothing after one). So the collector is off for the duration and
-    # back as it was afterwards. 200k generated events, A/B in one process: 25.7-28.4k
-    # events/s with a young-generation threshold of 50,000, 31.9-32.8k with it off.
+    with collector_paused():
+        return _replay(lines, registry, until, source, progress, engine)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """CPython's cyclic garbage collector off for the duration, then as it was.
+
+    A replay holds every decoded event and builds the state of every ticket: hundreds of
+    thousands of long-lived objects, which the collector walks again and again (every 700
+    allocations, and the whole heap each time it grows by a quarter), while a replay leaves
+    no cyclic garbage (tests/streams/test_replay.py checks that gc.collect() finds nothing
+    after one). :func:`replay` runs inside it; so should whatever then works through its
+    result on the same heap (``slawatch replay`` writing the signals). 200k generated
+    events, A/B in one process: 25.7-28.4k events/s with a young-generation threshold of
+    50,000, 31.9-32.8k with the collector off."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _replay(lines, registry, until, source, progress, engine)
+        yield
     finally:
         if was_enabled:
             gc.enable()
@@ -85,36 +95,46 @@ def _replay(
     eng = engine or Engine(registry)
     proc = Processor(eng)
     result = ReplayResult(engine=eng, availability=proc.availability)
-    decoded: list[tuple[int, int, Any, str]] = []
+    # (instant, tenant, ticket, line, event, raw line): sorted as a plain tuple (the line
+    # number is unique, so the event itself is never compared)
+    decoded: list[tuple[int, str, str, int, Any, bytes | str]] = []
+    dead = result.dead_letters
     for lineno, line in enumerate(lines, start=1):
-        if isinstance(line, bytes):
-            line = line.decode("utf-8", errors="replace")
-        text = line.strip()
-        if not text:
+        raw = line.strip()
+        if not raw:
             continue
         result.events += 1
-        where = f"{source}:{lineno}"
         try:
-            event = parse_event(text)
+            event = parse_event(raw)
         except EventError as exc:
-            result.dead_letters.append(DeadLetter(str(exc), text, where))
-            continue
-        if not isinstance(event, TicketEvent):
+            event, reason = None, str(exc)
+            text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+            if isinstance(raw, bytes) and text.encode() != raw:
+                try:  # not valid UTF-8: read as the text it decodes to (U+FFFD for bad bytes)
+                    event = parse_event(text)
+                except EventError as again:
+                    reason = str(again)
+            if event is None:
+                dead.append(DeadLetter(reason, text, f"{source}:{lineno}"))
+                continue
+        if isinstance(event, TicketEvent):
+            decoded.append((us_of(event.at), event.tenant, event.ticket_id, lineno, event, raw))
+        else:
             result.monitoring_events += 1
-        decoded.append((us_of(event.at), lineno, event, text))
+            decoded.append((us_of(event.at), event.tenant, "", lineno, event, raw))
     # event time, then ticket (a tenant's monitoring events first), then file order: a
     # shuffled file gives the same signals in the same order, and one ticket's simultaneous
     # events keep the order they were written in
-    decoded.sort(key=lambda x: (x[0], x[2].tenant, getattr(x[2], "ticket_id", ""), x[1]))
-    for i, (_, lineno, event, text) in enumerate(decoded):
-        out = proc.apply_event(event, text, f"{source}:{lineno}")
-        result.signals.extend(out.signals)
-        result.dead_letters.extend(out.dead_letters)
+    decoded.sort()
+    out = Output(result.signals, dead)
+    apply = proc.apply_at
+    for i, (at, _, _, lineno, event, raw) in enumerate(decoded):
+        apply(event, at, raw, out, source, lineno)
         if progress is not None and i % 5000 == 0:
             progress(i)
     end = until
     if end is None and decoded:
-        end = decoded[-1][2].at
+        end = decoded[-1][4].at
     if end is not None:
         result.signals.extend(eng.advance(end))
         result.signals.extend(proc.availability.advance(end))

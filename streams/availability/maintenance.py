@@ -202,9 +202,16 @@ def _notice(
     cal = calendar(rule.notice_calendar) if calendar and rule.notice_calendar else None
     if d.unit in ("weeks", "months") or cal is None:
         days = {"weeks": 7, "months": 30}.get(d.unit)
-        per = {"m": 60, "h": 3600}.get(d.unit, 86400 * (days or 1))
-        return int(d.amount * per * US), max(0, a.start_us - a.announced_us)
-    per = {"m": 60, "h": 3600}.get(d.unit, cal.spec.workday_hours * 3600)
+        wall = {"m": 60, "h": 3600}.get(d.unit, 86400 * (days or 1))
+        return int(d.amount * wall * US), max(0, a.start_us - a.announced_us)
+    per: float
+    if d.unit in ("m", "h"):
+        per = 60 if d.unit == "m" else 3600
+    else:  # workdays: a policy's notice calendar for them declares its workday hours
+        hours = cal.spec.workday_hours
+        if hours is None:
+            raise ValueError(f"notice calendar {rule.notice_calendar!r} has no workday_hours")
+        per = hours * 3600
     return int(d.amount * per * US), cal.elapsed_us(a.announced_us, a.start_us)
 
 

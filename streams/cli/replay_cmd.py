@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 import typer
@@ -54,8 +54,7 @@ def replay_cmd(
 ) -> None:
     """Replay EVENTS through the engine; signals as JSON lines, a summary on stderr."""
     from models.errors import SlawatchError
-    from streams.engine.explain import explain_ticket
-    from streams.replay import replay
+    from streams.replay import collector_paused, replay
 
     try:
         registry = _load_registry(tenants, policies)
@@ -77,11 +76,24 @@ def replay_cmd(
         def progress_cb(i: int) -> None:
             bar.update(task, completed=i)
 
-    try:
-        result = replay(lines, registry, until=until_dt, source=str(events), progress=progress_cb)
-    finally:
-        if bar is not None:
-            bar.stop()
+    # the replay's heap is large and holds no reference cycles (see collector_paused):
+    # writing its signals out runs without the collector too
+    with collector_paused():
+        try:
+            result = replay(
+                lines, registry, until=until_dt, source=str(events), progress=progress_cb
+            )
+        finally:
+            if bar is not None:
+                bar.stop()
+        _write(result, out, dead_letters, explain)
+
+
+def _write(
+    result: Any, out: Path | None, dead_letters: Path | None, explain: list[str] | None
+) -> None:
+    from streams.engine.explain import explain_ticket
+
     sink = out.open("wb") if out else sys.stdout.buffer
     try:
         sink.write(b"".join(orjson.dumps(s.to_dict()) + b"\n" for s in result.signals))

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from calendars.calendar import BusinessCalendar
 from calendars.timeline import EPOCH, US, us_of
 from models.plan import ClockPlan, TicketFacts
 from streams.engine.errors import RejectedEvent
@@ -67,16 +68,16 @@ class _Rules:
         self.by_name: dict[str, ClockPlan] = {}
         for p in plans:
             self.by_name.setdefault(p.clock, p)
-        self.cals: dict[str, Any] = {}
-        self.tracks: dict[str, Any] = {}
+        self.cals: dict[str, BusinessCalendar] = {}
+        self.tracks: dict[str, BusinessCalendar] = {}
 
-    def calendar(self, name: str) -> Any:
+    def calendar(self, name: str) -> BusinessCalendar:
         cal = self.cals.get(name)
         if cal is None:
             cal = self.cals[name] = self.policy.calendar(name)
         return cal
 
-    def track(self, track: str) -> Any:
+    def track(self, track: str) -> BusinessCalendar:
         cal = self.tracks.get(track)
         if cal is None:
             cal = self.tracks[track] = track_calendar(self.policy, track)
@@ -168,13 +169,13 @@ class Engine:
         self._schedules: dict[tuple[int, int], tuple[ClockPlan, Schedule]] = {}
         self._templates: dict[int, tuple[ClockPlan, Schedule]] = {}  # id(plan) -> (plan, sch)
         self._held: list[tuple[int, TicketState, str]] | None = None
-        self._cals: dict[tuple[int, str], tuple[Any, Any]] = {}  # (id(policy), name)
+        self._cals: dict[tuple[int, str], tuple[Any, BusinessCalendar]] = {}  # (id(policy), name)
         #: keys of the tickets whose state changed since the last :meth:`drain_touched`
         #: (the live runtime writes exactly those to its table)
         self.touched: set[str] = set()
 
     # == public API ============================================================================
-    def apply(self, event: Any) -> list[Signal]:
+    def apply(self, event: Any, at_us: int | None = None) -> list[Signal]:
         """Apply one decoded ticket event and return the signals it causes (with those of the
         timers due up to its instant, which fire first).
 
@@ -184,9 +185,10 @@ class Engine:
         Ordering: events of one ticket are applied at ``max(event.at, the ticket's last
         event)``; an event older than engine time (beyond the caller's allowed lateness)
         still counts at its own instant for its ticket — rungs it reveals as passed fire at
-        once, observed now — and is counted in ``stats.late``.
+        once, observed now — and is counted in ``stats.late``. ``at_us``: the event's
+        instant in µs if the caller has it already (it must be ``us_of(event.at)``).
         """
-        at = us_of(event.at)
+        at = us_of(event.at) if at_us is None else at_us
         out: list[Signal] = []
         late = self.now_us is not None and at < self.now_us
         if late:
@@ -967,7 +969,7 @@ class Engine:
             raise KeyError(name)
         return plan
 
-    def _calendar(self, policy: Any, name: str) -> Any:
+    def _calendar(self, policy: Any, name: str) -> BusinessCalendar:
         """``policy.calendar(name)``, looked up once per policy object and name."""
         hit = self._cals.get((id(policy), name))
         if hit is not None and hit[0] is policy:
@@ -1083,9 +1085,9 @@ def _minus(seg: tuple[int, int], cut: tuple[int, int]) -> Iterable[tuple[int, in
     return parts
 
 
-def _elapsed_us(cal: Any, a: int, b: int) -> int:
+def _elapsed_us(cal: BusinessCalendar, a: int, b: int) -> int:
     return cal.elapsed_us(a, b)
 
 
-def _add_us(cal: Any, start: int, need: int) -> int:
+def _add_us(cal: BusinessCalendar, start: int, need: int) -> int:
     return cal.add_us(start, need)

@@ -129,6 +129,32 @@ class Processor:
         self._apply(event, raw, source, out)
         return out
 
+    def apply_at(
+        self,
+        event: Any,
+        at: int,
+        raw: bytes | str,
+        out: Output,
+        source: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        """:meth:`apply_event` for the replay's loop: the event's instant already in µs,
+        signals and dead letters added to ``out``, and a dead letter's source named
+        ``source:line`` (formatted only for one)."""
+        ticket = type(event) is TicketEvent or isinstance(event, TicketEvent)
+        if self.engine.events_advance_time:  # replay: the other engine's time passes too
+            other = self.availability if ticket else self.engine
+            out.signals.extend(other.advance_us(at))
+        try:
+            if ticket:
+                out.signals.extend(self.engine.apply(event, at))
+            else:
+                out.signals.extend(self.availability.apply(event))
+        except RejectedEvent as exc:
+            out.signals.extend(exc.signals)
+            where = source if line is None else f"{source}:{line}"
+            out.dead_letters.append(_rejected(exc, event, _text(raw), where, ticket))
+
     def advance(self, now: datetime) -> Output:
         """Time passes with no event: release buffered events and fire timers up to
         ``now - lateness``."""
@@ -166,13 +192,17 @@ class Processor:
                 out.signals.extend(self.availability.apply(event))
         except RejectedEvent as exc:
             out.signals.extend(exc.signals)
-            out.dead_letters.append(
-                DeadLetter(
-                    exc.reason,
-                    raw,
-                    source,
-                    event.event_id,
-                    event.tenant,
-                    event.ticket_id if ticket else None,
-                )
-            )
+            out.dead_letters.append(_rejected(exc, event, raw, source, ticket))
+
+
+def _rejected(
+    exc: RejectedEvent, event: Any, raw: str, source: str | None, ticket: bool
+) -> DeadLetter:
+    return DeadLetter(
+        exc.reason,
+        raw,
+        source,
+        event.event_id,
+        event.tenant,
+        event.ticket_id if ticket else None,
+    )

@@ -329,3 +329,19 @@ def test_a_replay_leaves_no_cyclic_garbage_so_it_runs_with_the_collector_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_line_that_is_not_valid_utf8_is_read_with_replacement_characters():
+    from models.contracts import load_policies, load_tenants
+    from streams.replay import replay
+
+    registry = load_tenants(REPO / TENANTS, load_policies())
+    good = (
+        b'{"event_id":"u-1","type":"ticket.created","tenant":"acme","ticket_id":"U-1",'
+        b'"at":"2026-04-07T09:00:00+02:00","priority":"laag","attributes":{"note":"caf\xe9"}}\n'
+    )
+    bad = b'{"event_id":"u-2","type":"ticket.created","tenant":"acme","at":"\xe9"}\n'
+    result = replay([good, bad], registry, source="f")
+    assert result.engine.tickets["acme:U-1"].facts["attributes"] == {"note": "caf\ufffd"}
+    [dl] = result.dead_letters
+    assert dl.source == "f:2" and "\ufffd" in dl.raw and "'at'" in dl.reason
