@@ -161,7 +161,13 @@ def workday_occurrences(
     each day the calendar opens until ``win.end`` on the next such day (local wall time,
     DST-correct), as UTC-µs intervals."""
     tz = cal.timezone
+    # the first occurrence that can reach lo starts on the last workday before lo's date
+    # (over a weekend or a holiday that is days before: Friday 16:00 covers Sunday)
     day = datetime.fromtimestamp(lo / US, tz).date() - timedelta(days=1)
+    for _ in range(60):
+        if cal.day(day).is_open:
+            break
+        day -= timedelta(days=1)
     last = datetime.fromtimestamp(hi / US, tz).date()
     out: list[Interval] = []
     while day <= last:

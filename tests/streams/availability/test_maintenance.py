@@ -139,6 +139,25 @@ def test_smart_fms_minor_window_in_an_ordinary_week_leaves_the_working_days_out(
     assert counted_downtime_us(ALWAYS, [(start, end)], v.excluded, lo, hi) == 18 * H
 
 
+def test_smart_fms_minor_maintenance_on_a_sunday_is_inside_fridays_window() -> None:
+    # Sunday 1 March 2026 17:00–19:00: no minor window starts on a Sunday, but Friday 27
+    # February's runs from 16:00 to Monday 07:00, so all of it is excluded (found by the
+    # minute oracle of test_engine_properties: the windows were looked for from the day
+    # before the maintenance only, which misses Friday's over a weekend)
+    start, end = t(2026, 3, 1, 17), t(2026, 3, 1, 19)
+    (v,) = evaluate(
+        [ann("m1", "minor", start, end, t(2026, 2, 27, 9))], FMS_RULES, AMS, FMS.calendar
+    )
+    assert v.broken == [] and v.excluded == [(start, end)]
+    # and on the Monday after Easter 2026 (a holiday of the service window) the window is
+    # still Thursday's: Thu 2 Apr 16:00 → Tue 7 Apr 07:00
+    start, end = t(2026, 4, 6, 17), t(2026, 4, 6, 19)
+    (v,) = evaluate(
+        [ann("m2", "minor", start, end, t(2026, 4, 1, 9))], FMS_RULES, AMS, FMS.calendar
+    )
+    assert v.broken == [] and v.excluded == [(start, end)]
+
+
 def test_weekend_window_over_the_fall_back_night_is_an_hour_longer() -> None:
     # Smart FMS major window fri 16:00 → mon 07:00, 23–26 October 2026 (DST ends on the 25th)
     (win,) = FMS_RULES[0].windows
