@@ -3,19 +3,31 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BUILT := $(VENV)/.compiled
+# the modules setup.py compiles with mypyc: models/_native.py NATIVE (a test checks the two)
+NATIVE_SRC := calendars/days.py calendars/timeline.py calendars/calendar.py models/plan.py \
+	streams/engine/state.py streams/engine/targets.py streams/engine/engine.py
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean build
 
-$(STAMP): pyproject.toml
+# the dependencies, and a first build (setup.py: the hot modules compiled with mypyc)
+$(STAMP): pyproject.toml setup.py
 	test -d $(VENV) || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --upgrade pip 'setuptools>=68' wheel
 	$(BIN)/pip install -q -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(BUILT)
 
-demo: $(STAMP)
+# a compiled module's source changed: compile again (offline, with the venv's mypy)
+$(BUILT): $(STAMP) $(NATIVE_SRC) models/_native.py
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	touch $(BUILT)
+
+build: $(BUILT)
+
+demo: $(BUILT)
 	$(BIN)/slawatch demo
 
-test: $(STAMP)
+test: $(BUILT)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
@@ -23,8 +35,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP)
+bench: $(BUILT)
 	$(BIN)/python bench/bench_calendar.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis build
+	find . -name '*.so' -not -path './.venv/*' -delete

@@ -533,9 +533,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1000,1000000", help="(b) open tickets, comma-separated")
     ap.add_argument("--batch", type=int, default=20000, help="(b) events in the measured batch")
     args = ap.parse_args(argv)
+    from models import _native
+
+    code = (
+        "compiled (mypyc)"
+        if _native.compiled()
+        else f"pure Python ({_native.reason or 'not compiled'})"
+    )
     print(
         f"slawatch engine bench — Python {sys.version.split()[0]}, pid {os.getpid()}, "
-        f"{date.today().isoformat()}; RSS {rss_mib():.0f} MiB"
+        f"{date.today().isoformat()}; RSS {rss_mib():.0f} MiB; engine {code}"
     )
     rep = tim = None
     if args.part in ("all", "replay"):

@@ -18,7 +18,6 @@ at once: ``at`` is the instant it was due, ``observed_at`` the event's instant.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import heapq
 import uuid
@@ -716,7 +715,7 @@ class Engine:
         if rs is None and clock.stops and clock.stops[-1][1] is None and clock.stops[-1][0] == at:
             return clock.acc.get(track, 0)
         cal = self._ticket_rules(ticket).track(track)
-        return sum(_elapsed_us(cal, a, b) for a, b in self._intervals(ticket, clock, plan, at))
+        return sum(cal.elapsed_us(a, b) for a, b in self._intervals(ticket, clock, plan, at))
 
     def _instant_of(
         self,
@@ -735,13 +734,13 @@ class Engine:
         if need > acc:
             if rs is None:
                 return None
-            return _add_us(cal, max(rs, clock.origin_us), need - acc)
+            return cal.add_us(max(rs, clock.origin_us), need - acc)
         # reached in the past: walk the history
         total = 0
         for a, b in self._intervals(ticket, clock, plan, now):
-            part = _elapsed_us(cal, a, b)
+            part = cal.elapsed_us(a, b)
             if total + part >= need:
-                return _add_us(cal, a, need - total) if need > total else a
+                return cal.add_us(a, need - total) if need > total else a
             total += part
         return now
 
@@ -995,7 +994,7 @@ class Engine:
                 sch = schedule(policy, plan, _dt(clock.start_us))
                 tpl = self._templates[id(plan)] = (plan, sch)
             origin = self._calendar(policy, plan.calendar).next_open_us(clock.start_us)
-            sch = dataclasses.replace(tpl[1], origin_us=origin)
+            sch = tpl[1].at_origin(origin)
         else:
             # schedule() depends on the start only through its origin (the next opening)
             origin = self._calendar(policy, plan.calendar).next_open_us(clock.start_us)
@@ -1083,11 +1082,3 @@ def _minus(seg: tuple[int, int], cut: tuple[int, int]) -> Iterable[tuple[int, in
     if d < b:
         parts.append((d, b))
     return parts
-
-
-def _elapsed_us(cal: BusinessCalendar, a: int, b: int) -> int:
-    return cal.elapsed_us(a, b)
-
-
-def _add_us(cal: BusinessCalendar, start: int, need: int) -> int:
-    return cal.add_us(start, need)

@@ -96,14 +96,16 @@ class Schedule:
     soft: Goal | None
     same_day_us: int | None
     items: tuple[Item, ...]
+    #: the tracks the items count on (sorted; absolute items count on none)
+    tracks: tuple[str, ...] = ()
 
     @property
     def verdict_goal(self) -> Goal | None:
         return self.hard or self.soft
 
-    @property
-    def tracks(self) -> tuple[str, ...]:
-        return tuple(sorted({i.track for i in self.items if i.at_us is None}))
+    def at_origin(self, origin_us: int) -> Schedule:
+        """The same schedule from another origin (a plan whose items do not depend on it)."""
+        return Schedule(origin_us, self.hard, self.soft, self.same_day_us, self.items, self.tracks)
 
 
 def schedule(policy: Any, plan: ClockPlan, start: datetime) -> Schedule:
@@ -137,7 +139,8 @@ def schedule(policy: Any, plan: ClockPlan, start: datetime) -> Schedule:
             items.append(
                 Item(key, "escalation", base.track, round(base.need * frac), level=esc.level)
             )
-    return Schedule(us_of(origin), hard, soft, same_day_us, tuple(items))
+    tracks = tuple(sorted({i.track for i in items if i.at_us is None}))
+    return Schedule(us_of(origin), hard, soft, same_day_us, tuple(items), tracks)
 
 
 @dataclass(frozen=True, slots=True)
