@@ -35,6 +35,8 @@ NATIVE = (
     "streams.engine.state",
     "streams.engine.targets",
     "streams.engine.engine",
+    "streams.engine.processor",
+    "streams.replay",
 )
 ROOT = Path(__file__).resolve().parent.parent
 

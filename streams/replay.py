@@ -63,6 +63,20 @@ def replay(
         return _replay(lines, registry, until, source, progress, engine)
 
 
+def _decode_text(raw: bytes | str, exc: EventError) -> Any:
+    """After ``parse_event(raw)`` failed: the event of a line that is not valid UTF-8, read as
+    the text it decodes to (U+FFFD for the bad bytes, as a ``str`` line would be), or the
+    dead letter (its source still to be set)."""
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    reason = str(exc)
+    if isinstance(raw, bytes) and text.encode() != raw:
+        try:
+            return parse_event(text)
+        except EventError as again:
+            reason = str(again)
+    return DeadLetter(reason, text)
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """CPython's cyclic garbage collector off for the duration, then as it was.
@@ -99,24 +113,20 @@ def _replay(
     # number is unique, so the event itself is never compared)
     decoded: list[tuple[int, str, str, int, Any, bytes | str]] = []
     dead = result.dead_letters
-    for lineno, line in enumerate(lines, start=1):
-        raw = line.strip()
-        if not raw:
+    for lineno, raw in enumerate(lines, start=1):
+        # the line as it is (JSON allows the whitespace around it): no stripped copy of
+        # every line is kept; a dead letter's text is stripped
+        if not raw or raw.isspace():
             continue
         result.events += 1
         try:
             event = parse_event(raw)
         except EventError as exc:
-            event, reason = None, str(exc)
-            text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-            if isinstance(raw, bytes) and text.encode() != raw:
-                try:  # not valid UTF-8: read as the text it decodes to (U+FFFD for bad bytes)
-                    event = parse_event(text)
-                except EventError as again:
-                    reason = str(again)
-            if event is None:
-                dead.append(DeadLetter(reason, text, f"{source}:{lineno}"))
+            decoded_or_reason = _decode_text(raw.strip(), exc)
+            if isinstance(decoded_or_reason, DeadLetter):
+                dead.append(decoded_or_reason.at(f"{source}:{lineno}"))
                 continue
+            event = decoded_or_reason
         if isinstance(event, TicketEvent):
             decoded.append((us_of(event.at), event.tenant, event.ticket_id, lineno, event, raw))
         else:

@@ -164,11 +164,13 @@ class Engine:
         self.stats = EngineStats()
         self._heap: list[tuple[int, str, int, str]] = []
         self._rules: dict[tuple, _Rules] = {}
-        # (id(plan), start_us) -> (plan, schedule); the plan is kept to check identity
+        # (id(plan), -1 - origin_us) -> (plan, schedule) of plans whose schedule depends on
+        # the start through more than its origin; the plan is kept to check identity
         self._schedules: dict[tuple[int, int], tuple[ClockPlan, Schedule]] = {}
         self._templates: dict[int, tuple[ClockPlan, Schedule]] = {}  # id(plan) -> (plan, sch)
         self._held: list[tuple[int, TicketState, str]] | None = None
         self._cals: dict[tuple[int, str], tuple[Any, BusinessCalendar]] = {}  # (id(policy), name)
+        self._conds: dict[int, tuple[Any, Any]] = {}  # id(policy) -> its condition attributes
         #: keys of the tickets whose state changed since the last :meth:`drain_touched`
         #: (the live runtime writes exactly those to its table)
         self.touched: set[str] = set()
@@ -921,7 +923,10 @@ class Engine:
         such as an assignee change on many events and would make every key new)."""
         attrs = facts.get("attributes")
         # a policy that does not say which attributes it reads is keyed by all of them
-        cond = getattr(policy, "condition_attributes", None)
+        hit = self._conds.get(id(policy))
+        if hit is None or hit[0] is not policy:
+            hit = self._conds[id(policy)] = (policy, getattr(policy, "condition_attributes", None))
+        cond = hit[1]
         if not attrs:
             akey: Any = ()
         elif cond is None:
@@ -979,11 +984,11 @@ class Engine:
 
     def _schedule(self, ticket: TicketState, clock: ClockState, plan: ClockPlan) -> Schedule:
         # A plan object belongs to one policy version (it comes from that policy's plan()),
-        # so its identity and the clock's start determine the schedule.
-        key = (id(plan), clock.start_us)
-        hit = self._schedules.get(key)
-        if hit is not None and hit[0] is plan:
-            return hit[1]
+        # so its identity and the clock's start (which never changes) determine the
+        # schedule: the clock keeps the last one it was given (not part of its state).
+        cached = clock.sch
+        if cached is not None and cached[0] is plan:
+            return cached[1]  # type: ignore[no-any-return]
         if len(self._schedules) > 200_000:
             self._schedules.clear()
         policy = self._policy(ticket)
@@ -998,14 +1003,14 @@ class Engine:
         else:
             # schedule() depends on the start only through its origin (the next opening)
             origin = self._calendar(policy, plan.calendar).next_open_us(clock.start_us)
-            okey = (id(plan), -1 - origin)  # negative: never a start_us key
-            hit = self._schedules.get(okey)
+            skey = (id(plan), -1 - origin)
+            hit = self._schedules.get(skey)
             if hit is not None and hit[0] is plan:
                 sch = hit[1]
             else:
                 sch = schedule(policy, plan, _dt(clock.start_us))
-                self._schedules[okey] = (plan, sch)
-        self._schedules[key] = (plan, sch)
+                self._schedules[skey] = (plan, sch)
+        clock.sch = (plan, sch)
         return sch
 
 
@@ -1020,7 +1025,11 @@ def _facts_of(event: Any, old: dict[str, Any]) -> dict[str, Any]:
     facts: dict[str, Any] | None = None
     # A later event changes only the facts its sender set: a decoded TicketEvent fills in
     # defaults (kind="incident"), which must not turn a service_request into an incident.
-    given = getattr(event, "model_fields_set", None) if old else None
+    given = None
+    if old:  # (a pydantic model's fields set, read without its Python-level property)
+        given = getattr(event, "__pydantic_fields_set__", None)
+        if given is None:
+            given = getattr(event, "model_fields_set", None)
     for name in FACT_FIELDS:
         if given is not None and name not in given:
             continue

@@ -55,7 +55,14 @@ class DeadLetter:
     ticket_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) is not None}
+        return {k: getattr(self, k) for k in _DEAD_LETTER_FIELDS if getattr(self, k) is not None}
+
+    def at(self, source: str | None) -> DeadLetter:
+        """This dead letter from ``source``."""
+        return DeadLetter(self.reason, self.raw, source, self.event_id, self.tenant, self.ticket_id)
+
+
+_DEAD_LETTER_FIELDS = ("reason", "raw", "source", "event_id", "tenant", "ticket_id")
 
 
 @dataclass(slots=True)
@@ -153,7 +160,7 @@ class Processor:
         except RejectedEvent as exc:
             out.signals.extend(exc.signals)
             where = source if line is None else f"{source}:{line}"
-            out.dead_letters.append(_rejected(exc, event, _text(raw), where, ticket))
+            out.dead_letters.append(_rejected(exc, event, _text(raw).strip(), where, ticket))
 
     def advance(self, now: datetime) -> Output:
         """Time passes with no event: release buffered events and fire timers up to

@@ -38,6 +38,8 @@ class ClockState:
     fired: list[str] = field(default_factory=list)
     due_us: int | None = None
     active: bool = True
+    # engine-private cache of the clock's (plan, schedule), not part of the state
+    sch: Any = field(default=None, compare=False, repr=False)
 
     @property
     def stopped(self) -> bool:
