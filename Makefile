@@ -7,7 +7,8 @@ BUILT := $(VENV)/.compiled
 # the modules setup.py compiles with mypyc: models/_native.py NATIVE (a test checks the two)
 NATIVE_SRC := calendars/days.py calendars/timeline.py calendars/calendar.py models/plan.py \
 	streams/engine/state.py streams/engine/targets.py streams/engine/engine.py \
-	streams/engine/processor.py streams/replay.py
+	streams/availability/downtime.py streams/availability/maintenance.py \
+	streams/availability/engine.py streams/engine/processor.py streams/replay.py
 
 .PHONY: demo test lint bench clean build
 

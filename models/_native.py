@@ -35,6 +35,9 @@ NATIVE = (
     "streams.engine.state",
     "streams.engine.targets",
     "streams.engine.engine",
+    "streams.availability.downtime",
+    "streams.availability.maintenance",
+    "streams.availability.engine",
     "streams.engine.processor",
     "streams.replay",
 )

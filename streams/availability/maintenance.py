@@ -212,7 +212,7 @@ def _notice(
         return int(d.amount * wall * US), max(0, a.start_us - a.announced_us)
     per: float
     if d.unit in ("m", "h"):
-        per = 60 if d.unit == "m" else 3600
+        per = 60.0 if d.unit == "m" else 3600.0
     else:  # workdays: a policy's notice calendar for them declares its workday hours
         hours = cal.spec.workday_hours
         if hours is None:
