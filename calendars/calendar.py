@@ -53,12 +53,13 @@ class BusinessCalendar:
     to cover the years asked about) and safe to share between clocks.
     """
 
-    __slots__ = ("_rules", "_tl", "spec")
+    __slots__ = ("_closing", "_rules", "_tl", "spec")
 
     def __init__(self, spec: CalendarSpec) -> None:
         self.spec = spec
         self._rules = DayRules(spec)
         self._tl = Timeline(self._rules, spec.timezone)
+        self._closing: dict[date, datetime | None] = {}  # closing_time, per date asked
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any] | str) -> BusinessCalendar:
@@ -161,6 +162,10 @@ class BusinessCalendar:
             tl.cover(start_us)
         return tl.instant_at(tl.open_before(start_us) + need_us)
 
+    def to_local(self, instant_us: int) -> datetime:
+        """The instant ``instant_us`` (UTC epoch µs) as an aware datetime in local time."""
+        return self._dt(instant_us)
+
     def next_open_us(self, instant_us: int) -> int:
         tl = self._tl
         if not tl.lo <= instant_us < tl.hi:
@@ -220,8 +225,13 @@ class BusinessCalendar:
 
     def closing_time(self, day: date) -> datetime | None:
         """The end of the last open window of local date ``day`` (``None`` if closed)."""
+        try:
+            return self._closing[day]
+        except KeyError:
+            pass
         intervals = self._tl.day_intervals(day)
-        return self._dt(intervals[-1][1]) if intervals else None
+        out = self._closing[day] = self._dt(intervals[-1][1]) if intervals else None
+        return out
 
     def explain(self, start: datetime, end: datetime) -> tuple[Segment, ...]:
         """The open segments counted in ``[start, end)``, one per local day and window (split

@@ -31,7 +31,7 @@ from calendars.timeline import EPOCH, US, us_of
 from models.plan import ClockPlan, TicketFacts
 from streams.engine.errors import RejectedEvent
 from streams.engine.state import ClockState, TicketState
-from streams.engine.targets import Item, Schedule, schedule, track_calendar
+from streams.engine.targets import Item, Schedule, goals, schedule, track_calendar
 
 SIGNAL_NAMESPACE = uuid.UUID("6f1d6c1e-58a4-4b47-9d0e-5a1a3c0de7a1")
 _NS_BYTES = SIGNAL_NAMESPACE.bytes
@@ -47,11 +47,13 @@ def signal_id(tenant: str, ticket_id: str, clock: str, key: str) -> str:
     a replay or a retry can be de-duplicated downstream. This is
     ``str(uuid.uuid5(SIGNAL_NAMESPACE, name))``, formatted without building a UUID object."""
     name = f"{tenant}\x1f{ticket_id}\x1f{clock}\x1f{key}".encode()
-    h = bytearray(hashlib.sha1(_NS_BYTES + name, usedforsecurity=False).digest()[:16])
-    h[6] = (h[6] & 0x0F) | 0x50  # version 5
-    h[8] = (h[8] & 0x3F) | 0x80  # RFC 4122 variant
-    x = h.hex()
-    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+    x = hashlib.sha1(_NS_BYTES + name, usedforsecurity=False).hexdigest()
+    # the first 16 bytes, with the version (5) in byte 6's high nibble and the RFC 4122
+    # variant (0b10) in byte 8's top bits
+    return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:32]}"
+
+
+_VARIANT = {f"{n:x}": f"{(n & 0x3) | 0x8:x}" for n in range(16)}
 
 
 class _Rules:
@@ -59,7 +61,7 @@ class _Rules:
     them, shared by every ticket with the same facts: plans by clock name (the first plan of
     a name, as a linear search would find it) and the policy's calendars, looked up once."""
 
-    __slots__ = ("by_name", "cals", "plans", "policy", "tracks")
+    __slots__ = ("by_clock", "by_name", "cals", "plans", "policy", "tracks")
 
     def __init__(self, policy: Any, plans: tuple[ClockPlan, ...]) -> None:
         self.policy = policy
@@ -67,6 +69,8 @@ class _Rules:
         self.by_name: dict[str, ClockPlan] = {}
         for p in plans:
             self.by_name.setdefault(p.clock, p)
+        #: the plans by clock name, the last of a name winning (what a replan applies)
+        self.by_clock: dict[str, ClockPlan] = {p.clock: p for p in plans}
         self.cals: dict[str, BusinessCalendar] = {}
         self.tracks: dict[str, BusinessCalendar] = {}
 
@@ -164,9 +168,9 @@ class Engine:
         self.stats = EngineStats()
         self._heap: list[tuple[int, str, int, str]] = []
         self._rules: dict[tuple, _Rules] = {}
-        # (id(plan), -1 - origin_us) -> (plan, schedule) of plans whose schedule depends on
-        # the start through more than its origin; the plan is kept to check identity
-        self._schedules: dict[tuple[int, int], tuple[ClockPlan, Schedule]] = {}
+        # (id(plan), hard, soft, same-day µs) -> (plan, schedule) of plans whose schedule
+        # depends on the origin through more than its instant; the plan checks identity
+        self._schedules: dict[tuple[Any, ...], tuple[ClockPlan, Schedule]] = {}
         self._templates: dict[int, tuple[ClockPlan, Schedule]] = {}  # id(plan) -> (plan, sch)
         self._held: list[tuple[int, TicketState, str]] | None = None
         self._cals: dict[tuple[int, str], tuple[Any, BusinessCalendar]] = {}  # (id(policy), name)
@@ -532,7 +536,7 @@ class Engine:
     def _replan(self, ticket: TicketState, rules: _Rules, at: int) -> None:
         """Give the clocks the plans of new facts (R5: elapsed time is kept): a clock the new
         plans drop is settled and deactivated, the others (new ones included) recounted."""
-        plans = {p.clock: p for p in rules.plans}
+        plans = rules.by_clock
         for name, clock in ticket.clocks.items():
             if name not in plans and clock.active:
                 self._settle(ticket, clock, at)
@@ -558,7 +562,7 @@ class Engine:
         a clock whose pause flag disagrees with the status (it was stopped when the status
         changed) is recounted in full. Returns whether a due instant may have changed."""
         changed = False
-        for name, plan in {p.clock: p for p in rules.plans}.items():
+        for name, plan in rules.by_clock.items():
             clock = ticket.clocks[name]
             if (ticket.status in plan.pause_statuses) != clock.paused:
                 clock.origin_us = rules.calendar(plan.calendar).next_open_us(clock.start_us)
@@ -752,7 +756,11 @@ class Engine:
             self._held.append((due, ticket, name))
             return
         # ties break on (ticket, clock position), never on push history (see module doc)
-        idx = list(ticket.clocks).index(name)
+        idx = 0
+        for other in ticket.clocks:
+            if other == name:
+                break
+            idx += 1
         heapq.heappush(self._heap, (due, ticket.key, idx, name))
 
     def _reschedule(self, ticket: TicketState, now: int) -> None:
@@ -860,15 +868,17 @@ class Engine:
         deadline_us: int | None = None,
         **extra: Any,
     ) -> Signal:
-        deadline = None
         goal = sch.hard or sch.soft
-        if deadline_us is not None:
-            deadline = _dt(deadline_us)
-        elif goal is not None:
-            d = self._instant_of(ticket, clock, plan, goal.track, goal.need, max(at, observed))
-            deadline = None if d is None else _dt(d)
-        elif sch.same_day_us is not None:
-            deadline = _dt(sch.same_day_us)
+        d: int | None = deadline_us
+        if d is None:
+            if goal is not None:
+                d = self._instant_of(ticket, clock, plan, goal.track, goal.need, max(at, observed))
+            else:
+                d = sch.same_day_us
+        # one datetime per distinct instant (a breach's deadline is its instant)
+        at_dt = _dt(at)
+        observed_dt = at_dt if observed == at else _dt(observed)
+        deadline = None if d is None else at_dt if d == at else _dt(d)
         business = self._counted_at(ticket, clock, plan, goal.track, at) if goal is not None else 0
         return Signal(
             event_id=signal_id(ticket.tenant, ticket.ticket_id, clock.name, key),
@@ -881,8 +891,8 @@ class Engine:
             priority=plan.priority,
             cell=plan.cell,
             deadline=deadline,
-            at=_dt(at),
-            observed_at=_dt(observed),
+            at=at_dt,
+            observed_at=observed_dt,
             elapsed_business_seconds=business / US,
             elapsed_wall_seconds=(at - clock.start_us) / US,
             **extra,
@@ -1001,12 +1011,16 @@ class Engine:
             origin = self._calendar(policy, plan.calendar).next_open_us(clock.start_us)
             sch = tpl[1].at_origin(origin)
         else:
-            # schedule() depends on the start only through its origin (the next opening)
-            origin = self._calendar(policy, plan.calendar).next_open_us(clock.start_us)
-            skey = (id(plan), -1 - origin)
+            # weeks/months targets and same-day rungs depend on the origin itself; the items
+            # follow from the goals (and the same-day instant): one schedule per distinct
+            # (plan, goals), moved to each origin
+            cal = self._calendar(policy, plan.calendar)
+            origin = cal.next_open_us(clock.start_us)
+            hard, soft, same_day_us = goals(policy, plan, cal, origin)
+            skey = (id(plan), hard, soft, same_day_us)
             hit = self._schedules.get(skey)
             if hit is not None and hit[0] is plan:
-                sch = hit[1]
+                sch = hit[1].at_origin(origin)
             else:
                 sch = schedule(policy, plan, _dt(clock.start_us))
                 self._schedules[skey] = (plan, sch)

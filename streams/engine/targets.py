@@ -108,6 +108,23 @@ class Schedule:
         return Schedule(origin_us, self.hard, self.soft, self.same_day_us, self.items, self.tracks)
 
 
+def goals(
+    policy: Any, plan: ClockPlan, cal: BusinessCalendar, origin_us: int
+) -> tuple[Goal | None, Goal | None, int | None]:
+    """What :func:`schedule` derives from the origin: the hard and soft goals and the
+    same-day instant (the closing time of the origin's local date, if a rung asks for it)."""
+    origin = cal.to_local(origin_us)
+    hard = resolve_target(policy, plan.hard, origin) if plan.hard else None
+    soft = resolve_target(policy, plan.soft, origin) if plan.soft else None
+    same_day_us: int | None = None
+    for esc in plan.escalations:
+        if esc.at == "same_day":
+            close = cal.closing_time(origin.date())
+            if close is not None:
+                same_day_us = us_of(close)
+    return hard, soft, same_day_us
+
+
 def schedule(policy: Any, plan: ClockPlan, start: datetime) -> Schedule:
     """Resolve ``plan`` for a clock that started at ``start``."""
     cal = policy.calendar(plan.calendar)

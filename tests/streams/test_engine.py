@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from streams.engine import Engine, RejectedEvent, signal_id
 from tests.streams.simple_policy import Ev, SimpleRegistry
@@ -278,3 +280,18 @@ def test_advance_visits_only_due_clocks():
     heap_before = len(eng._heap)
     assert eng.advance(d(2026, 3, 2, 9, 30)) == []  # nothing due: nothing popped
     assert len(eng._heap) == heap_before
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1), st.text(), st.text(min_size=1), st.text(min_size=1))
+def test_signal_id_is_the_uuid5_of_its_name(tenant, ticket_id, clock, key):
+    import uuid
+
+    from streams.engine.engine import SIGNAL_NAMESPACE
+
+    name = f"{tenant}\x1f{ticket_id}\x1f{clock}\x1f{key}"
+    try:
+        name.encode()
+    except UnicodeEncodeError:  # lone surrogates: not an id anyone can send
+        return
+    assert signal_id(tenant, ticket_id, clock, key) == str(uuid.uuid5(SIGNAL_NAMESPACE, name))
