@@ -173,6 +173,7 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
+_EVENT_VALIDATOR = EVENT_ADAPTER.validator  # pydantic-core's, without the adapter's wrapper
 
 _MODELS: dict[str, type[_Event]] = {
     **{t: TicketEvent for t in TICKET_EVENT_TYPES},
@@ -196,7 +197,7 @@ def parse_event(
         # (numbers for ids, numeric timestamps, bad input) goes the lax way, which coerces
         # or names the problem (tests/models/test_events.py compares the two).
         try:
-            return EVENT_ADAPTER.validate_json(raw, strict=True)  # type: ignore[no-any-return]
+            return _EVENT_VALIDATOR.validate_json(raw, strict=True)  # type: ignore[no-any-return]
         except (ValidationError, TypeError, ValueError):
             pass
     if isinstance(raw, Mapping):

@@ -144,11 +144,13 @@ class Processor:
         out: Output,
         source: str | None = None,
         line: int | None = None,
+        *,
+        ticket: bool,
     ) -> None:
         """:meth:`apply_event` for the replay's loop: the event's instant already in µs,
-        signals and dead letters added to ``out``, and a dead letter's source named
-        ``source:line`` (formatted only for one)."""
-        ticket = type(event) is TicketEvent or isinstance(event, TicketEvent)
+        whether it is a ticket event (else a monitoring one) known, signals and dead letters
+        added to ``out``, and a dead letter's source named ``source:line`` (formatted only
+        for one)."""
         if self.engine.events_advance_time:  # replay: the other engine's time passes too
             other = self.availability if ticket else self.engine
             out.signals.extend(other.advance_us(at))
