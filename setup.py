@@ -35,7 +35,8 @@ def _ext_modules() -> list:
     from mypyc.build import mypycify
 
     paths = [name.replace(".", "/") + ".py" for name in _native_modules()]
-    # the build environment has mypy but not the project's dependencies: their types are Any
+    # pyproject.toml's build requirements bring the dependencies these modules import, so
+    # they compile against the same types everywhere (a missing one would be Any)
     return mypycify(["--ignore-missing-imports", *paths], opt_level="3")
 
 

@@ -9,7 +9,7 @@ raises :class:`models.errors.EventError` with a one-line reason a person can act
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeAlias
 
 import orjson
 from pydantic import (
@@ -82,7 +82,7 @@ Id = Annotated[str, StringConstraints(min_length=1)]
 Word = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]
 LowerKind = _choice(KINDS, "incident")
 LowerChannel = _choice(CHANNELS)
-Instant = AwareDatetime
+Instant: TypeAlias = AwareDatetime
 _TIME_FIELDS = ("at", "reported_at", "start", "end")
 
 
