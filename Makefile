@@ -12,14 +12,15 @@ NATIVE_SRC := calendars/days.py calendars/timeline.py calendars/calendar.py mode
 
 .PHONY: demo test lint bench clean build
 
-# the dependencies, and a first build (setup.py: the hot modules compiled with mypyc)
+# the dependencies (the project itself installed as plain sources first)
 $(STAMP): pyproject.toml setup.py
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip 'setuptools>=68' wheel
-	$(BIN)/pip install -q -e '.[dev]'
-	touch $(STAMP) $(BUILT)
+	SLAWATCH_PURE_PYTHON=1 $(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
 
-# a compiled module's source changed: compile again (offline, with the venv's mypy)
+# the hot modules compiled with mypyc (setup.py), again whenever one of their sources
+# changed: offline, with the venv's mypy and the dependencies' types
 $(BUILT): $(STAMP) $(NATIVE_SRC) models/_native.py
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $(BUILT)
