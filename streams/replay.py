@@ -104,10 +104,10 @@ class HeldTicketEvent:
         self.model_fields_set: set[str] = event.__pydantic_fields_set__
 
 
-def _decode_text(raw: bytes | str, exc: EventError) -> Any:
+def _decode_text(raw: bytes | str, exc: EventError, where: str) -> Any:
     """After ``parse_event(raw)`` failed: the event of a line that is not valid UTF-8, read as
     the text it decodes to (U+FFFD for the bad bytes, as a ``str`` line would be), or the
-    dead letter (its source still to be set)."""
+    dead letter from ``where``."""
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
     reason = str(exc)
     if isinstance(raw, bytes) and text.encode() != raw:
@@ -115,7 +115,7 @@ def _decode_text(raw: bytes | str, exc: EventError) -> Any:
             return parse_event(text)
         except EventError as again:
             reason = str(again)
-    return DeadLetter(reason, text)
+    return DeadLetter(reason, text, where)
 
 
 @contextmanager
@@ -163,11 +163,10 @@ def _replay(
         try:
             event = parse_event(raw)
         except EventError as exc:
-            decoded_or_reason = _decode_text(raw.strip(), exc)
-            if isinstance(decoded_or_reason, DeadLetter):
-                dead.append(decoded_or_reason.at(f"{source}:{lineno}"))
+            event = _decode_text(raw.strip(), exc, f"{source}:{lineno}")
+            if isinstance(event, DeadLetter):
+                dead.append(event)
                 continue
-            event = decoded_or_reason
         if isinstance(event, TicketEvent):
             held = HeldTicketEvent(event)
             decoded.append((us_of(held.at), held.tenant, held.ticket_id, lineno, held, raw))

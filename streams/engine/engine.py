@@ -31,7 +31,7 @@ from calendars.timeline import EPOCH, US, us_of
 from models.plan import ClockPlan, TicketFacts
 from streams.engine.errors import RejectedEvent
 from streams.engine.state import ClockState, TicketState
-from streams.engine.targets import Item, Schedule, goals, schedule, track_calendar
+from streams.engine.targets import Item, Schedule, build, goals, schedule, track_calendar
 
 SIGNAL_NAMESPACE = uuid.UUID("6f1d6c1e-58a4-4b47-9d0e-5a1a3c0de7a1")
 _NS_BYTES = SIGNAL_NAMESPACE.bytes
@@ -1022,7 +1022,7 @@ class Engine:
             if hit is not None and hit[0] is plan:
                 sch = hit[1].at_origin(origin)
             else:
-                sch = schedule(policy, plan, _dt(clock.start_us))
+                sch = build(plan, origin, hard, soft, same_day_us)
                 self._schedules[skey] = (plan, sch)
         clock.sch = (plan, sch)
         return sch

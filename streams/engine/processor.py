@@ -57,10 +57,6 @@ class DeadLetter:
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in _DEAD_LETTER_FIELDS if getattr(self, k) is not None}
 
-    def at(self, source: str | None) -> DeadLetter:
-        """This dead letter from ``source``."""
-        return DeadLetter(self.reason, self.raw, source, self.event_id, self.tenant, self.ticket_id)
-
 
 _DEAD_LETTER_FIELDS = ("reason", "raw", "source", "event_id", "tenant", "ticket_id")
 
@@ -133,7 +129,7 @@ class Processor:
     def apply_event(self, event: Any, raw: str = "", source: str | None = None) -> Output:
         """Apply an already decoded event now (the replay sorts events itself)."""
         out = Output()
-        self._apply(event, raw, source, out)
+        self._apply(event, us_of(event.at), raw, source, out)
         return out
 
     def apply_at(
@@ -151,16 +147,8 @@ class Processor:
         whether it is a ticket event (else a monitoring one) known, signals and dead letters
         added to ``out``, and a dead letter's source named ``source:line`` (formatted only
         for one)."""
-        if self.engine.events_advance_time:  # replay: the other engine's time passes too
-            other = self.availability if ticket else self.engine
-            out.signals.extend(other.advance_us(at))
-        try:
-            if ticket:
-                out.signals.extend(self.engine.apply(event, at))
-            else:
-                out.signals.extend(self.availability.apply(event))
-        except RejectedEvent as exc:
-            out.signals.extend(exc.signals)
+        exc = self._run(event, at, ticket, out)
+        if exc is not None:
             where = source if line is None else f"{source}:{line}"
             out.dead_letters.append(_rejected(exc, event, _text(raw).strip(), where, ticket))
 
@@ -186,22 +174,30 @@ class Processor:
     def _release(self, upto: int | None, out: Output) -> None:
         buf = self._buffer
         while buf and (upto is None or buf[0][0] <= upto):
-            _, _, event, raw, source = heapq.heappop(buf)
-            self._apply(event, raw, source, out)
+            at, _, event, raw, source = heapq.heappop(buf)
+            self._apply(event, at, raw, source, out)
 
-    def _apply(self, event: Any, raw: str, source: str | None, out: Output) -> None:
+    def _apply(self, event: Any, at: int, raw: str, source: str | None, out: Output) -> None:
         ticket = isinstance(event, TicketEvent)
+        exc = self._run(event, at, ticket, out)
+        if exc is not None:
+            out.dead_letters.append(_rejected(exc, event, raw, source, ticket))
+
+    def _run(self, event: Any, at: int, ticket: bool, out: Output) -> RejectedEvent | None:
+        """Apply ``event`` (instant ``at`` µs) to its engine, signals into ``out``; the
+        rejection, if any, for the caller to dead-letter."""
         if self.engine.events_advance_time:  # replay: the other engine's time passes too
             other = self.availability if ticket else self.engine
-            out.signals.extend(other.advance_us(us_of(event.at)))
+            out.signals.extend(other.advance_us(at))
         try:
             if ticket:
-                out.signals.extend(self.engine.apply(event))
+                out.signals.extend(self.engine.apply(event, at))
             else:
                 out.signals.extend(self.availability.apply(event))
         except RejectedEvent as exc:
             out.signals.extend(exc.signals)
-            out.dead_letters.append(_rejected(exc, event, raw, source, ticket))
+            return exc
+        return None
 
 
 def _rejected(

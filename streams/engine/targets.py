@@ -128,9 +128,18 @@ def goals(
 def schedule(policy: Any, plan: ClockPlan, start: datetime) -> Schedule:
     """Resolve ``plan`` for a clock that started at ``start``."""
     cal = policy.calendar(plan.calendar)
-    origin = cal.next_open(start)
-    hard = resolve_target(policy, plan.hard, origin) if plan.hard else None
-    soft = resolve_target(policy, plan.soft, origin) if plan.soft else None
+    origin_us = us_of(cal.next_open(start))
+    return build(plan, origin_us, *goals(policy, plan, cal, origin_us))
+
+
+def build(
+    plan: ClockPlan,
+    origin_us: int,
+    hard: Goal | None,
+    soft: Goal | None,
+    same_day_us: int | None,
+) -> Schedule:
+    """The schedule of ``plan`` from ``origin_us``, given what :func:`goals` derived there."""
     base = hard or soft
     items: list[Item] = []
     if base is not None:
@@ -142,14 +151,11 @@ def schedule(policy: Any, plan: ClockPlan, start: datetime) -> Schedule:
         items.append(Item("warning:soft", "warning", soft.track, soft.need, tier="soft"))
     if hard is not None:
         items.append(Item("breach", "breach", hard.track, hard.need))
-    same_day_us: int | None = None
     for esc in plan.escalations:
         key = f"escalation:{esc.level}"
         if esc.at == "same_day":
-            close = cal.closing_time(origin.date())
-            if close is None:  # origin is an opening instant, so its day has hours
+            if same_day_us is None:  # origin is an opening instant, so its day has hours
                 continue
-            same_day_us = us_of(close)
             items.append(Item(key, "escalation", "", 0, at_us=same_day_us, level=esc.level))
         elif base is not None:
             frac = 1.0 if esc.at == "breach" else float(esc.at)
@@ -157,7 +163,7 @@ def schedule(policy: Any, plan: ClockPlan, start: datetime) -> Schedule:
                 Item(key, "escalation", base.track, round(base.need * frac), level=esc.level)
             )
     tracks = tuple(sorted({i.track for i in items if i.at_us is None}))
-    return Schedule(us_of(origin), hard, soft, same_day_us, tuple(items), tracks)
+    return Schedule(origin_us, hard, soft, same_day_us, tuple(items), tracks)
 
 
 @dataclass(frozen=True, slots=True)

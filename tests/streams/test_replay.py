@@ -345,3 +345,32 @@ def test_a_line_that_is_not_valid_utf8_is_read_with_replacement_characters():
     assert result.engine.tickets["acme:U-1"].facts["attributes"] == {"note": "caf\ufffd"}
     [dl] = result.dead_letters
     assert dl.source == "f:2" and "\ufffd" in dl.raw and "'at'" in dl.reason
+
+
+def test_a_held_ticket_event_carries_every_field_of_the_ticket_event():
+    # the replay holds ticket events in this compact form; the engine reads any of their
+    # fields, so a field added to TicketEvent must be held too
+    from models.events import TicketEvent, parse_event
+    from streams.replay import HeldTicketEvent
+
+    event = parse_event(
+        {
+            "event_id": "h-1",
+            "type": "ticket.updated",
+            "tenant": "acme",
+            "ticket_id": "H-1",
+            "at": "2026-04-07T09:00:00+02:00",
+            "kind": "service_request",
+            "channel": "phone",
+            "priority": "hoog",
+            "impact": "single_user",
+            "urgency": "laag",
+            "status": "waiting_for_customer",
+            "reported_at": "2026-04-07T08:00:00+02:00",
+            "attributes": {"cvss": 9.8},
+        }
+    )
+    held = HeldTicketEvent(event)
+    for name in TicketEvent.model_fields:
+        assert getattr(held, name) == getattr(event, name), name
+    assert held.model_fields_set == event.model_fields_set

@@ -145,6 +145,15 @@ def _dead_letters(s: Settings) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def _wait_committed(s: Settings, topic: str, timeout: float = 60) -> None:
+    """Until the worker's group has committed some offset on ``topic`` (or ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _committed(s.bootstrap_servers[0], s.app_id).get(s.topic(topic), 0):
+            return
+        time.sleep(0.5)
+
+
 def _committed(bootstrap: str, group: str) -> dict[str, int]:
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
@@ -286,11 +295,7 @@ def test_sigkill_mid_stream_loses_nothing_and_live_equals_replay(deployment, sto
     a = dep["worker"](t0, SLAWATCH_STORE=store)
     _send(events[:half], s, BAD_LINES)
     # let it get going, then kill it while the second half streams in
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if _committed(s.bootstrap_servers[0], s.app_id).get(s.topic("sla.ticket-events"), 0):
-            break
-        time.sleep(0.5)
+    _wait_committed(s, "sla.ticket-events")
     _send(events[half : half + 200], s)
     time.sleep(0.3)
     a.stop(signal.SIGKILL)
@@ -351,11 +356,7 @@ def test_monitoring_events_sigkill_live_equals_replay(deployment) -> None:
     _wait_consumed(dep, 0, monitoring=len(maint))
     _send(tickets, s)
     _send_monitoring(mon[:half], s, BAD_MONITORING)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if _committed(s.bootstrap_servers[0], s.app_id).get(s.topic("sla.monitoring-events"), 0):
-            break
-        time.sleep(0.5)
+    _wait_committed(s, "sla.monitoring-events")
     a.stop(signal.SIGKILL)
     _send_monitoring(mon[half:], s)
     b = dep["worker"](t0)
