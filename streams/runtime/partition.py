@@ -27,9 +27,12 @@ a record whose state write had not landed is simply applied again (the same sign
 
 Table values (JSON): ``{"p": partition, "o": [offset in log 0, offset in log 1], "t": ticket
 state, "out": [[log, offset, [signal, …]], …]}`` for an open ticket; ``{"p", "o", "closed":
-"closed" | "cancelled", "at": µs, "out"}`` once it is closed or cancelled (its clocks are
-done; the marker keeps later events for it from starting a new ticket, and makes them dead
-letters that say why).
+"closed" | "cancelled", "at": µs, "seen": [event id, …], "out"}`` once it is closed or
+cancelled (its clocks are done; the marker keeps later events for it from starting a new
+ticket, and makes them dead letters that say why). ``seen`` keeps the ids of the events the
+ticket applied: after a crash the router may re-key a record again (it is then a new record
+on the keyed topic, past the stored offset), and a copy of an event already applied is a
+duplicate, skipped as the engine skips it for an open ticket, not an event after the close.
 
 Monitoring. A tenant's monitoring events (``monitor.*``, ``maintenance.*``, ``heartbeat``) are
 re-keyed to ``MON_PREFIX + tenant`` (:func:`route_monitoring_key`): one partition holds all
@@ -142,6 +145,9 @@ class PartitionRunner:
             return out
         if tkey is not None and tkey in self.closed:
             mark = self.closed[tkey]
+            if _event_id(raw) in mark.get("seen", ()):
+                out.skipped = True  # a copy of an event the ticket applied (re-keyed again)
+                return out
             out.dead_letters.append(
                 DeadLetter(
                     f"ticket {tkey} is already {mark['closed']}: events after "
@@ -202,10 +208,21 @@ class PartitionRunner:
             else:
                 value = {"p": self.partition, "o": list(offs), "closed": ticket.phase}
                 value["at"] = ticket.last_us
+                value["seen"] = list(ticket.seen)
                 value["out"] = box
                 self.closed[key] = value
                 eng.drop_ticket(key)
             out.writes[key] = value
+
+
+def _event_id(raw: bytes) -> str | None:
+    """The ``event_id`` of a raw event, or None (not JSON, not an object, no string id)."""
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    ident = doc.get("event_id") if isinstance(doc, dict) else None
+    return ident if isinstance(ident, str) else None
 
 
 def dead_letter_record(

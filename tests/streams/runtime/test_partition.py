@@ -199,6 +199,41 @@ def test_events_after_close_are_dead_letters_with_the_reason() -> None:
     assert "already closed" in dl2.reason
 
 
+def test_a_copy_of_an_applied_event_after_close_is_a_duplicate_not_a_dead_letter() -> None:
+    """After a crash the router may re-key input records again: they come back on the keyed
+    topic at new offsets. A copy of the closing event (or of any event the ticket applied)
+    is skipped, before and after a restore; an event the ticket never saw is a dead letter."""
+    from models.contracts import load_tenants
+
+    reg = load_tenants(REPO / "examples" / "tenants.yaml", load_policies())
+    e = {
+        "event_id": "e1",
+        "type": "ticket.created",
+        "tenant": "acme",
+        "ticket_id": "T-1",
+        "at": "2026-03-02T10:00:00+01:00",
+        "impact": "single_user",
+        "urgency": "laag",
+    }
+    close = {**e, "event_id": "e2", "type": "ticket.closed", "at": "2026-03-02T11:00:00+01:00"}
+    key = b"acme:T-1"
+    r = PartitionRunner(0, reg)
+    r.handle(key, orjson.dumps(e), 0, "in@0:0")
+    closing = r.handle(key, orjson.dumps(close), 1, "in@0:1")
+    assert closing.writes["acme:T-1"]["seen"] == ["e1", "e2"]
+    r2 = PartitionRunner(0, reg)
+    r2.load(closing.writes.items())
+    for runner in (r, r2):
+        for offset, copy in ((7, close), (8, e)):
+            res = runner.handle(key, orjson.dumps(copy), offset, f"in@3:{offset}")
+            assert res.skipped and not res.dead_letters and not res.signals
+        late = {**e, "event_id": "e9", "type": "ticket.updated"}
+        (dl,) = runner.handle(key, orjson.dumps(late), 9, "in@3:9").dead_letters
+        assert "already closed" in dl.reason
+        (bad,) = runner.handle(key, b"not json", 10, "in@3:10").dead_letters
+        assert "already closed" in bad.reason
+
+
 def test_a_ticket_event_under_a_monitoring_key_is_a_dead_letter() -> None:
     r = PartitionRunner(0, _REGISTRY)
     tenant = next(iter(_DOC["tenants"]))

@@ -307,11 +307,13 @@ def test_sigkill_mid_stream_loses_nothing_and_live_equals_replay(deployment, sto
 
     dead = _dead_letters(s)
     reasons = {d.get("event_id") or d["raw"][:20]: d["reason"] for d in dead}
+    # exactly the bad lines: no copy of a good event (re-keyed again after the kill) is one
+    assert len(reasons) == len(BAD_LINES), reasons
     assert "not valid JSON" in reasons["this is not json"]
     assert "unknown tenant 'nobody'" in reasons["bad-1"]
     assert "unknown ticket t000:never-created" in reasons["bad-2"]
     assert "missing or non-string ticket_id" in reasons['{"tenant":"t000"}']
-    assert all(d["source"]["topic"] == s.topic("sla.ticket-events") for d in dead)
+    assert all(d["source"]["topic"] == s.topic("sla.ticket-events") for d in dead), dead
     # the clock-states topic has the final state of every clock the replay knows
     states = {
         r["key"]: r["value"]
@@ -371,12 +373,13 @@ def test_monitoring_events_sigkill_live_equals_replay(deployment) -> None:
 
     dead = _dead_letters(s)
     reasons = {d.get("event_id") or d["raw"][:9]: d["reason"] for d in dead}
+    assert len(reasons) == len(BAD_MONITORING), reasons
     assert "not valid JSON" in reasons["{not json"]
     assert "missing or non-string tenant" in reasons[BAD_MONITORING[1].decode()[:9]]
     assert "policy 1do has no availability target" in reasons["badm-2"]
     assert "expects no such check" in reasons["badm-3"]
     assert "send ticket.* events to sla.ticket-events" in reasons["badm-4"]
-    assert all(d["source"]["topic"] == s.topic("sla.monitoring-events") for d in dead)
+    assert all(d["source"]["topic"] == s.topic("sla.monitoring-events") for d in dead), dead
 
 
 def test_two_workers_rebalance_without_loss_or_double_firing(deployment) -> None:
