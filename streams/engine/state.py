@@ -41,6 +41,35 @@ class ClockState:
     # engine-private cache of the clock's (plan, schedule), not part of the state
     sch: Any = field(default=None, compare=False, repr=False)
 
+    # Written out so that mypyc compiles it (dataclasses leaves a class's own __init__
+    # alone; the generated one is interpreted). tests/models/test_native.py checks that it
+    # takes the fields in order, with their defaults (None for a default_factory field).
+    def __init__(
+        self,
+        name: str,
+        start_us: int,
+        origin_us: int,
+        acc: dict[str, int] | None = None,
+        running_since: int | None = None,
+        paused: bool = False,
+        stops: list[list[Any]] | None = None,
+        fired: list[str] | None = None,
+        due_us: int | None = None,
+        active: bool = True,
+        sch: Any = None,
+    ) -> None:
+        self.name = name
+        self.start_us = start_us
+        self.origin_us = origin_us
+        self.acc = {} if acc is None else acc
+        self.running_since = running_since
+        self.paused = paused
+        self.stops = [] if stops is None else stops
+        self.fired = [] if fired is None else fired
+        self.due_us = due_us
+        self.active = active
+        self.sch = sch
+
     @property
     def stopped(self) -> bool:
         return bool(self.stops) and self.stops[-1][1] is None
@@ -102,6 +131,43 @@ class TicketState:
     last_us: int = 0
     # engine-private cache of the ticket's plans, not part of the state (see Engine._rules)
     rt: Any = field(default=None, compare=False, repr=False)
+
+    # Written out so that mypyc compiles it (dataclasses leaves a class's own __init__
+    # alone; the generated one is interpreted). tests/models/test_native.py checks that it
+    # takes the fields in order, with their defaults (None for a default_factory field).
+    def __init__(
+        self,
+        tenant: str,
+        ticket_id: str,
+        policy: str,
+        version: str,
+        options: dict[str, Any],
+        created_us: int,
+        reported_us: int,
+        facts: dict[str, Any],
+        status: str | None = None,
+        status_log: list[list[Any]] | None = None,
+        clocks: dict[str, ClockState] | None = None,
+        seen: list[str] | None = None,
+        phase: str = "open",
+        last_us: int = 0,
+        rt: Any = None,
+    ) -> None:
+        self.tenant = tenant
+        self.ticket_id = ticket_id
+        self.policy = policy
+        self.version = version
+        self.options = options
+        self.created_us = created_us
+        self.reported_us = reported_us
+        self.facts = facts
+        self.status = status
+        self.status_log = [] if status_log is None else status_log
+        self.clocks = {} if clocks is None else clocks
+        self.seen = [] if seen is None else seen
+        self.phase = phase
+        self.last_us = last_us
+        self.rt = rt
 
     @property
     def key(self) -> str:

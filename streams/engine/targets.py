@@ -46,6 +46,20 @@ class Goal:
     track: str
     need: int
 
+    # Written out so that mypyc compiles them (the generated ones are interpreted); the
+    # __init__ is checked against the fields by tests/models/test_native.py.
+    def __init__(self, track: str, need: int) -> None:
+        object.__setattr__(self, "track", track)
+        object.__setattr__(self, "need", need)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Goal) and other.__class__ is self.__class__:  # (as generated)
+            return self.track == other.track and self.need == other.need
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.track, self.need))
+
 
 def resolve_target(policy: Any, target: Target, origin: datetime) -> Goal:
     cal = policy.calendar(target.calendar)
@@ -82,6 +96,28 @@ class Item:
     tier: str | None = None
     level: str | None = None
 
+    # Written out so that mypyc compiles them (the generated ones are interpreted); the
+    # __init__ is checked against the fields by tests/models/test_native.py.
+    def __init__(
+        self,
+        key: str,
+        kind: ItemKind,
+        track: str,
+        need: int,
+        at_us: int | None = None,
+        threshold: float | None = None,
+        tier: str | None = None,
+        level: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "track", track)
+        object.__setattr__(self, "need", need)
+        object.__setattr__(self, "at_us", at_us)
+        object.__setattr__(self, "threshold", threshold)
+        object.__setattr__(self, "tier", tier)
+        object.__setattr__(self, "level", level)
+
     @property
     def order(self) -> int:
         return _ORDER[self.kind]
@@ -98,6 +134,24 @@ class Schedule:
     items: tuple[Item, ...]
     #: the tracks the items count on (sorted; absolute items count on none)
     tracks: tuple[str, ...] = ()
+
+    # Written out so that mypyc compiles them (the generated ones are interpreted); the
+    # __init__ is checked against the fields by tests/models/test_native.py.
+    def __init__(
+        self,
+        origin_us: int,
+        hard: Goal | None,
+        soft: Goal | None,
+        same_day_us: int | None,
+        items: tuple[Item, ...],
+        tracks: tuple[str, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "origin_us", origin_us)
+        object.__setattr__(self, "hard", hard)
+        object.__setattr__(self, "soft", soft)
+        object.__setattr__(self, "same_day_us", same_day_us)
+        object.__setattr__(self, "items", items)
+        object.__setattr__(self, "tracks", tracks)
 
     @property
     def verdict_goal(self) -> Goal | None:
