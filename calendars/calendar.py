@@ -211,11 +211,13 @@ class BusinessCalendar:
         transition)."""
         self._us(start, "start")
         local = start.astimezone(self.spec.timezone)
-        y, m = divmod(local.month - 1 + months, 12)
-        year, month = local.year + y, m + 1
-        day = min(local.day, _stdcal.monthrange(year, month)[1])
-        naive = local.replace(tzinfo=None, year=year, month=month, day=day, fold=0)
-        naive += timedelta(weeks=weeks)
+        year, month, day = local.year, local.month, local.day
+        if months:
+            y, m = divmod(month - 1 + months, 12)
+            year, month = year + y, m + 1
+            day = min(day, _stdcal.monthrange(year, month)[1])
+        naive = datetime(year, month, day, local.hour, local.minute, local.second)
+        naive += timedelta(7 * weeks, 0, local.microsecond)
         return self._dt(_first_at_or_after_wall(naive, self.spec.timezone))
 
     # -- audit ---------------------------------------------------------------------------------

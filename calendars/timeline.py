@@ -45,8 +45,47 @@ def _offset_us(us: int, tz: ZoneInfo) -> int:
     return 0 if off is None else (off.days * 86400 + off.seconds) * US + off.microseconds
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_HOUR_US = 3600 * US
+# (zone, proleptic ordinal of a local date) -> the zone's one UTC offset around that date, or
+# None where it changes (see _steady_offset)
+_STEADY: dict[tuple[ZoneInfo, int], int | None] = {}
+
+
+def _steady_offset(tz: ZoneInfo, ordinal: int) -> int | None:
+    """The UTC offset (µs) of ``tz`` over every instant whose local wall time can fall on
+    the local date ``ordinal``, if it is one offset there; ``None`` if it changes.
+
+    Those instants lie within 26 h of the date's wall-clock span (no zone is further than
+    that from UTC), so the offset is sampled every 19 h over that 76-hour window and at its
+    end: equal samples mean no change, under the same premise as :func:`_transitions` (a
+    zone does not change its offset and change it back within a day). Kept per date."""
+    key = (tz, ordinal)
+    if key in _STEADY:
+        return _STEADY[key]
+    start = (ordinal - _EPOCH_ORDINAL) * 86400 * US - 26 * _HOUR_US
+    first = _offset_us(start, tz)
+    out: int | None = first
+    for probe in (19, 38, 57):
+        if _offset_us(start + probe * _HOUR_US, tz) != first:
+            out = None
+            break
+    if out is not None and _offset_us(start + 76 * _HOUR_US - 1, tz) != first:
+        out = None
+    if len(_STEADY) > 200_000:  # (a bound, never reached by real traffic: ~550 years)
+        _STEADY.clear()
+    _STEADY[key] = out
+    return out
+
+
 def _first_at_or_after_wall(naive: datetime, tz: ZoneInfo) -> int:
     """The first instant whose local wall time is >= ``naive`` (the transition, in a gap)."""
+    ordinal = naive.toordinal()
+    off = _steady_offset(tz, ordinal)
+    if off is not None:  # one offset all around that date: no gap, no repeated hour
+        secs = (ordinal - _EPOCH_ORDINAL) * 86400 + naive.hour * 3600
+        secs += naive.minute * 60 + naive.second
+        return secs * US + naive.microsecond - off
     candidate = us_of(naive.replace(tzinfo=tz, fold=0))
     back = (EPOCH + timedelta(microseconds=candidate)).astimezone(tz).replace(tzinfo=None)
     if back == naive:
@@ -59,8 +98,8 @@ def _first_at_or_after_wall(naive: datetime, tz: ZoneInfo) -> int:
         lo, hi = hi, lo
     while lo < hi:
         mid = (lo + hi) // 2
-        wall = (EPOCH + timedelta(seconds=mid)).astimezone(tz).replace(tzinfo=None)
-        if wall >= naive:
+        reading = (EPOCH + timedelta(seconds=mid)).astimezone(tz).replace(tzinfo=None)
+        if reading >= naive:
             hi = mid
         else:
             lo = mid + 1

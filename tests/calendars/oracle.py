@@ -71,6 +71,21 @@ def td_us(d: timedelta) -> int:
     return (d.days * 86400 + d.seconds) * US + d.microseconds
 
 
+def first_at_or_after_wall(naive: datetime, tz: ZoneInfo) -> int:
+    """The first instant (µs) whose local wall time in ``tz`` is at or after ``naive`` (a
+    whole-minute wall time), by stepping over UTC minutes from 15 h before ``naive`` read as
+    UTC (no zone is 15 h ahead of UTC, so that minute's wall time is earlier). Offsets change
+    on whole minutes, so the answer is a whole UTC minute."""
+    if naive.second or naive.microsecond:
+        raise ValueError("the oracle answers for whole-minute wall times")
+    m = naive.replace(tzinfo=UTC) - timedelta(hours=15)
+    for _ in range(31 * 60):
+        if m.astimezone(tz).replace(tzinfo=None) >= naive:
+            return to_us(m)
+        m += timedelta(minutes=1)
+    raise OracleSpanError(f"no instant with wall time {naive} in {tz} within 31 h")
+
+
 class Oracle:
     """Open time of one calendar spec (the raw dict), by minute stepping."""
 

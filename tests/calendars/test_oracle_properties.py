@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from dateutil.easter import easter
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from oracle import Oracle
+from oracle import Oracle, first_at_or_after_wall
+from oracle import from_us as from_oracle_us
+from oracle import to_us as to_oracle_us
 
 from calendars import BusinessCalendar
 
@@ -402,3 +404,69 @@ def test_generated_calendars_agree_with_oracle(spec: dict, data: st.DataObject) 
 def test_transition_days_found(zone: str) -> None:
     """Guard for the generator: every zone above really changes offset twice a year."""
     assert len(ZONES[zone]) == 14
+
+
+# -- local wall time -> instant (shift_wall, day starts) ----------------------------------------
+# Zones with DST rules of every shape: the EU's (01:00 UTC switches), the US's (02:00 local),
+# Lord Howe's half-hour shift, southern-hemisphere summers, none at all.
+WALL_ZONES = [
+    "Europe/Amsterdam",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "America/Santiago",
+    "Europe/London",
+    "Asia/Kolkata",
+]
+
+
+@st.composite
+def wall_times(draw: st.DrawFn) -> datetime:
+    """Whole-minute local wall times of 1990-2040, half of them on a DST weekend (the
+    Sundays of March/April and September/October/November) at night."""
+    year = draw(st.integers(1990, 2040))
+    if draw(st.booleans()):
+        month = draw(st.sampled_from([3, 4, 9, 10, 11]))
+        day = draw(st.integers(1, 30 if month in (4, 9, 11) else 31))
+        hour = draw(st.integers(0, 4))
+    else:
+        month, day = draw(st.integers(1, 12)), draw(st.integers(1, 28))
+        hour = draw(st.integers(0, 23))
+    return datetime(year, month, day, hour, draw(st.integers(0, 59)))
+
+
+@PROPS
+@given(zone=st.sampled_from(WALL_ZONES), naive=wall_times())
+@example(zone="Europe/Amsterdam", naive=datetime(2026, 3, 29, 2, 30))  # in the spring gap
+@example(zone="Europe/Amsterdam", naive=datetime(2026, 10, 25, 2, 30))  # the repeated hour
+@example(zone="America/New_York", naive=datetime(2026, 3, 8, 2, 0))
+@example(zone="Australia/Lord_Howe", naive=datetime(2026, 4, 5, 1, 45))  # half-hour fold
+@example(zone="Australia/Lord_Howe", naive=datetime(2026, 10, 4, 2, 10))  # half-hour gap
+def test_a_wall_time_becomes_the_first_instant_at_or_after_it(zone: str, naive: datetime):
+    from calendars.timeline import _first_at_or_after_wall
+
+    tz = ZoneInfo(zone)
+    assert _first_at_or_after_wall(naive, tz) == first_at_or_after_wall(naive, tz)
+
+
+@PROPS
+@given(
+    zone=st.sampled_from(WALL_ZONES),
+    naive=wall_times(),
+    weeks=st.integers(0, 8),
+    months=st.integers(0, 14),
+)
+def test_shift_wall_keeps_the_local_wall_time(zone: str, naive: datetime, weeks, months):
+    """The same wall time ``weeks``/``months`` later (a day past the month's end clamps to
+    its last day), as the oracle finds the instant of that wall time."""
+    import calendar as stdcal
+
+    tz = ZoneInfo(zone)
+    cal = BusinessCalendar.from_spec({"timezone": zone, "hours": "24x7"})
+    start = from_oracle_us(first_at_or_after_wall(naive, tz))
+    local = start.astimezone(tz)
+    y, m = divmod(local.month - 1 + months, 12)
+    day = min(local.day, stdcal.monthrange(local.year + y, m + 1)[1])
+    target = datetime(local.year + y, m + 1, day, local.hour, local.minute) + timedelta(weeks=weeks)
+    got = cal.shift_wall(start, weeks=weeks, months=months)
+    assert to_oracle_us(got) == first_at_or_after_wall(target, tz)
+    assert got.tzinfo is not None
