@@ -209,8 +209,14 @@ class BusinessCalendar:
         """The same local wall time ``weeks`` weeks and ``months`` months later (a day past
         the end of the month clamps to its last day; a wall time in a DST gap moves to the
         transition)."""
-        self._us(start, "start")
-        local = start.astimezone(self.spec.timezone)
+        return self._dt(self.shift_wall_us(self._us(start, "start"), weeks=weeks, months=months))
+
+    def shift_wall_us(self, start_us: int, *, weeks: int = 0, months: int = 0) -> int:
+        """:meth:`shift_wall` on UTC epoch microseconds."""
+        tl = self._tl
+        if not tl.lo <= start_us < tl.hi:
+            tl.cover(start_us)  # (as for any instant asked about: a far year is refused)
+        local = self._dt(start_us)
         year, month, day = local.year, local.month, local.day
         if months:
             y, m = divmod(month - 1 + months, 12)
@@ -218,7 +224,7 @@ class BusinessCalendar:
             day = min(day, _stdcal.monthrange(year, month)[1])
         naive = datetime(year, month, day, local.hour, local.minute, local.second)
         naive += timedelta(7 * weeks, 0, local.microsecond)
-        return self._dt(_first_at_or_after_wall(naive, self.spec.timezone))
+        return _first_at_or_after_wall(naive, self.spec.timezone)
 
     # -- audit ---------------------------------------------------------------------------------
     def day(self, day: date) -> DayPlan:

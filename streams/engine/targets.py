@@ -61,7 +61,8 @@ class Goal:
         return hash((self.track, self.need))
 
 
-def resolve_target(policy: Any, target: Target, origin: datetime) -> Goal:
+def resolve_target(policy: Any, target: Target, origin_us: int) -> Goal:
+    """``target`` counted from the clock's origin (UTC epoch µs)."""
     cal = policy.calendar(target.calendar)
     amount = target.amount
     if target.unit == "m":
@@ -72,10 +73,10 @@ def resolve_target(policy: Any, target: Target, origin: datetime) -> Goal:
         d = cal.workdays(amount)
         return Goal(target.calendar, (d.days * 86400 + d.seconds) * US + d.microseconds)
     if target.unit == "weeks":
-        end = cal.shift_wall(origin, weeks=int(amount))
+        end_us = cal.shift_wall_us(origin_us, weeks=int(amount))
     else:  # months
-        end = cal.shift_wall(origin, months=int(amount))
-    return Goal(WALL, us_of(end) - us_of(origin))
+        end_us = cal.shift_wall_us(origin_us, months=int(amount))
+    return Goal(WALL, end_us - origin_us)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,13 +168,12 @@ def goals(
 ) -> tuple[Goal | None, Goal | None, int | None]:
     """What :func:`schedule` derives from the origin: the hard and soft goals and the
     same-day instant (the closing time of the origin's local date, if a rung asks for it)."""
-    origin = cal.to_local(origin_us)
-    hard = resolve_target(policy, plan.hard, origin) if plan.hard else None
-    soft = resolve_target(policy, plan.soft, origin) if plan.soft else None
+    hard = resolve_target(policy, plan.hard, origin_us) if plan.hard else None
+    soft = resolve_target(policy, plan.soft, origin_us) if plan.soft else None
     same_day_us: int | None = None
     for esc in plan.escalations:
         if esc.at == "same_day":
-            close = cal.closing_time(origin.date())
+            close = cal.closing_time(cal.to_local(origin_us).date())
             if close is not None:
                 same_day_us = us_of(close)
     return hard, soft, same_day_us
