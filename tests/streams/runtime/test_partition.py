@@ -167,19 +167,27 @@ def test_crash_after_partial_writes_loses_no_signal(data: st.DataObject) -> None
         assert by_id.setdefault(s["event_id"], s) == s
 
 
-def test_events_after_close_are_dead_letters_with_the_reason() -> None:
-    e = {
-        "event_id": "e1",
-        "type": "ticket.created",
-        "tenant": "acme",
-        "ticket_id": "T-1",
-        "at": "2026-03-02T10:00:00+01:00",
-        "impact": "single_user",
-        "urgency": "laag",
-    }
+#: an example tenant's ticket.created (examples/tenants.yaml: acme)
+ACME_CREATED = {
+    "event_id": "e1",
+    "type": "ticket.created",
+    "tenant": "acme",
+    "ticket_id": "T-1",
+    "at": "2026-03-02T10:00:00+01:00",
+    "impact": "single_user",
+    "urgency": "laag",
+}
+
+
+def _example_registry() -> Any:
     from models.contracts import load_tenants
 
-    reg = load_tenants(REPO / "examples" / "tenants.yaml", load_policies())
+    return load_tenants(REPO / "examples" / "tenants.yaml", load_policies())
+
+
+def test_events_after_close_are_dead_letters_with_the_reason() -> None:
+    e = ACME_CREATED
+    reg = _example_registry()
     r = PartitionRunner(0, reg)
     key = b"acme:T-1"
     recs = [
@@ -203,18 +211,8 @@ def test_a_copy_of_an_applied_event_after_close_is_a_duplicate_not_a_dead_letter
     """After a crash the router may re-key input records again: they come back on the keyed
     topic at new offsets. A copy of the closing event (or of any event the ticket applied)
     is skipped, before and after a restore; an event the ticket never saw is a dead letter."""
-    from models.contracts import load_tenants
-
-    reg = load_tenants(REPO / "examples" / "tenants.yaml", load_policies())
-    e = {
-        "event_id": "e1",
-        "type": "ticket.created",
-        "tenant": "acme",
-        "ticket_id": "T-1",
-        "at": "2026-03-02T10:00:00+01:00",
-        "impact": "single_user",
-        "urgency": "laag",
-    }
+    reg = _example_registry()
+    e = ACME_CREATED
     close = {**e, "event_id": "e2", "type": "ticket.closed", "at": "2026-03-02T11:00:00+01:00"}
     key = b"acme:T-1"
     r = PartitionRunner(0, reg)
