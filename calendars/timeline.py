@@ -47,6 +47,8 @@ def _offset_us(us: int, tz: ZoneInfo) -> int:
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _HOUR_US = 3600 * US
+#: where _steady_offset samples its 76-hour window, after its start: every 19 h, and its end
+_PROBES = (19 * _HOUR_US, 38 * _HOUR_US, 57 * _HOUR_US, 76 * _HOUR_US - 1)
 # (zone, proleptic ordinal of a local date) -> the zone's one UTC offset around that date, or
 # None where it changes (see _steady_offset)
 _STEADY: dict[tuple[ZoneInfo, int], int | None] = {}
@@ -66,12 +68,10 @@ def _steady_offset(tz: ZoneInfo, ordinal: int) -> int | None:
     start = (ordinal - _EPOCH_ORDINAL) * 86400 * US - 26 * _HOUR_US
     first = _offset_us(start, tz)
     out: int | None = first
-    for probe in (19, 38, 57):
-        if _offset_us(start + probe * _HOUR_US, tz) != first:
+    for probe in _PROBES:
+        if _offset_us(start + probe, tz) != first:
             out = None
             break
-    if out is not None and _offset_us(start + 76 * _HOUR_US - 1, tz) != first:
-        out = None
     if len(_STEADY) > 200_000:  # (a bound, never reached by real traffic: ~550 years)
         _STEADY.clear()
     _STEADY[key] = out
