@@ -36,6 +36,8 @@ from streams.engine.targets import Item, Schedule, build, goals, schedule, track
 SIGNAL_NAMESPACE = uuid.UUID("6f1d6c1e-58a4-4b47-9d0e-5a1a3c0de7a1")
 _NS_BYTES = SIGNAL_NAMESPACE.bytes
 FACT_FIELDS = ("kind", "channel", "priority", "impact", "urgency")
+#: the events a clock's stops and resumes come from, kept per ticket (``lifecycle``)
+LIFECYCLE_EVENTS = frozenset({"ticket.responded", "ticket.resolved", "ticket.reopened"})
 
 
 def _dt(us: int) -> datetime:
@@ -287,10 +289,12 @@ class Engine:
         at = max(at, ticket.last_us)
         observed = at if self.now_us is None else max(at, self.now_us)
         out: list[Signal] = []
-        changed = self._change(ticket, event, at)  # validates before it mutates
+        changed = self._change(ticket, event, at, out)  # validates before it mutates
         self.stats.events += 1
         ticket.seen.append(event.event_id)
         ticket.last_us = at
+        if etype in LIFECYCLE_EVENTS:  # after _change: a clock it brings in stops below
+            ticket.lifecycle.append([at, etype, ticket.status])
         # A clock's ``due_us`` is kept equal to its next due instant after every change, so
         # recomputing it is needed only where this event changed a clock.
         if changed:
@@ -499,6 +503,7 @@ class Engine:
             facts=facts,
             status=_norm(getattr(event, "status", None)),
             status_log=[[at, _norm(getattr(event, "status", None))]],
+            lifecycle=[[at, "ticket.created", _norm(getattr(event, "status", None))]],
             seen=[event.event_id],
             last_us=at,
         )
@@ -537,9 +542,10 @@ class Engine:
         return out
 
     # == changes ===============================================================================
-    def _change(self, ticket: TicketState, event: Any, at: int) -> bool:
+    def _change(self, ticket: TicketState, event: Any, at: int, out: list[Signal]) -> bool:
         """Apply fact and status changes carried by any event (recompute, pause/resume).
-        Returns whether a clock may have changed (its next due instant must be recomputed)."""
+        Returns whether a clock may have changed (its next due instant must be recomputed);
+        the verdicts of clocks a change brings in already stopped go to ``out``."""
         new_facts = _facts_of(event, ticket.facts)
         changed = False
         if new_facts is not ticket.facts and new_facts != ticket.facts:
@@ -551,7 +557,7 @@ class Engine:
             ticket.rt = (new_facts, rules, okey)
             if rules.plans is not old.plans and rules.plans != old.plans:
                 changed = True
-                self._replan(ticket, rules, at)
+                self._replan(ticket, rules, at, out)
             else:
                 changed = self._replan_same(ticket, rules, at)
         status = getattr(event, "status", None)
@@ -575,15 +581,23 @@ class Engine:
                     changed = True
         return changed
 
-    def _replan(self, ticket: TicketState, rules: _Rules, at: int) -> None:
+    def _replan(self, ticket: TicketState, rules: _Rules, at: int, out: list[Signal]) -> None:
         """Give the clocks the plans of new facts (R5: elapsed time is kept): a clock the new
-        plans drop is settled and deactivated, the others (new ones included) recounted."""
+        plans drop is settled and deactivated, the others (new ones included) recounted.
+
+        A clock the change brings in (new, or back after being inactive) missed the stops
+        and resumes of the time it was not in the plan: they are derived from the ticket's
+        lifecycle history (R8), so it is already stopped if the ticket was responded
+        (response) or is resolved (resolution), and counts no resolved time. If it is
+        stopped by a stop it did not see, its verdict for that stop is given now: ``at`` the
+        stop, observed at this change."""
         plans = rules.by_clock
         for name, clock in ticket.clocks.items():
             if name not in plans and clock.active:
                 self._settle(ticket, clock, at)
                 clock.active = False
                 clock.running_since = None
+        judge: list[tuple[ClockState, ClockPlan, Any]] = []
         for name, plan in plans.items():
             existing = ticket.clocks.get(name)
             if existing is None:
@@ -592,9 +606,20 @@ class Engine:
                 ticket.clocks[name] = clock
             else:
                 clock = existing
+            if existing is None or not existing.active:
+                stops, status = _stops_from(ticket.lifecycle, plan.stop_on, plan.resume_on)
+                seen_stop = clock.stopped and clock.stops[-1][0] == stops[-1][0] if stops else True
+                clock.stops = stops
+                if clock.stopped and not seen_stop:
+                    judge.append((clock, plan, status))
             clock.active = True
             clock.origin_us = rules.calendar(plan.calendar).next_open_us(clock.start_us)
             self._recount(ticket, clock, plan, at)
+        if judge:
+            observed = at if self.now_us is None else max(at, self.now_us)
+            for clock, plan, status in judge:
+                paused = status in plan.pause_statuses
+                out.extend(self._late_verdict(ticket, clock, plan, paused, observed))
 
     def _replan_same(self, ticket: TicketState, rules: _Rules, at: int) -> bool:
         """:meth:`_replan` when the new facts give the same plans (e.g. only a free-form
@@ -651,12 +676,57 @@ class Engine:
         clock.due_us = None
         if not verdict:
             return []
+        # reached exactly at the stop: missed only if its rung already fired (timers at an
+        # instant fire before the events at it; not so for a clock stopped at creation)
+        return self._verdict(ticket, clock, plan, sch, at, at, deadline, reached_missed=False)
+
+    def _late_verdict(
+        self, ticket: TicketState, clock: ClockState, plan: ClockPlan, paused: bool, observed: int
+    ) -> list[Signal]:
+        """The verdict of a clock brought in by a change, already stopped (its last stop,
+        which it did not see, came while it was ``paused`` or not; recounted up to it): what
+        :meth:`_stop` would have given at that stop, observed now."""
+        sch = self._schedule(ticket, clock, plan)
+        stop = clock.stops[-1][0]
+        goal = sch.verdict_goal
+        deadline: int | None = None
         if goal is not None:
-            # reached exactly at the stop: missed only if its rung already fired (timers at
-            # an instant fire before the events at it; not so for a clock stopped at creation)
+            acc = clock.acc.get(goal.track, 0)
+            if acc >= goal.need:  # reached before the stop: from the history
+                deadline = self._instant_of(ticket, clock, plan, goal.track, goal.need, stop)
+            elif not paused:
+                # projected from the stop, as _stop projects from the running clock
+                origin = max(stop, clock.origin_us)
+                deadline = (
+                    self._ticket_rules(ticket).track(goal.track).add_us(origin, goal.need - acc)
+                )
+        # reached exactly at a stop after creation: the breach timer at that instant fired
+        # before the event that stopped the clock
+        late = stop > ticket.created_us
+        return self._verdict(
+            ticket, clock, plan, sch, stop, observed, deadline, reached_missed=late
+        )
+
+    def _verdict(
+        self,
+        ticket: TicketState,
+        clock: ClockState,
+        plan: ClockPlan,
+        sch: Schedule,
+        at: int,
+        observed: int,
+        deadline: int | None,
+        *,
+        reached_missed: bool,
+    ) -> list[Signal]:
+        """``sla.met``/``sla.missed`` of ``clock`` stopped at ``at`` (its last stop)."""
+        goal = sch.verdict_goal
+        if goal is not None:
             acc = clock.acc.get(goal.track, 0)
             key = "breach" if sch.hard is not None else "warning:soft"
-            missed = acc > goal.need or (acc == goal.need and key in clock.fired)
+            missed = acc > goal.need or (
+                acc == goal.need and (reached_missed or key in clock.fired)
+            )
             tier = None if sch.hard is not None else "soft"
         elif sch.same_day_us is not None:
             missed = at >= sch.same_day_us
@@ -674,7 +744,7 @@ class Engine:
                 f"sla.{kind}",
                 f"{kind}#{n}",
                 at,
-                at,
+                observed,
                 tier=tier,
                 deadline_us=deadline,
             )
@@ -1144,6 +1214,25 @@ def _freeze(obj: Any) -> Any:
     if isinstance(obj, list | tuple):
         return tuple(_freeze(v) for v in obj)
     return obj
+
+
+def _stops_from(
+    lifecycle: list[list[Any]], stop_on: Iterable[str], resume_on: Iterable[str]
+) -> tuple[list[list[Any]], Any]:
+    """A clock's ``[stop, resume | None]`` pairs as the ticket's lifecycle events would have
+    made them had it been in the plan all along (:meth:`Engine._stop_where`,
+    :meth:`Engine._resume_where`), and the ticket's status when the last stop came (kept
+    with the event: a status change at the same instant may come before or after it)."""
+    stops: list[list[Any]] = []
+    status = None
+    for t, etype, st in lifecycle:
+        if stops and stops[-1][1] is None:
+            if etype in resume_on:
+                stops[-1][1] = t
+        elif etype in stop_on:
+            stops.append([t, None])
+            status = st
+    return stops, status
 
 
 def _stopped_at(clock: ClockState, t: int) -> bool:

@@ -112,6 +112,10 @@ class TicketState:
     it started under). ``facts`` are the latest kind/channel/priority/impact/urgency/attributes.
     ``status_log`` is ``[at_us, status]`` per status change, so that a clock that a later
     change makes applicable, or moves to another calendar, recounts its elapsed time exactly.
+    ``lifecycle`` is ``[at_us, event type, status then]`` per creation, response, resolution
+    and reopen:
+    the stops and resumes of a clock that a later change brings in (or back) are derived
+    from it, so such a clock is already stopped if the ticket was responded or is resolved.
     ``phase``: ``open`` | ``closed`` | ``cancelled``.
     """
 
@@ -125,6 +129,7 @@ class TicketState:
     facts: dict[str, Any]
     status: str | None = None
     status_log: list[list[Any]] = field(default_factory=list)
+    lifecycle: list[list[Any]] = field(default_factory=list)
     clocks: dict[str, ClockState] = field(default_factory=dict)
     seen: list[str] = field(default_factory=list)
     phase: str = "open"
@@ -147,6 +152,7 @@ class TicketState:
         facts: dict[str, Any],
         status: str | None = None,
         status_log: list[list[Any]] | None = None,
+        lifecycle: list[list[Any]] | None = None,
         clocks: dict[str, ClockState] | None = None,
         seen: list[str] | None = None,
         phase: str = "open",
@@ -163,6 +169,7 @@ class TicketState:
         self.facts = facts
         self.status = status
         self.status_log = [] if status_log is None else status_log
+        self.lifecycle = [] if lifecycle is None else lifecycle
         self.clocks = {} if clocks is None else clocks
         self.seen = [] if seen is None else seen
         self.phase = phase
@@ -186,6 +193,7 @@ class TicketState:
             "facts": self.facts,
             "status": self.status,
             "status_log": [list(x) for x in self.status_log],
+            "lifecycle": [list(x) for x in self.lifecycle],
             "clocks": {k: c.to_dict() for k, c in self.clocks.items()},
             "seen": list(self.seen),
             "phase": self.phase,
@@ -207,6 +215,9 @@ class TicketState:
             facts=dict(d["facts"]),
             status=d["status"],
             status_log=[list(x) for x in d["status_log"]],
+            # a state written before the lifecycle was kept has none: a clock a later change
+            # brings in is then recounted from the status history alone
+            lifecycle=[list(x) for x in d.get("lifecycle", ())],
             clocks={k: ClockState.from_dict(c) for k, c in d["clocks"].items()},
             seen=list(d["seen"]),
             phase=d["phase"],
