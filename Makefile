@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed
 BUILT := $(VENV)/.compiled
 # the modules setup.py compiles with mypyc: models/_native.py NATIVE (a test checks the two)
 NATIVE_SRC := calendars/days.py calendars/timeline.py calendars/calendar.py models/plan.py \
-	streams/engine/state.py streams/engine/targets.py streams/engine/engine.py \
+	models/ids.py streams/engine/state.py streams/engine/targets.py streams/engine/facts.py \
+	streams/engine/signal.py streams/engine/timers.py streams/engine/rules.py \
+	streams/engine/accounting.py streams/engine/rungs.py streams/engine/records.py \
+	streams/engine/engine.py \
 	streams/availability/downtime.py streams/availability/maintenance.py \
 	streams/availability/engine.py streams/engine/processor.py streams/replay.py
 

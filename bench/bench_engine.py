@@ -410,7 +410,7 @@ def bench_timers(sizes: list[int], batch_size: int, seed: int, repeat: int) -> d
             rss0 = rss_mib()
             eng, build_s = build(registry, bg, n)
             rss1 = rss_mib()
-            heap = len(eng._heap)
+            heap = len(eng.timers)
             # One full collection now, timed on its own: otherwise the first one the batch
             # triggers (due after the build's allocations) lands inside the measurement and
             # costs seconds at 1M tickets (it walks every object of every ticket).

@@ -1,7 +1,9 @@
 """The pure, deterministic clock engine: events in → signals out, time advanced explicitly."""
 
-from streams.engine.engine import Engine, EngineStats, Signal, signal_id
+from models.ids import signal_id
+from streams.engine.engine import Engine, EngineStats
 from streams.engine.errors import EngineError, RejectedEvent
+from streams.engine.signal import Signal
 from streams.engine.targets import ProjectedSignal, Projection, project, schedule
 
 __all__ = [

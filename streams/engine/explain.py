@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from streams.engine.engine import Engine, _dt
+from streams.engine.engine import Engine
+from streams.engine.signal import dt as _dt
 from streams.engine.targets import track_calendar
 
 
@@ -22,7 +23,7 @@ def explain_ticket(engine: Engine, key: str) -> str:
     ticket = engine.tickets.get(key)
     if ticket is None:
         return f"{key}: no such ticket"
-    policy = engine._policy(ticket)
+    policy = engine.policy_of(ticket)
     tz = ZoneInfo(str(policy.timezone))
     lines = [
         f"ticket {key} — policy {ticket.policy} v{ticket.version}, options {ticket.options or {}}",
@@ -39,8 +40,8 @@ def explain_ticket(engine: Engine, key: str) -> str:
         if not clock.active:
             lines.append(f"  clock {name}: not applicable under the current facts")
             continue
-        plan = engine._plan_of(ticket, name)
-        sch = engine._schedule(ticket, clock, plan)
+        plan = engine.plan_of(ticket, name)
+        sch = engine.schedule_of(ticket, clock)
         cal = policy.calendar(plan.calendar)
         targets = (
             ", ".join(
@@ -62,7 +63,7 @@ def explain_ticket(engine: Engine, key: str) -> str:
                 f"    stopped {_fmt(stop, tz)}"
                 + (f", resumed {_fmt(resume, tz)}" if resume else "")
             )
-        intervals = engine._intervals(ticket, clock, plan, now)
+        intervals = engine.intervals_of(ticket, clock, now)
         goal = sch.hard or sch.soft
         track_cal = track_calendar(policy, goal.track) if goal else cal
         counted = timedelta(0)
@@ -75,7 +76,7 @@ def explain_ticket(engine: Engine, key: str) -> str:
                 lines.append(f"    skipped {day}")
         lines.append(f"    counted so far: {counted} (as of {_fmt(now, tz)})")
         if goal is not None:
-            due = engine._instant_of(ticket, clock, plan, goal.track, goal.need, now)
+            due = engine.instant(ticket, clock, goal.track, goal.need, now)
             state = "stopped" if clock.stopped else "paused" if clock.paused else "running"
             lines.append(
                 f"    deadline: {_fmt(due, tz) if due else 'open (paused or stopped before it)'}"

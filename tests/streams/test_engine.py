@@ -277,9 +277,9 @@ def test_advance_visits_only_due_clocks():
                 priority="p2",
             )
         )
-    heap_before = len(eng._heap)
+    heap_before = len(eng.timers)
     assert eng.advance(d(2026, 3, 2, 9, 30)) == []  # nothing due: nothing popped
-    assert len(eng._heap) == heap_before
+    assert len(eng.timers) == heap_before
 
 
 @settings(max_examples=300, deadline=None)
@@ -287,7 +287,7 @@ def test_advance_visits_only_due_clocks():
 def test_signal_id_is_the_uuid5_of_its_name(tenant, ticket_id, clock, key):
     import uuid
 
-    from streams.engine.engine import SIGNAL_NAMESPACE
+    from models.ids import SIGNAL_NAMESPACE
 
     name = f"{tenant}\x1f{ticket_id}\x1f{clock}\x1f{key}"
     try:

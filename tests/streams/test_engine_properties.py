@@ -376,13 +376,13 @@ def _recount_agrees(eng: Engine, now: int) -> None:
         for clock in t.clocks.values():
             if not clock.active:
                 continue
-            plan = eng._plan_of(t, clock.name)
-            sch = eng._schedule(t, clock, plan)
-            policy = eng._policy(t)
+            plan = eng.plan_of(t, clock.name)
+            sch = eng.schedule_of(t, clock)
+            policy = eng.policy_of(t)
             at = max(now, t.last_us)
             if not clock.stopped:
                 assert clock.paused == (t.status in plan.pause_statuses), (t.key, clock.name)
-            intervals = eng._intervals(t, clock, plan, at)
+            intervals = eng.intervals_of(t, clock, at)
             for track in sch.tracks:
                 cal = track_calendar(policy, track)
                 recount = sum(cal.elapsed_us(a, b) for a, b in intervals)
@@ -391,7 +391,7 @@ def _recount_agrees(eng: Engine, now: int) -> None:
                 if rs is not None and at > max(rs, clock.origin_us):
                     running += cal.elapsed_us(max(rs, clock.origin_us), at)
                 assert running == recount, (t.key, clock.name, track)
-                assert eng._counted_at(t, clock, plan, track, at) == recount
+                assert eng.counted(t, clock, track, at) == recount
 
 
 @PROPS
@@ -413,8 +413,7 @@ def _timers_agree(eng: Engine, now: int) -> None:
         for clock in t.clocks.values():
             if not clock.active or clock.stopped:
                 continue
-            plan = eng._plan_of(t, clock.name)
-            sch = eng._schedule(t, clock, plan)
+            sch = eng.schedule_of(t, clock)
             for item in sch.items:
                 if item.key in clock.fired:
                     continue
@@ -429,10 +428,10 @@ def _timers_agree(eng: Engine, now: int) -> None:
                 due = (
                     item.at_us
                     if item.at_us is not None
-                    else eng._instant_of(t, clock, plan, item.track, item.need, now)
+                    else eng.instant(t, clock, item.track, item.need, now)
                 )
                 assert due is None or due > now, (t.key, clock.name, item.key, due, now)
-            assert clock.due_us == eng._next_due(t, clock, now), (t.key, clock.name)
+            assert clock.due_us == eng.next_due(t, clock, now), (t.key, clock.name)
 
 
 @PROPS
