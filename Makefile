@@ -4,28 +4,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUILT := $(VENV)/.compiled
-# the modules setup.py compiles with mypyc: models/_native.py NATIVE (a test checks the two)
-NATIVE_SRC := calendars/days.py calendars/timeline.py calendars/calendar.py models/plan.py \
-	models/ids.py streams/engine/state.py streams/engine/targets.py streams/engine/facts.py \
-	streams/engine/signal.py streams/engine/timers.py streams/engine/rules.py \
-	streams/engine/accounting.py streams/engine/rungs.py streams/engine/records.py \
-	streams/engine/engine.py \
-	streams/availability/downtime.py streams/availability/maintenance.py \
-	streams/availability/engine.py streams/engine/processor.py streams/replay.py
+# what the installed package is built from (setup.py lists the compiled modules)
+SOURCES := $(shell find calendars models streams -name '*.py') $(wildcard policies/*.yaml) \
+	setup.py pyproject.toml
 
-.PHONY: demo test lint bench clean build
+.PHONY: demo test test-src lint bench clean build
 
-# the dependencies (the project itself installed as plain sources first)
+# the dependencies (and a pure-Python copy of slawatch, replaced by the build below)
 $(STAMP): pyproject.toml setup.py
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip 'setuptools>=68' wheel
-	SLAWATCH_PURE_PYTHON=1 $(BIN)/pip install -q -e '.[dev]'
+	SLAWATCH_PURE_PYTHON=1 $(BIN)/pip install -q --no-build-isolation '.[dev]'
 	touch $(STAMP)
 
-# the hot modules compiled with mypyc (setup.py), again whenever one of their sources
-# changed: offline, with the venv's mypy and the dependencies' types
-$(BUILT): $(STAMP) $(NATIVE_SRC) models/_native.py
-	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+# slawatch installed into the venv with its hot modules compiled by mypyc (setup.py), again
+# whenever a source changed: offline, with the venv's mypy and the dependencies' types. The
+# source tree never holds a compiled module.
+$(BUILT): $(STAMP) $(SOURCES)
+	$(BIN)/pip install -q --no-deps --no-build-isolation --force-reinstall .
 	touch $(BUILT)
 
 build: $(BUILT)
@@ -33,9 +29,14 @@ build: $(BUILT)
 demo: $(BUILT)
 	$(BIN)/slawatch demo
 
+# the tests run against the installed, compiled package (pytest --import-mode=append);
+# `make test-src` runs them against the source tree instead (pure Python, no build)
 test: $(BUILT)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+test-src: $(STAMP)
+	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -46,4 +47,3 @@ bench: $(BUILT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build
-	find . -name '*.so' -not -path './.venv/*' -delete

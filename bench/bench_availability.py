@@ -24,7 +24,7 @@ import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+    sys.path.append(str(ROOT))  # bench itself; slawatch from the venv (the compiled build) first
 
 from bench.gen_events import monitoring_events, tenants_document  # noqa: E402
 from calendars.timeline import us_of  # noqa: E402

@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # the installed slawatch first
 
 import holidays as holidays_pkg
 import pandas as pd

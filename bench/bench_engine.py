@@ -52,7 +52,7 @@ import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+    sys.path.append(str(ROOT))  # bench itself; slawatch from the venv (the compiled build) first
 
 from bench.gen_events import (  # noqa: E402
     default_tenant_count,
@@ -533,12 +533,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1000,1000000", help="(b) open tickets, comma-separated")
     ap.add_argument("--batch", type=int, default=20000, help="(b) events in the measured batch")
     args = ap.parse_args(argv)
-    from models import _native
+    import streams.engine.engine as engine_module
 
     code = (
-        "compiled (mypyc)"
-        if _native.compiled()
-        else f"pure Python ({_native.reason or 'not compiled'})"
+        "pure Python (the source tree, or a SLAWATCH_PURE_PYTHON=1 install)"
+        if engine_module.__file__.endswith(".py")
+        else "compiled (mypyc)"
     )
     print(
         f"slawatch engine bench — Python {sys.version.split()[0]}, pid {os.getpid()}, "

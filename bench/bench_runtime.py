@@ -53,8 +53,9 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.append(str(REPO))  # the installed slawatch first
 
+import streams  # noqa: E402
 from bench.bench_kafka import create_topics, passthrough  # noqa: E402
 from bench.bench_kafka import produce as raw_produce  # noqa: E402
 from bench.gen_events import generate, tenants_document  # noqa: E402
@@ -120,7 +121,8 @@ def worker_env(settings: Settings, tenants: Path, data: Path, **clock: str) -> d
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLAWATCH_")}
     env.update(
         {
-            "PYTHONPATH": str(REPO),
+            # the workers run the slawatch this bench imported (the installed build)
+            "PYTHONPATH": str(Path(streams.__file__).resolve().parent.parent),
             "SLAWATCH_BROKERS": settings.brokers,
             "SLAWATCH_TOPIC_PREFIX": settings.topic_prefix,
             "SLAWATCH_APP_ID": settings.app_id,

@@ -5,19 +5,15 @@ A pipeline of small immutable values: spec (:mod:`calendars.spec`) → days
 (:class:`BusinessCalendar`). No I/O, no clock reading: every instant is passed in.
 """
 
-from models import _native
-
-_native.install()  # before any compiled module is looked up
-
-from calendars.calendar import BusinessCalendar, Segment  # noqa: E402
-from calendars.days import DayPlan, easter_sunday  # noqa: E402
-from calendars.errors import (  # noqa: E402
+from calendars.calendar import BusinessCalendar, Segment
+from calendars.days import DayPlan, easter_sunday
+from calendars.errors import (
     CalendarError,
     CalendarSpecError,
     NaiveDatetimeError,
     SlawatchError,
 )
-from calendars.spec import CalendarSpec, parse_spec  # noqa: E402
+from calendars.spec import CalendarSpec, parse_spec
 
 __all__ = [
     "BusinessCalendar",

@@ -12,10 +12,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from models import _native
-
-_native.install()  # before any compiled module (models.plan) is looked up
-
 _EXPORTS = {
     "Policy": "models.policy",
     "load_policy_file": "models.policy",

@@ -13,6 +13,25 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests import build_check
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return build_check.describe()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if build_check.running_sources():
+        return
+    stale = build_check.stale_files()
+    if stale:
+        shown = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+        pytest.exit(
+            f"the installed slawatch differs from the source tree ({shown}): run `make build`"
+            " (or `.venv/bin/python -m pytest` to test the sources)",
+            returncode=2,
+        )
+
 
 @dataclass(frozen=True)
 class KafkaService:

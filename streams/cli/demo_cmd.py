@@ -40,10 +40,11 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from models.shipped import shipped
 from streams.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
+EXAMPLES = shipped("examples")
 AMS = ZoneInfo("Europe/Amsterdam")
 
 #: Simulated start: Monday 2 March 2026, 08:00 in Amsterdam.

@@ -39,7 +39,7 @@ class Signal:
 
     # Written out (dataclasses leaves a class's own __init__ alone) so that mypyc compiles
     # it: the generated one is interpreted Python, ~6x slower per signal. The fields and
-    # this signature must agree: tests/models/test_native.py checks every such __init__.
+    # this signature must agree: tests/test_build.py checks every such __init__.
     def __init__(
         self,
         event_id: str,

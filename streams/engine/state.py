@@ -42,7 +42,7 @@ class ClockState:
     sch: Any = field(default=None, compare=False, repr=False)
 
     # Written out so that mypyc compiles it (dataclasses leaves a class's own __init__
-    # alone; the generated one is interpreted). tests/models/test_native.py checks that it
+    # alone; the generated one is interpreted). tests/test_build.py checks that it
     # takes the fields in order, with their defaults (None for a default_factory field).
     def __init__(
         self,
@@ -138,7 +138,7 @@ class TicketState:
     rt: Any = field(default=None, compare=False, repr=False)
 
     # Written out so that mypyc compiles it (dataclasses leaves a class's own __init__
-    # alone; the generated one is interpreted). tests/models/test_native.py checks that it
+    # alone; the generated one is interpreted). tests/test_build.py checks that it
     # takes the fields in order, with their defaults (None for a default_factory field).
     def __init__(
         self,

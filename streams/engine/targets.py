@@ -47,7 +47,7 @@ class Goal:
     need: int
 
     # Written out so that mypyc compiles them (the generated ones are interpreted); the
-    # __init__ is checked against the fields by tests/models/test_native.py.
+    # __init__ is checked against the fields by tests/test_build.py.
     def __init__(self, track: str, need: int) -> None:
         object.__setattr__(self, "track", track)
         object.__setattr__(self, "need", need)
@@ -98,7 +98,7 @@ class Item:
     level: str | None = None
 
     # Written out so that mypyc compiles them (the generated ones are interpreted); the
-    # __init__ is checked against the fields by tests/models/test_native.py.
+    # __init__ is checked against the fields by tests/test_build.py.
     def __init__(
         self,
         key: str,
@@ -137,7 +137,7 @@ class Schedule:
     tracks: tuple[str, ...] = ()
 
     # Written out so that mypyc compiles them (the generated ones are interpreted); the
-    # __init__ is checked against the fields by tests/models/test_native.py.
+    # __init__ is checked against the fields by tests/test_build.py.
     def __init__(
         self,
         origin_us: int,

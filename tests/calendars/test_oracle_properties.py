@@ -17,11 +17,11 @@ import pytest
 from dateutil.easter import easter
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from oracle import Oracle, first_at_or_after_wall
-from oracle import from_us as from_oracle_us
-from oracle import to_us as to_oracle_us
 
 from calendars import BusinessCalendar
+from tests.calendars.oracle import Oracle, first_at_or_after_wall
+from tests.calendars.oracle import from_us as from_oracle_us
+from tests.calendars.oracle import to_us as to_oracle_us
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NL = {"country": "NL", "categories": ["public"]}

@@ -12,16 +12,17 @@ from pathlib import Path
 import pytest
 
 from streams.cli.demo_cmd import parse_duration
+from tests.build_check import package_root
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _demo(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLAWATCH_")}
-    env["PYTHONPATH"] = str(REPO)
+    env["PYTHONPATH"] = str(package_root())  # the slawatch the tests run (build_check)
     env["COLUMNS"] = "160"
     return subprocess.run(
-        [sys.executable, "-m", "streams", "demo", *args],
+        [sys.executable, "-P", "-m", "streams", "demo", *args],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -27,11 +27,14 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from streams.cli.broker_cmd import tail_records
 from streams.embedded import EMBEDDED_SESSION_TIMEOUT
+from tests.build_check import package_root
 from tests.streams.workers import Worker
 
 pytestmark = [pytest.mark.integration]
 
 REPO = Path(__file__).resolve().parents[2]
+#: where the workers import slawatch from: the same copy as the tests (tests/build_check.py)
+SLAWATCH = str(package_root())
 KEYS = 20
 
 APP_SOURCE = '''
@@ -105,7 +108,7 @@ def faust_app(kafka, tmp_path: Path) -> Iterator[dict]:
     app_path.write_text(APP_SOURCE)
     env = dict(
         os.environ,
-        PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        PYTHONPATH=os.pathsep.join([SLAWATCH, os.environ.get("PYTHONPATH", "")]),
         APP_ID=app_id,
         BROKER=kafka.url,
         SESSION_TIMEOUT=str(EMBEDDED_SESSION_TIMEOUT),

@@ -34,11 +34,14 @@ from streams.cli.broker_cmd import produce_lines, tail_records
 from streams.embedded import EMBEDDED_SESSION_TIMEOUT, free_port
 from streams.replay import replay
 from streams.topics import ensure_topics
+from tests.build_check import package_root
 from tests.streams.workers import Worker
 
 pytestmark = [pytest.mark.integration]
 
 REPO = Path(__file__).resolve().parents[3]
+#: where the workers import slawatch from: the same copy as the tests (tests/build_check.py)
+SLAWATCH = str(package_root())
 UNTIL = "2026-07-01T00:00:00+02:00"
 SIGNAL_TOPICS = ("sla.warnings", "sla.escalations", "sla.breaches", "sla.verdicts")
 BAD_LINES = [
@@ -60,7 +63,7 @@ def deployment(kafka, tmp_path: Path) -> Iterator[dict[str, Any]]:
     tenants.write_text(yaml.safe_dump(doc))
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONPATH": os.pathsep.join([SLAWATCH, os.environ.get("PYTHONPATH", "")]),
         "SLAWATCH_BROKERS": kafka.bootstrap,
         "SLAWATCH_TOPIC_PREFIX": f"it{tag}.",
         "SLAWATCH_APP_ID": f"slawatch-it{tag}",

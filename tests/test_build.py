@@ -1,34 +1,79 @@
-"""The compiled hot path (models/_native.py, setup.py): which code runs, and that the
-compiled build and the pure-Python sources give the same signals."""
+"""The compiled hot path (setup.py): which modules mypyc compiles, that the installed build
+is what the tests run, and that the compiled build and the pure-Python sources give the same
+signals."""
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from models import _native
+from tests import build_check
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
-def test_the_makefile_rebuilds_exactly_the_compiled_modules():
-    make = (REPO / "Makefile").read_text()
-    listed = re.search(r"NATIVE_SRC := (.*?)\n\n", make, re.S)
-    assert listed is not None
-    files = listed.group(1).replace("\\\n", " ").split()
-    assert files == [n.replace(".", "/") + ".py" for n in _native.NATIVE]
+def _native() -> tuple[str, ...]:
+    spec = importlib.util.spec_from_file_location("_slawatch_setup", REPO / "setup.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # (setup() runs only as __main__)
+    return tuple(module.NATIVE)
+
+
+NATIVE = _native()
+
+
+def test_each_compiled_module_imports_only_compiled_modules_listed_before_it():
+    """mypyc compiles the list as one group; a module importing a compiled module listed
+    after it would still work, but the order documents the layering (dependencies first)."""
+    for i, name in enumerate(NATIVE):
+        tree = ast.parse((REPO / (name.replace(".", "/") + ".py")).read_text())
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+                imported.update(f"{node.module}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.Import):
+                imported.update(a.name for a in node.names)
+        later = sorted(imported & set(NATIVE[i + 1 :]))
+        assert not later, f"{name} imports {later}, compiled after it"
+
+
+def test_no_package_imports_build_machinery_and_no_extension_sits_beside_a_source():
+    build = {"setup", "setuptools", "mypy", "mypyc", "importlib.machinery"}
+    for pkg in build_check.PACKAGES:
+        for path in (REPO / pkg).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else []
+                )
+                for name in names:
+                    top = name.split(".")[0]
+                    assert name not in build and top not in build, f"{path} imports {name}"
+                    assert "_native" not in name, f"{path} imports {name}"
+        assert not list((REPO / pkg).rglob("*.so")), "an extension in the source tree"
+
+
+def test_the_installed_build_is_the_source_tree():
+    """What tests/conftest.py refuses at the start of a session, checked again here: the
+    tests run the sources themselves or an installed copy identical to them."""
+    assert build_check.running_sources() or build_check.stale_files() == []
 
 
 def _written_out_inits() -> list[tuple[str, ast.ClassDef, ast.FunctionDef]]:
     """Every dataclass of a compiled module that writes its own ``__init__``."""
     out = []
-    for name in _native.NATIVE:
+    for name in NATIVE:
         path = REPO / (name.replace(".", "/") + ".py")
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.ClassDef):
@@ -117,57 +162,25 @@ def test_written_out_inits_behave_as_the_generated_ones():
     assert ClockState("r", 1, 2, sch=object()) == ClockState("r", 1, 2)  # sch: not compared
 
 
-def _files(tmp_path: Path, *names: str) -> dict[str, Path]:
-    out = {}
-    for name in names:
-        path = tmp_path / name
-        path.write_text("")
-        out[name] = path
-    return out
-
-
-def test_a_stale_or_missing_extension_in_a_source_tree_means_the_sources(tmp_path: Path):
-    f = _files(tmp_path, "a.py", "b.py", "a.so", "b.so")
-    os.utime(f["a.py"], (1000, 1000))
-    os.utime(f["b.py"], (1000, 1000))
-    os.utime(f["a.so"], (2000, 2000))
-    os.utime(f["b.so"], (2000, 2000))
-    built = {"a": f["a.so"], "b": f["b.so"]}
-
-    def source(name: str) -> Path:
-        return f[f"{name}.py"]
-
-    assert _native.decide(built, source, pure=False, source_tree=True) == ""
-    assert _native.decide(built, source, pure=True, source_tree=True) == (
-        "SLAWATCH_PURE_PYTHON is set"
-    )
-    os.utime(f["b.py"], (3000, 3000))  # b edited after the build
-    assert _native.decide(built, source, pure=False, source_tree=True) == (
-        "compiled b older than the source"
-    )
-    # an installed wheel: files written in any order at install time, never stale
-    assert _native.decide(built, source, pure=False, source_tree=False) == ""
-    # one extension missing: all or none
-    assert "compiled a" in _native.decide(
-        {"a": None, "b": f["b.so"]}, source, pure=False, source_tree=True
-    )
-    # nothing built: a pure install
-    assert _native.decide({"a": None, "b": None}, source, pure=True, source_tree=True) == ""
-
-
-def _replay(env: dict[str, str]) -> tuple[str, str]:
+def _replay(*, sources: bool) -> tuple[str, str]:
+    """``slawatch replay`` of the examples in a fresh interpreter: on the source tree
+    (``PYTHONPATH``) or on the installed package (``-P``: the working directory not on
+    ``sys.path``)."""
     code = (
-        "import sys; from models import _native; from streams.cli import main; "
-        "print(_native.compiled(), file=sys.stderr); "
+        "import sys; from streams.cli import main; import streams.engine.engine as e; "
+        "print(not e.__file__.endswith('.py'), file=sys.stderr); "
         "sys.argv = ['slawatch', 'replay', 'examples/events.jsonl', '--tenants', "
         "'examples/tenants.yaml', '--until', '2026-04-20T00:00:00+02:00']; main()"
     )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if sources:
+        env["PYTHONPATH"] = str(REPO)
     r = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-P", "-c", code],
         cwd=REPO,
         capture_output=True,
         text=True,
-        env={**os.environ, **env},
+        env=env,
         timeout=120,
         check=False,
     )
@@ -176,12 +189,12 @@ def _replay(env: dict[str, str]) -> tuple[str, str]:
 
 
 @pytest.mark.skipif(
-    not _native.compiled(),
-    reason=f"the engine runs from source here ({_native.reason or 'not built'})",
+    build_check.running_sources() or not build_check.compiled(),
+    reason="no compiled build under test (`make test` builds and runs one)",
 )
 def test_compiled_and_pure_python_give_the_same_signals():
-    out_c, err_c = _replay({"SLAWATCH_PURE_PYTHON": "0"})
-    out_p, err_p = _replay({"SLAWATCH_PURE_PYTHON": "1"})
+    out_c, err_c = _replay(sources=False)
+    out_p, err_p = _replay(sources=True)
     assert err_c.splitlines()[0] == "True" and err_p.splitlines()[0] == "False"
     assert out_c.count("\n") > 10
     assert out_c == out_p
