@@ -14,6 +14,7 @@ SOURCES := $(shell find calendars models streams -name '*.py') $(wildcard polici
 $(STAMP): pyproject.toml setup.py
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip 'setuptools>=68' wheel
+	rm -rf build
 	SLAWATCH_PURE_PYTHON=1 $(BIN)/pip install -q --no-build-isolation '.[dev]'
 	touch $(STAMP)
 
@@ -21,6 +22,7 @@ $(STAMP): pyproject.toml setup.py
 # whenever a source changed: offline, with the venv's mypy and the dependencies' types. The
 # source tree never holds a compiled module.
 $(BUILT): $(STAMP) $(SOURCES)
+	rm -rf build  # setuptools' staging area: a deleted module must not survive in it
 	$(BIN)/pip install -q --no-deps --no-build-isolation --force-reinstall .
 	touch $(BUILT)
 
