@@ -112,7 +112,7 @@ def create_app(
 
     ``in_place``: the ticket-event topic has ``settings.partitions`` partitions (the worker
     command checks), so well-keyed records are processed without the re-keying hop."""
-    from streams.embedded import install_faust_fixes
+    from streams.runtime.faust_compat import install_faust_fixes
 
     settings = settings or Settings()
     if fixes:

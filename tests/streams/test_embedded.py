@@ -22,8 +22,8 @@ from streams.embedded import (
     find_redis_server,
     find_tansu,
     free_port,
-    true_end_offsets,
 )
+from streams.runtime.faust_compat import true_end_offsets
 
 pytestmark = pytest.mark.integration
 
@@ -202,7 +202,7 @@ def test_faust_fixes_install_once_and_replace_the_methods() -> None:
 import aiokafka
 from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer
-import streams.embedded as e
+import streams.runtime.faust_compat as e
 before = (aiokafka.AIOKafkaConsumer.end_offsets, Recovery.on_recovery_completed,
           Consumer._wait_next_records, Consumer.on_partitions_revoked)
 e.install_faust_fixes()

@@ -7,7 +7,7 @@ tests show:
 * round trip: input topic → agent → Table → output topic, every event counted once;
 * recovery: after SIGKILL, a restarted worker restores the *whole* table from its changelog
   (Tansu's ListOffsets quirk would drop the last changelog batch without
-  :func:`streams.embedded.install_end_offsets_fix`; see docs/runtime-notes.md).
+  :func:`streams.runtime.faust_compat.install_end_offsets_fix`; see docs/runtime-notes.md).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ import os
 
 import faust
 
-from streams.embedded import (
+from streams.runtime.faust_compat import (
     install_commit_on_revoke_fix,
     install_end_offsets_fix,
     install_recovery_fix,

@@ -176,7 +176,7 @@ def _keyed_end(s: Settings) -> int:
 
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    from streams.embedded import true_end_offsets
+    from streams.runtime.faust_compat import true_end_offsets
 
     async def count() -> int:
         consumer = AIOKafkaConsumer(bootstrap_servers=s.bootstrap_servers)
