@@ -5,6 +5,7 @@ shown prints what the page says it prints."""
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Iterator
 from datetime import datetime
@@ -30,6 +31,7 @@ from tests.docs.markdown import (
     section,
     sections,
     table_after,
+    table_rows,
 )
 
 DOC = read("policy-language.md")
@@ -86,6 +88,23 @@ def test_every_key_of_a_policy_mapping_is_documented_in_its_section(name: str):
         f"{sorted(set(model.model_fields) - documented)}, not in the schema "
         f"{sorted(documented - set(model.model_fields))}"
     )
+
+
+@pytest.mark.parametrize("name", sorted(policy_models()))
+def test_the_default_column_is_the_schemas_default(name: str):
+    # "—" marks a required key; a literal in backticks is the default; "none" is None; other
+    # words ("every ticket", "the clock's") describe what an absent key means
+    model = policy_models()[name]
+    for row in table_rows(_section_of(f"`{name}`")):
+        key, default = row[0].strip("`"), row[2]
+        field = model.model_fields[key]
+        where = f"`{name}`.{key}: default column {default!r}"
+        assert field.is_required() == (default == "—"), where
+        if default == "none":
+            assert field.get_default() is None, where
+        elif re.fullmatch(r"`[^`]*`", default):
+            value = field.get_default(call_default_factory=True)
+            assert loads(default.strip("`"), "default.yaml") == value, where
 
 
 @pytest.mark.parametrize(
