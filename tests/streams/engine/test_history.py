@@ -7,7 +7,7 @@ in the comment above it (Europe/Amsterdam local time; 2026-03-02 is a Monday, CE
 
 from __future__ import annotations
 
-from tests.streams.test_scenarios import MET, d, ev, run, seen
+from tests.streams.engine.scenarios.helpers import MET, d, ev, run, seen
 
 
 def test_1do_laag_responded_then_kritisch_is_met_at_the_response():

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from models.events import TicketEvent, parse_event
 from models.plan import TicketFacts
 from streams.engine import Engine
-from tests.streams.test_engine_properties import (
+from tests.streams.engine.test_engine_properties import (
     ANCHORS,
     STATUSES,
     TENANTS,
