@@ -28,6 +28,7 @@ def worker_cmd(
     """
     from models.settings import Settings
     from streams.runtime.app import create_app
+    from streams.runtime.health import register_health
     from streams.topics import TICKET_EVENTS, ensure_topics, partition_count
 
     settings = Settings()
@@ -35,6 +36,7 @@ def worker_cmd(
     # well-keyed input is processed in place only if its topic is co-partitioned with ours
     in_place = partition_count(TICKET_EVENTS, settings) == settings.partitions
     faust_app = create_app(settings, in_place=in_place, loglevel=loglevel)
+    register_health(faust_app.slawatch)  # no tenants: an ERROR line, /health 503, a gauge
     metrics = faust_app.slawatch.metrics
     if metrics is not None:
         metrics.serve(settings.metrics_port)
