@@ -87,7 +87,8 @@ def _now(given: datetime | None, client: Any, model: Any, settings: Any) -> _Now
         raise typer.Exit(2) from None
     if stored is not None:
         if stored.simulated:
-            return _Now(stored.now(), f"the runtime's simulated clock, running ×{stored.speed:g}")
+            pace = f"running ×{stored.speed:g}" if stored.speed else "frozen"
+            return _Now(stored.now(), f"the runtime's simulated clock, {pace}")
         return _Now(stored.now(), "the wall clock, as the runtime's")
     own = SimClock.from_settings(settings)
     late = "no worker has stored its clock in Redis yet"
@@ -288,8 +289,18 @@ def breaches_cmd(
         _console().print(f"{tenant}: no breaches recorded.")
         return
     common = zones.common(signals)
-    fmt = "%Y-%m-%d %H:%M" if common is not None else "%Y-%m-%d %H:%M %Z"
-    in_zone = f" (times {_zone_name(common)})" if common is not None else ""
+    years = {
+        datetime.fromisoformat(str(v)).astimezone(zones.of(sig)).year
+        for sig in signals
+        for v in (sig.get("at"), sig.get("deadline"))
+        if v
+    }
+    if common is not None and len(years) == 1:  # short cells: the year and zone in the title
+        fmt, in_zone = "%d %b %H:%M", f" ({years.pop()}; times {_zone_name(common)})"
+    elif common is not None:
+        fmt, in_zone = "%Y-%m-%d %H:%M", f" (times {_zone_name(common)})"
+    else:
+        fmt, in_zone = "%Y-%m-%d %H:%M %Z", ""
     table = _table()
     table.add_column("at", no_wrap=True)
     for col in ("type", "ticket", "clock", "priority"):
@@ -298,11 +309,13 @@ def breaches_cmd(
     for sig in signals:
         zone = zones.of(sig)
         kind = str(sig.get("type"))
+        subject = str(sig.get("ticket_id") or sig.get("service") or "—")
+        target = sig.get("target") if sig.get("target") != subject else None
         table.add_row(
             _when(sig.get("at"), zone, fmt),
             _BREACH_LABELS.get(kind, kind),
-            str(sig.get("ticket_id") or sig.get("service") or "—"),
-            str(sig.get("clock") or sig.get("target") or "—"),
+            subject,
+            str(sig.get("clock") or target or "—"),
             str(sig.get("priority") or "—"),
             _when(sig.get("deadline"), zone, fmt),
         )
