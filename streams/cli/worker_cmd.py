@@ -25,6 +25,7 @@ def worker_cmd(
     """Run a worker: consume the input topics, keep the clocks, fire the signals.
 
     Creates the slawatch topics if they are missing. Extra arguments go to ``faust worker``.
+    With ``--web-port``, ``GET /health`` says whether the worker has tenants to work for.
     """
     from models.settings import Settings
     from streams.runtime.app import create_app

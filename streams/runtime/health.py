@@ -55,7 +55,7 @@ def no_tenants_problem(registry: LiveRegistry, contracts_topic: str) -> str | No
         f"no tenants: {where} and {topic}{left_out}, so every ticket and monitoring event "
         "will be a dead letter ('unknown tenant'). Point SLAWATCH_TENANTS_FILE at a tenants "
         f"file (e.g. examples/tenants.yaml) or publish tenant:<name> records on "
-        f"{contracts_topic} (README: 'Live runtime')."
+        f"{contracts_topic} (README: 'Tenant contracts', 'Live runtime')."
     )
 
 

@@ -35,7 +35,7 @@ def test_no_tenants_file_and_an_empty_topic() -> None:
         "tenant:<name> records, so every ticket and monitoring event will be a dead letter "
         "('unknown tenant'). Point SLAWATCH_TENANTS_FILE at a tenants file (e.g. "
         "examples/tenants.yaml) or publish tenant:<name> records on prod.sla.contracts "
-        "(README: 'Live runtime')."
+        "(README: 'Tenant contracts', 'Live runtime')."
     )
 
 
