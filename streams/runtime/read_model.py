@@ -16,12 +16,14 @@ the recovery). Meanwhile the read-model partitions are paused, so their records 
 instead of filling the agent's buffer (a full buffer would block the consumer, and with it
 the SLA clocks); ticket processing goes on.
 
-If the worker has to let go while Redis is still down — it is stopping, or a rebalance is
-taking its partitions — the batch is *released uncommitted* (:func:`release_uncommitted`):
-Faust stops waiting for it, but its offsets never reach a commit, so the partitions' next
-reader (another worker, or this one after a restart or the rebalance) reads it again. Later
-records of such a partition are released too until it is read again from the gap
-(:class:`Holdback`), so no commit can jump over it.
+If the worker has to let go while Redis is still down — it is stopping, or a rebalance has
+begun (both stop the consumer's flow, and Faust waits for the events in hand before it goes
+on) — the batch is *released uncommitted* (:func:`release_uncommitted`): Faust stops
+waiting for it, but its offsets never reach a commit, so the partitions' next reader
+(another worker, or this one after a restart or the rebalance: Faust seeks every partition to
+its committed offset before the flow resumes) reads it again. Later records of such a
+partition are released too until it is read again from the gap (:class:`Holdback`), so no
+commit can jump over it.
 """
 
 from __future__ import annotations
@@ -265,7 +267,10 @@ def register_read_model(rt: Runtime) -> None:
         )
 
         def give_up() -> bool:
-            return bool(app.should_stop or app.rebalancing or stream.should_stop)
+            # Faust stops the consumer's flow for a stop and for a rebalance, and seeks every
+            # partition back to its committed offset before resuming it: what is released
+            # now is read again (``app.rebalancing`` outlasts that seek, so it would not do)
+            return bool(app.should_stop or stream.should_stop or not app.consumer.flow_active)
 
         try:
             async for batch in stream.take_events(BATCH_SIZE, within=BATCH_WITHIN):

@@ -157,7 +157,9 @@ def test_a_write_waits_for_redis_and_lands_once_it_is_back(stopped_redis, caplog
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.5)  # a few more failed attempts
             pending_during.append(metrics.value("slawatch_read_model_pending_records"))
-            await asyncio.to_thread(start)
+            # blocking, from this thread: a server started from a worker thread would die
+            # with that thread (the embedded services are tied to their parent's thread)
+            start()
 
         try:
             back = asyncio.create_task(bring_redis_back())
