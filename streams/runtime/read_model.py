@@ -121,10 +121,11 @@ class RetryingWriter:
         self._sleep, self._monotonic = sleep, monotonic
 
     async def write(
-        self, execute: Callable[[], Awaitable[Any]], n: int, give_up: Callable[[], bool]
+        self, execute: Callable[[], Awaitable[Any]], n: int, let_go: Callable[[], str | None]
     ) -> bool:
         """``await execute()`` (one attempt at writing ``n`` records) until it succeeds: True.
-        False when an attempt failed and ``give_up()`` says the worker must let go."""
+        False when an attempt failed and ``let_go()`` gives a reason to stop trying (the
+        worker is stopping, or its partitions are moving)."""
         delays = self.backoff.delays()
         failures = 0
         began = logged = 0.0
@@ -152,16 +153,17 @@ class RetryingWriter:
                         "read model: Redis still unavailable after %d attempts (%.0f s): %s",
                         failures, now - began, _brief(exc),
                     )  # fmt: skip
-                if give_up():
+                reason = let_go()
+                if reason is not None:
                     if self.metrics is not None:
                         self.metrics.set_read_model_pending(0)
                     log.warning(
-                        "read model: the worker is stopping or handing over partitions while "
-                        "Redis is unavailable: %d records left uncommitted, to be read again",
-                        n,
-                    )
+                        "read model: %s while Redis is unavailable: %d records left "
+                        "uncommitted, to be read again",
+                        reason, n,
+                    )  # fmt: skip
                     return False
-                await self._wait(next(delays), give_up)
+                await self._wait(next(delays), let_go)
                 continue
             if failures:
                 log.warning(
@@ -174,10 +176,10 @@ class RetryingWriter:
                 self.on_recovery()
             return True
 
-    async def _wait(self, seconds: float, give_up: Callable[[], bool]) -> None:
+    async def _wait(self, seconds: float, let_go: Callable[[], str | None]) -> None:
         """Sleep ``seconds``, in slices, so that a stop or a rebalance is not kept waiting."""
         end = self._monotonic() + seconds
-        while not give_up():
+        while let_go() is None:
             left = end - self._monotonic()
             if left <= 0:
                 return
@@ -266,11 +268,15 @@ def register_read_model(rt: Runtime) -> None:
             settings.redis_url, socket_connect_timeout=3, socket_timeout=10
         )
 
-        def give_up() -> bool:
+        def let_go() -> str | None:
             # Faust stops the consumer's flow for a stop and for a rebalance, and seeks every
             # partition back to its committed offset before resuming it: what is released
             # now is read again (``app.rebalancing`` outlasts that seek, so it would not do)
-            return bool(app.should_stop or stream.should_stop or not app.consumer.flow_active)
+            if app.should_stop or stream.should_stop:
+                return "the worker is stopping"
+            if not app.consumer.flow_active:
+                return "a rebalance is moving partitions"
+            return None
 
         try:
             async for batch in stream.take_events(BATCH_SIZE, within=BATCH_WITHIN):
@@ -280,9 +286,10 @@ def register_read_model(rt: Runtime) -> None:
                     (keep if holdback.admit(*_where(event)) else held).append(event)
                 records, signals = _decode(keep, states_name)
                 execute = partial(_execute, client, model, rt.clock, records, signals)
-                written = False
+                n = len(records) + len(signals)
+                written = n == 0  # tombstones, skipped values: nothing for Redis
                 try:
-                    written = await writer.write(execute, len(records) + len(signals), give_up)
+                    written = written or await writer.write(execute, n, let_go)
                 finally:  # also on cancellation: take_events would ack the batch on close
                     release_uncommitted(held if written else batch, holdback)
         finally:
@@ -292,11 +299,12 @@ def register_read_model(rt: Runtime) -> None:
 async def _execute(
     client: Redis, model: ReadModel, clock: SimClock, records: list[Any], signals: list[Any]
 ) -> None:
-    """One attempt: the batch and the runtime's clock in one pipeline."""
-    pipe = client.pipeline(transaction=False)
-    model.queue(pipe, records, signals)
-    model.queue_runtime_clock(pipe, clock)
-    await pipe.execute()
+    """One attempt: the batch and the runtime's clock in one pipeline (closed after a
+    failure too, so its connection goes back to the pool)."""
+    async with client.pipeline(transaction=False) as pipe:
+        model.queue(pipe, records, signals)
+        model.queue_runtime_clock(pipe, clock)
+        await pipe.execute()
 
 
 def _where(event: Any) -> tuple[str, int, int]:

@@ -163,7 +163,7 @@ def test_a_write_waits_for_redis_and_lands_once_it_is_back(stopped_redis, caplog
 
         try:
             back = asyncio.create_task(bring_redis_back())
-            ok = await asyncio.wait_for(writer.write(execute, 2, lambda: False), 30)
+            ok = await asyncio.wait_for(writer.write(execute, 2, lambda: None), 30)
             await back
             return ok
         finally:
@@ -199,7 +199,9 @@ def test_a_write_lets_go_when_the_worker_must(stopped_redis, caplog) -> None:
         client = aioredis.Redis.from_url(f"redis://127.0.0.1:{port}/0", socket_connect_timeout=1)
         try:
             return await writer.write(
-                lambda: client.set("k", "v"), 7, lambda: time.monotonic() > stop_at
+                lambda: client.set("k", "v"),
+                7,
+                lambda: "the worker is stopping" if time.monotonic() > stop_at else None,
             )
         finally:
             await client.aclose()
@@ -210,7 +212,10 @@ def test_a_write_lets_go_when_the_worker_must(stopped_redis, caplog) -> None:
     # the 5 s backoff sleep is cut short by the stop
     assert time.monotonic() - started < 2.5
     assert metrics.value("slawatch_read_model_pending_records") == 0
-    assert "7 records left uncommitted" in caplog.records[-1].getMessage()
+    assert caplog.records[-1].getMessage() == (
+        "read model: the worker is stopping while Redis is unavailable: 7 records left "
+        "uncommitted, to be read again"
+    )
 
 
 def test_anything_but_redis_being_unavailable_propagates() -> None:
@@ -221,4 +226,4 @@ def test_anything_but_redis_being_unavailable_propagates() -> None:
 
     writer = RetryingWriter(ERRORS, backoff=Backoff(first=0.01, cap=0.01))
     with pytest.raises(TypeError):
-        asyncio.run(writer.write(broken, 1, lambda: False))
+        asyncio.run(writer.write(broken, 1, lambda: None))

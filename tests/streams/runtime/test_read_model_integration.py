@@ -255,15 +255,26 @@ def test_redis_stopped_and_restarted_mid_stream_loses_no_update(setup, redis_ser
     assert _metric(metrics_a, "slawatch_read_model_pending_records") == 0
     assert "Redis is back" in a.tail(400), a.tail()
 
-    # -- 2: the worker stops during an outage: the batch is given back uncommitted ---------------
-    held = outage(3 * q, 3 * q + q // 2)
+    # -- 2: during an outage a second worker joins (a rebalance) and the first one stops ------
+    held = outage(3 * q, 3 * q + q // 3)
+    dep["worker"](t0, free_port())
+    _wait(  # the joining worker's rebalance: a lets go of the batch it holds
+        "the rebalance",
+        lambda: "a rebalance is moving partitions while Redis is unavailable" in a.tail(400),
+        dep,
+    )
+    _send(events[3 * q + q // 3 : 3 * q + 2 * q // 3], s)
+    _wait(  # the rebalance is not held up by the batches waiting for Redis
+        "events consumed after the rebalance",
+        lambda: _committed(s)[inputs] >= 3 * q + 2 * q // 3,
+        dep,
+    )
     a.stop(signal.SIGTERM, timeout=40)
     assert a.proc is not None and a.proc.returncode == 0, a.tail()
     assert _committed(s)[states] == held
-    assert "left uncommitted" in a.tail(400), a.tail()
-    store.start()  # a new worker reads from the commits on
-    dep["worker"](t0, free_port())
-    _send(events[3 * q + q // 2 :], s)
+    assert "the worker is stopping while Redis is unavailable" in a.tail(400), a.tail()
+    store.start()  # the remaining worker reads from the commits on
+    _send(events[3 * q + 2 * q // 3 :], s)
     _wait("everything consumed", lambda: _committed(s).get(inputs, 0) >= len(events), dep)
     _wait("read model caught up", lambda: _read_model_caught_up(s), dep)
 
