@@ -16,12 +16,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 
 from streams.cli import app
+
+if TYPE_CHECKING:
+    from models.settings import Settings
+    from streams.sinks.redis_model import ReadModel
 
 __all__ = ["format_left", "parse_duration"]
 
@@ -72,7 +76,7 @@ def _parse_now(value: str | None) -> datetime | None:
     return parse_instant(value)
 
 
-def _now(given: datetime | None, client: Any, model: Any, settings: Any) -> _Now:
+def _now(given: datetime | None, client: Any, model: ReadModel, settings: Settings) -> _Now:
     """``--now`` (``given``), else the runtime's clock stored with the read model, else this
     command's own ``SLAWATCH_CLOCK_*`` (no worker has written yet)."""
     from streams.clock import SimClock
