@@ -19,6 +19,13 @@ metric                                         type        labels / meaning
                                                            not yet read
 ``slawatch_processing_latency_seconds``        histogram   time to apply one input record
                                                            (event or timer tick)
+``slawatch_tenants``                           gauge       tenants with a contract in this
+                                                           worker's registry (0: every event
+                                                           is a dead letter)
+``slawatch_read_model_write_failures_total``   counter     failed Redis writes of the read
+                                                           model (each is retried)
+``slawatch_read_model_pending_records``        gauge       records waiting for Redis (their
+                                                           offsets are not committed)
 =============================================  ==========  ==================================
 
 Label values are bounded: an event or signal type outside the known ones counts as
@@ -172,7 +179,8 @@ class Metrics:
 
     Plain calls — :meth:`event_in`, :meth:`dead_letter`, :meth:`signal_out`,
     :meth:`set_open_clocks`, :meth:`set_timer_lag`, :meth:`set_consumer_lag`,
-    :meth:`observe_latency` — and adapters for the runtime's agents: :meth:`processed` (after
+    :meth:`observe_latency`, :meth:`set_tenants`, :meth:`read_model_failed`,
+    :meth:`set_read_model_pending` — and adapters for the runtime's agents: :meth:`processed` (after
     each record) and :meth:`timers` (on each timer round).
     """
 
@@ -237,6 +245,24 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+        self.tenants = Gauge(
+            "tenants",
+            "Tenants with a contract in this worker's registry (0: every event is a dead letter).",
+            namespace=NAMESPACE,
+            registry=r,
+        )
+        self.read_model_failures = Counter(
+            "read_model_write_failures",
+            "Failed Redis writes of the read model (each batch is retried until Redis has it).",
+            namespace=NAMESPACE,
+            registry=r,
+        )
+        self.read_model_pending = Gauge(
+            "read_model_pending_records",
+            "Records waiting for Redis; their offsets are not committed until it has them.",
+            namespace=NAMESPACE,
+            registry=r,
+        )
         for kind in REASON_KINDS:  # every kind is a series from the start (rate() needs it)
             self.dead_letters.labels(reason_kind=kind)
 
@@ -293,6 +319,16 @@ class Metrics:
 
     def observe_latency(self, seconds: float) -> None:
         self.latency.observe(seconds)
+
+    def set_tenants(self, n: int) -> None:
+        self.tenants.set(n)
+
+    def read_model_failed(self) -> None:
+        """One failed Redis write of the read model (it will be retried)."""
+        self.read_model_failures.inc()
+
+    def set_read_model_pending(self, n: int) -> None:
+        self.read_model_pending.set(n)
 
     @contextmanager
     def timed(self) -> Iterator[None]:

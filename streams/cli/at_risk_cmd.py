@@ -1,20 +1,31 @@
-"""``slawatch at-risk`` and ``slawatch breaches``: read the Redis read model.
+"""``slawatch at-risk``, ``breaches`` and ``services``: read the Redis read model.
 
 ``at-risk`` lists a tenant's open clocks whose deadline falls within a window from now
-(overdue ones included), earliest deadline first; ``breaches`` the most recent breaches.
-Both read what the runtime's read-model sink wrote (``streams.sinks.redis_model``).
+(overdue ones included), earliest deadline first; ``breaches`` the most recent breaches;
+``services`` each monitored service's month. All read what the runtime's read-model sink
+wrote (``streams.sinks.redis_model``).
+
+"Now" is the runtime's: the clock the workers store with the read model (the demo's
+simulated clock as much as the wall clock), unless ``--now`` says otherwise; only when no
+worker has stored one yet, this command's own ``SLAWATCH_CLOCK_*`` settings. The tables
+say which clock they used, and fit an 80-column terminal.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 
 from streams.cli import app
+
+if TYPE_CHECKING:
+    from models.settings import Settings
+    from streams.sinks.redis_model import ReadModel
 
 __all__ = ["format_left", "parse_duration"]
 
@@ -49,14 +60,45 @@ def format_left(seconds: float) -> str:
     return sign + body
 
 
-def _parse_now(value: str | None, settings: Any) -> datetime:
-    if value is None:
-        from streams.clock import SimClock
+@dataclass(frozen=True, slots=True)
+class _Now:
+    """The instant the command measures against, and which clock gave it (for the caption)."""
 
-        return SimClock.from_settings(settings).now()
+    at: datetime
+    source: str
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
     from streams.cli.replay_cmd import parse_instant
 
     return parse_instant(value)
+
+
+def _now(given: datetime | None, client: Any, model: ReadModel, settings: Settings) -> _Now:
+    """``--now`` (``given``), else the runtime's clock stored with the read model, else this
+    command's own ``SLAWATCH_CLOCK_*`` (no worker has written yet)."""
+    from streams.clock import SimClock
+    from streams.sinks.redis_model import ReadModelError
+
+    if given is not None:
+        return _Now(given, "as given with --now")
+    try:
+        stored = model.runtime_clock(client)
+    except ReadModelError as exc:
+        typer.echo(f"error: {exc}; give the instant with --now", err=True)
+        raise typer.Exit(2) from None
+    if stored is not None:
+        if stored.simulated:
+            pace = f"running ×{stored.speed:g}" if stored.speed else "frozen"
+            return _Now(stored.now(), f"the runtime's simulated clock, {pace}")
+        return _Now(stored.now(), "the wall clock, as the runtime's")
+    own = SimClock.from_settings(settings)
+    late = "no worker has stored its clock in Redis yet"
+    if own.simulated:
+        return _Now(own.now(), f"this command's SLAWATCH_CLOCK_* settings ({late})")
+    return _Now(own.now(), f"the wall clock ({late})")
 
 
 class _Zones:
@@ -79,6 +121,13 @@ class _Zones:
         except (ZoneInfoNotFoundError, ValueError):
             msg = f"{choice!r}: not a time zone (e.g. Europe/Amsterdam)"
             raise typer.BadParameter(msg) from None
+
+    def common(self, records: list[dict[str, Any]]) -> tzinfo | None:
+        """The one zone of all ``records`` (``--tz``, or their policies'), if they share it."""
+        if self.fixed is not None:
+            return self.fixed
+        zones = {self.of(r) for r in records}
+        return zones.pop() if len(zones) == 1 else None
 
     def of(self, record: dict[str, Any]) -> tzinfo:
         if self.fixed is not None:
@@ -121,10 +170,25 @@ def _defaults(redis_url: str | None, prefix: str | None) -> tuple[Any, str, str]
     return settings, redis_url or settings.redis_url, prefix or default_prefix(settings)
 
 
-def _when(value: Any, zone: tzinfo) -> str:
+def _when(value: Any, zone: tzinfo, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
     if not value:
         return "—"
-    return datetime.fromisoformat(str(value)).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    return datetime.fromisoformat(str(value)).astimezone(zone).strftime(fmt)
+
+
+def _moment(at: datetime, zone: tzinfo | None) -> str:
+    """An instant in a title: ``Mon 02 Mar 2026 10:15 CET``."""
+    return at.astimezone(zone or UTC).strftime("%a %d %b %Y %H:%M %Z")
+
+
+def _zone_name(zone: tzinfo) -> str:
+    return getattr(zone, "key", None) or str(zone)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
 
 
 RedisUrl = Annotated[
@@ -165,9 +229,12 @@ def at_risk_cmd(
 
     settings, url, key_prefix = _defaults(redis_url, prefix)
     window = parse_duration(within) if within is not None else None
-    at = _parse_now(now, settings)
+    given = _parse_now(now)
     zones = _Zones(tz)
-    records = ReadModel(key_prefix).at_risk(_client(url), tenant, at, window, limit)
+    model, client = ReadModel(key_prefix), _client(url)
+    clock = _now(given, client, model, settings)
+    at = clock.at
+    records = model.at_risk(client, tenant, at, window, limit)
     rows = []
     for rec in records:
         deadline = datetime.fromisoformat(rec["deadline"])
@@ -178,14 +245,16 @@ def at_risk_cmd(
             out["seconds_left"] = left
             typer.echo(orjson.dumps(out).decode())
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    span = f"within {within}" if within else "all open clocks"
-    table = Table(title=f"{tenant}: at risk {span} of {at.isoformat()}", title_justify="left")
-    for col in ("ticket", "clock", "priority", "status", "deadline"):
-        table.add_column(col, no_wrap=col == "deadline")
-    table.add_column("left", justify="right")
+    when = _moment(at, zones.common(records) if records else zones.fixed)
+    what = f"open clocks due within {within} of {when}" if within else f"open clocks at {when}"
+    if not rows:
+        _print(f"{tenant}: no {what}.", None, f"now: {clock.source}")
+        return
+    table = _table()
+    for col in ("ticket", "clock", "priority", "status"):
+        table.add_column(col, overflow="fold")
+    table.add_column("deadline", no_wrap=True)
+    table.add_column("left", justify="right", no_wrap=True)
     for rec, left in rows:
         style = "red" if left < 0 else "yellow" if left < 3600 else None
         table.add_row(
@@ -197,11 +266,7 @@ def at_risk_cmd(
             format_left(left),
             style=style,
         )
-    console = Console()
-    if rows:
-        console.print(table)
-    else:
-        console.print(f"{tenant}: no open clocks due {span}.")
+    _print(f"{tenant}: {what}, earliest deadline first", table, f"now: {clock.source}")
 
 
 @app.command("breaches")
@@ -224,27 +289,49 @@ def breaches_cmd(
         for sig in signals:
             typer.echo(orjson.dumps(sig).decode())
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{tenant}: recent breaches", title_justify="left")
-    for col in ("at", "type", "ticket", "clock", "priority", "deadline"):
-        table.add_column(col, no_wrap=col in ("at", "deadline"))
+    if not signals:
+        _console().print(f"{tenant}: no breaches recorded.")
+        return
+    common = zones.common(signals)
+    years = {
+        datetime.fromisoformat(str(v)).astimezone(zones.of(sig)).year
+        for sig in signals
+        for v in (sig.get("at"), sig.get("deadline"))
+        if v
+    }
+    if common is not None and len(years) == 1:  # short cells: the year and zone in the title
+        fmt, in_zone = "%d %b %H:%M", f" ({years.pop()}; times {_zone_name(common)})"
+    elif common is not None:
+        fmt, in_zone = "%Y-%m-%d %H:%M", f" (times {_zone_name(common)})"
+    else:
+        fmt, in_zone = "%Y-%m-%d %H:%M %Z", ""
+    table = _table()
+    table.add_column("at", no_wrap=True)
+    for col in ("type", "ticket", "clock", "priority"):
+        table.add_column(col, overflow="fold")
+    table.add_column("deadline", no_wrap=True)
     for sig in signals:
         zone = zones.of(sig)
+        kind = str(sig.get("type"))
+        subject = str(sig.get("ticket_id") or sig.get("service") or "—")
+        target = sig.get("target") if sig.get("target") != subject else None
         table.add_row(
-            _when(sig.get("at"), zone),
-            str(sig.get("type")),
-            str(sig.get("ticket_id") or sig.get("service") or "—"),
-            str(sig.get("clock") or "—"),
+            _when(sig.get("at"), zone, fmt),
+            _BREACH_LABELS.get(kind, kind),
+            subject,
+            str(sig.get("clock") or target or "—"),
             str(sig.get("priority") or "—"),
-            _when(sig.get("deadline"), zone),
+            _when(sig.get("deadline"), zone, fmt),
         )
-    console = Console()
-    if signals:
-        console.print(table)
-    else:
-        console.print(f"{tenant}: no breaches recorded.")
+    _print(f"{tenant}: the latest breaches, newest first{in_zone}", table)
+
+
+#: ``breaches``: the signal types in a word (``--json`` has the types themselves)
+_BREACH_LABELS = {
+    "sla.breach": "breach",
+    "sla.missed": "missed",
+    "availability.breach": "availability",
+}
 
 
 @app.command("services")
@@ -255,42 +342,101 @@ def services_cmd(
     as_json: AsJson = False,
     tz: Zone = "policy",
 ) -> None:
-    """Each monitored service of a tenant this month, as the runtime last computed it: the
-    availability against the target, downtime and budget, an outage going on and when it
+    """Each monitored service of a tenant, its month so far as the runtime last computed it:
+    the availability against the target, downtime and budget, an outage going on and when it
     would miss the target (the Redis read model; for a month's outages and the maintenance
     rules, see ``slawatch availability``)."""
     from streams.sinks.redis_model import ReadModel
 
-    _, url, key_prefix = _defaults(redis_url, prefix)
+    settings, url, key_prefix = _defaults(redis_url, prefix)
     zones = _Zones(tz)
-    records = ReadModel(key_prefix).availability(_client(url), tenant)
+    model, client = ReadModel(key_prefix), _client(url)
+    records = model.availability(client, tenant)
     if as_json:
         for rec in records:
             typer.echo(orjson.dumps(rec).decode())
         return
-    from rich.console import Console
+    if not records:
+        _console().print(f"{tenant}: no monitored services recorded.")
+        return
+    _services(tenant, records, zones, _now(None, client, model, settings))
+
+
+def _table() -> Any:
+    """The commands' table style: a rule under the header, no frame, two spaces between
+    columns (80 columns go a long way)."""
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=f"{tenant}: availability this month", title_justify="left")
-    for col in ("service", "month", "availability", "target", "downtime", "budget", "down since",
-                "misses target at", "as of"):  # fmt: skip
-        table.add_column(col, no_wrap=True)
+    return Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+
+
+def _print(title: str, table: Any | None, *notes: Any) -> None:
+    """A title line, the table, dim notes: lines of their own, so they wrap at the terminal's
+    width, not the table's."""
+    from rich.text import Text
+
+    console = _console()
+    console.print(Text(title))
+    if table is not None:
+        console.print(table)
+    for note in notes:
+        console.print(note if isinstance(note, Text) else Text(note, style="dim"))
+
+
+def _services(tenant: str, records: list[dict[str, Any]], zones: _Zones, clock: _Now) -> None:
+    """One row per (service, target); an outage going on is a line under the table (a cell
+    for it would not fit 80 columns)."""
+    from rich.text import Text
+
+    common = zones.common(records)
+    fmt = "%d %b %H:%M" if common is not None else "%d %b %H:%M %Z"
+    in_zone = f"; times {_zone_name(common)}" if common is not None else ""
+    table = _table()
+    table.add_column("service", overflow="fold")
+    table.add_column("month", no_wrap=True)
+    for col in ("availability", "target", "downtime", "budget"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("updated", overflow="fold")
+    names = [str(rec["service"]) for rec in records]
+    outages: list[Text] = []
     for rec in records:
         zone = zones.of(rec)
-        pct = f"{rec['availability_percent']:.4f} %" + (" BREACHED" if rec.get("breached") else "")
+        service = str(rec["service"])
+        if names.count(service) > 1:  # several targets measure it: name each
+            service = f"{service} ({rec['target']})"
+        figure = Text(f"{rec['availability_percent']:.4f} %")
+        if rec.get("breached"):
+            figure.append("\nBREACHED", style="bold red")
         table.add_row(
-            str(rec["service"]),
+            service,
             str(rec["period"]),
-            pct,
+            figure,
             f"{rec['target_percent']:g} %",
             format_left(float(rec["downtime_seconds"])),
             format_left(float(rec["budget_seconds"])),
-            _when(rec.get("down_since"), zone),
-            _when(rec.get("exhausts_at"), zone),
-            _when(rec.get("updated_at"), zone),
+            _when(rec.get("updated_at"), zone, fmt),
         )
-    console = Console()
-    if records:
-        console.print(table)
-    else:
-        console.print(f"{tenant}: no monitored services recorded.")
+        if rec.get("down_since"):
+            outages.append(_outage(service, rec, zone, fmt, clock.at))
+    _print(
+        f"{tenant}: availability per service at {_moment(clock.at, common)}",
+        table,
+        *outages,
+        f"now: {clock.source}{in_zone}; updated: when the runtime computed the row",
+    )
+
+
+def _outage(service: str, rec: dict[str, Any], zone: tzinfo, fmt: str, now: datetime) -> Any:
+    """``SERVICE is down since …`` and when, if it goes on, the month's target is missed."""
+    from rich.text import Text
+
+    text = Text(f"{service} is down since {_when(rec['down_since'], zone, fmt)}", style="yellow")
+    exhausts = rec.get("exhausts_at")
+    if exhausts:
+        if datetime.fromisoformat(exhausts) <= now:
+            text.append(f"; the {rec['period']} target was missed at ")
+        else:
+            text.append(f"; if it goes on, the {rec['period']} target is missed at ")
+        text.append(_when(exhausts, zone, fmt))
+    return text

@@ -354,6 +354,9 @@ class LiveDemo:
                 time.sleep(0.1)
         waited = time.monotonic() - t0
         self.console.print(f"  worker ready after {waited:.1f} s; traffic starts")
+        tenant = next(iter(_tenant_policies(self.tenants_file)), "acme")
+        for line in read_model_hint(self.redis.url, tenant):
+            self.console.print(line, markup=False, highlight=False, soft_wrap=True)
         while time.time() < self.origin:
             self._check_worker()
             time.sleep(0.05)
@@ -556,6 +559,36 @@ class LiveDemo:
                         f"{r.get('priority') or '':<9} due {_hm(r.get('deadline'))}",
                         markup=False,
                     )
+
+
+def read_model_hint(redis_url: str, tenant: str, program: str | None = None) -> list[str]:
+    """The exact command lines that read the demo's Redis read model from another terminal
+    (they take "now" from the simulated clock the worker stores there). ``program``: how
+    slawatch was started (``sys.argv[0]`` when it is the ``slawatch`` script)."""
+    if program is None:
+        argv0 = sys.argv[0] if sys.argv else ""
+        program = argv0 if Path(argv0).name == "slawatch" else "slawatch"
+    where = f"--redis-url {redis_url}"
+    if _default_key_prefix() != "slawatch:":  # this shell's SLAWATCH_* would look elsewhere
+        where += " --prefix slawatch:"
+    return [
+        "  read model: while the demo runs, from another terminal (on the demo's clock):",
+        f"    {program} at-risk --tenant {tenant} {where}",
+        f"    {program} breaches --tenant {tenant} {where}",
+        f"    {program} services --tenant {tenant} {where}",
+    ]
+
+
+def _default_key_prefix() -> str | None:
+    """The key prefix the read-model commands use in this environment (None: its
+    settings do not load, so say the demo's explicitly)."""
+    from calendars.errors import SlawatchError
+    from streams.sinks.redis_model import default_prefix
+
+    try:
+        return default_prefix()
+    except (SlawatchError, ValueError):
+        return None
 
 
 def _tenant_policies(path: Path) -> dict[str, str]:

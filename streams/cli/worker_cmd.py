@@ -25,9 +25,11 @@ def worker_cmd(
     """Run a worker: consume the input topics, keep the clocks, fire the signals.
 
     Creates the slawatch topics if they are missing. Extra arguments go to ``faust worker``.
+    With ``--web-port``, ``GET /health`` says whether the worker has tenants to work for.
     """
     from models.settings import Settings
     from streams.runtime.app import create_app
+    from streams.runtime.health import register_health
     from streams.topics import TICKET_EVENTS, ensure_topics, partition_count
 
     settings = Settings()
@@ -35,6 +37,7 @@ def worker_cmd(
     # well-keyed input is processed in place only if its topic is co-partitioned with ours
     in_place = partition_count(TICKET_EVENTS, settings) == settings.partitions
     faust_app = create_app(settings, in_place=in_place, loglevel=loglevel)
+    register_health(faust_app.slawatch)  # no tenants: an ERROR line, /health 503, a gauge
     metrics = faust_app.slawatch.metrics
     if metrics is not None:
         metrics.serve(settings.metrics_port)

@@ -13,12 +13,13 @@ The effective registry is the configured files (``SLAWATCH_POLICIES_DIR``,
 the file's tenant of that name). Every policy version ever loaded stays resolvable, so a clock
 keeps the version it started under after a new one is rolled out. A record that does not
 validate is logged (a warning naming the key and the problem) and left out; the rest of the
-registry still loads.
+registry still loads. Listeners (:meth:`LiveRegistry.on_change`) hear of every rebuild: the
+worker's health (``streams.runtime.health``) watches for a registry left without tenants.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,10 @@ class LiveRegistry:
 
     def __init__(self, policies_dir: Path | None = None, tenants_file: Path | None = None):
         self.base_policies = load_policies(policies_dir)
+        self.tenants_file = tenants_file
         self.file_tenants: dict[str, Any] = {}
         self.file_addenda: dict[str, Any] = {}
+        self._listeners: list[Callable[[LiveRegistry], None]] = []
         if tenants_file is not None:
             doc = read_document(tenants_file, str(tenants_file)) or {}
             self.file_tenants = dict(doc.get("tenants") or {})
@@ -60,12 +63,23 @@ class LiveRegistry:
     def tenants(self) -> tuple[str, ...]:
         return self.current.tenants
 
+    @property
+    def tenant_records(self) -> list[str]:
+        """Keys of the topic's ``tenant:<name>`` records (left out or not)."""
+        return [k for k in self.records if k.startswith("tenant:")]
+
     # -- updates -----------------------------------------------------------------------------
+    def on_change(self, listener: Callable[[LiveRegistry], None]) -> None:
+        """Call ``listener(registry)`` after each :meth:`update`."""
+        self._listeners.append(listener)
+
     def update(self, records: Mapping[str, bytes | None]) -> dict[str, str]:
         """Replace the topic's records with ``records`` (the whole compacted topic) and
         rebuild. Returns ``{key: problem}`` for the records left out."""
         self.records = {k: v for k, v in records.items() if v}
         self.current = self._build()
+        for listener in self._listeners:
+            listener(self)
         return dict(self.errors)
 
     def _build(self) -> TenantRegistry:

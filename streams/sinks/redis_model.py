@@ -36,6 +36,11 @@ several keys of one tenant, also run on a cluster.
     ``availability_percent``, ``downtime_seconds``, ``budget_seconds``, ``down_since``,
     ``exhausts_at``); the one with the newest ``updated_at`` wins.
 ``Ptenants`` — set of the tenants that have written anything (no hash tag).
+``Pruntime-clock`` — string, the clock the workers run on (JSON: ``start`` and ``origin``,
+    ISO instants or ``null``, and ``speed``; see :class:`streams.clock.SimClock`), so that
+    the commands reading the model compute "now" as the runtime does — under the demo's
+    simulated clock as much as under the wall clock. Every batch a worker writes sets it
+    (the last worker to write wins; all workers of a deployment share their settings).
 
 Guarantees: every write is idempotent and order-tolerant, because delivery is at least once
 (a restarted worker re-sends records and signals). A clock record whose ``updated_at`` is
@@ -45,7 +50,8 @@ instants: the later arrival wins); a signal delivered twice has the same determi
 load missing scripts before executing) and through ``EVAL`` on anything else.
 
 Reading (sync client): :func:`at_risk`, :func:`clock`, :func:`recent_breaches`, or the same
-as :class:`ReadModel` methods, which know the prefix.
+as :class:`ReadModel` methods, which know the prefix; :meth:`ReadModel.runtime_clock` for the
+runtime's clock.
 """
 
 from __future__ import annotations
@@ -58,6 +64,10 @@ from typing import Any
 
 import orjson
 
+from calendars.errors import SlawatchError
+from calendars.timeline import EPOCH, us_of
+from streams.clock import SimClock
+
 log = logging.getLogger("slawatch.read_model")
 
 __all__ = [
@@ -66,6 +76,7 @@ __all__ = [
     "DEFAULT_FINISHED_TTL",
     "DEFAULT_PREFIX",
     "ReadModel",
+    "ReadModelError",
     "at_risk",
     "clock",
     "default_prefix",
@@ -78,6 +89,11 @@ DEFAULT_BREACHES_KEPT = 1000
 
 #: Signal types kept in ``P{T}:breaches``.
 BREACH_TYPES = frozenset({"sla.breach", "sla.missed", "availability.breach"})
+
+
+class ReadModelError(SlawatchError, ValueError):
+    """Something stored in the read model cannot be read (written by another version?)."""
+
 
 _OPEN_STATUSES = frozenset({"running", "paused"})
 _FINISHED_STATUSES = frozenset({"stopped", "inactive"})
@@ -234,6 +250,10 @@ class ReadModel:
     def tenants_key(self) -> str:
         return f"{self.prefix}tenants"
 
+    @property
+    def runtime_clock_key(self) -> str:
+        return f"{self.prefix}runtime-clock"
+
     # -- writing ------------------------------------------------------------------------
 
     def queue(
@@ -271,6 +291,10 @@ class ReadModel:
         if tenants:
             pipe.sadd(self.tenants_key, *sorted(tenants))
         return queued
+
+    def queue_runtime_clock(self, pipe: Any, clock: SimClock) -> None:
+        """Queue the write of the runtime's clock (see ``Pruntime-clock`` in the module doc)."""
+        pipe.set(self.runtime_clock_key, _clock_json(clock))
 
     def _queue_clock(self, pipe: Any, record: Mapping[str, Any]) -> None:
         tenant, ticket_id, name = str(record["tenant"]), record["ticket_id"], record["clock"]
@@ -375,6 +399,35 @@ class ReadModel:
     def tenants(self, client: Any) -> list[str]:
         """Tenants that have written anything to the read model, sorted."""
         return sorted(_text(t) for t in client.smembers(self.tenants_key))
+
+    def runtime_clock(self, client: Any) -> SimClock | None:
+        """The clock the workers run on, as the last one stored it (``None``: no worker has
+        written yet). Raises :class:`ReadModelError` if the stored value is not one."""
+        raw = client.get(self.runtime_clock_key)
+        return None if raw is None else _clock_of(raw, self.runtime_clock_key)
+
+
+def _clock_json(clock: SimClock) -> bytes:
+    def iso(us: int | None) -> str | None:
+        return None if us is None else (EPOCH + timedelta(microseconds=us)).isoformat()
+
+    simulated = clock.start_us is not None
+    origin = clock.origin_us if simulated else None
+    return orjson.dumps({"start": iso(clock.start_us), "origin": iso(origin), "speed": clock.speed})
+
+
+def _clock_of(raw: Any, key: str) -> SimClock:
+    try:
+        doc = orjson.loads(raw)
+        if doc["start"] is None:
+            return SimClock()
+        start, origin = _instant(doc["start"]), _instant(doc["origin"])
+        speed = float(doc["speed"])
+        if start is None or origin is None or not speed >= 0:
+            raise ValueError("start, origin and a speed ≥ 0 are required")
+        return SimClock(us_of(start), us_of(origin), speed)
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ReadModelError(f"{key}: not a runtime clock ({exc}): {_text(raw)[:120]!r}") from None
 
 
 def at_risk(

@@ -7,24 +7,30 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from streams.cli.demo_cmd import parse_duration
+from streams.cli.demo_cmd import parse_duration, read_model_hint
 from tests.build_check import package_root
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _demo(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+def _env(columns: str = "160") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLAWATCH_")}
     env["PYTHONPATH"] = str(package_root())  # the slawatch the tests run (build_check)
-    env["COLUMNS"] = "160"
+    env["COLUMNS"] = columns
+    return env
+
+
+def _demo(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-P", "-m", "streams", "demo", *args],
         cwd=REPO,
-        env=env,
+        env=_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -33,18 +39,70 @@ def _demo(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.integration
 def test_live_demo_prints_breaches_and_a_summary() -> None:
-    res = _demo("--for", "20s", timeout=75)
-    out = res.stdout + res.stderr
-    assert res.returncode == 0, out
+    """The live demo end to end; while it runs, the read-model commands it suggests work as
+    printed and measure against the demo's simulated clock (March 2026, not the wall clock)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-P", "-m", "streams", "demo", "--for", "25s"],
+        cwd=REPO,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any("at-risk --tenant" in x for x in lines):
+            time.sleep(0.2)
+        hint = [x.strip() for x in lines if re.search(r" (at-risk|breaches|services) --tenant", x)]
+        assert len(hint) == 3, "".join(lines)
+        time.sleep(4)  # the worker writes the read model (and its clock) with its batches
+        answers = {}
+        for command in hint:
+            program, *args = command.split()
+            assert program == "slawatch"
+            res = subprocess.run(
+                [sys.executable, "-P", "-m", "streams", *args],
+                cwd=REPO, env=_env(columns="80"), capture_output=True, text=True, timeout=30,
+            )  # fmt: skip
+            assert res.returncode == 0, res.stdout + res.stderr
+            answers[args[0]] = res.stdout
+        at_risk = answers["at-risk"].splitlines()
+        assert re.match(r"acme: (no )?open clocks at (Mon|Tue) 0[23] Mar 2026 ", at_risk[0])
+        assert at_risk[-1] == "now: the runtime's simulated clock, running ×600", at_risk
+        proc.wait(timeout=75)
+    finally:
+        proc.kill()
+    reader.join(5)
+    out = "".join(lines)
+    assert proc.returncode == 0, out
     assert "worker ready" in out
-    breaches = [line for line in res.stdout.splitlines() if re.search(r"\bBREACH\b", line)]
+    breaches = [line for line in out.splitlines() if re.search(r"\bBREACH\b", line)]
     assert breaches, out
-    summary = res.stdout[res.stdout.rindex("summary:") :]
+    summary = out[out.rindex("summary:") :]
     counts = dict(re.findall(r"^\s+(sla\.\w+)\s+(\d+)$", summary, re.M))
     assert int(counts.get("sla.breach", 0)) >= len({b.split()[3] for b in breaches}) > 0, summary
     assert int(counts.get("sla.warning", 0)) > 0, summary
     assert re.search(r"^dead letters: \d+$", summary, re.M), summary
     assert re.search(r"^signals: \d+$", summary, re.M), summary
+
+
+def test_read_model_hint_names_the_demos_redis() -> None:
+    lines = read_model_hint("redis://127.0.0.1:41234/0", "acme", program=".venv/bin/slawatch")
+    assert lines[1:] == [
+        f"    .venv/bin/slawatch {cmd} --tenant acme --redis-url redis://127.0.0.1:41234/0"
+        for cmd in ("at-risk", "breaches", "services")
+    ]
+
+
+def test_read_model_hint_sets_the_prefix_when_this_shell_would_look_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLAWATCH_TOPIC_PREFIX", "prod.")
+    (_, at_risk, *_) = read_model_hint("redis://127.0.0.1:41234/0", "acme", program="slawatch")
+    assert at_risk.endswith("--redis-url redis://127.0.0.1:41234/0 --prefix slawatch:")
 
 
 def test_offline_demo_replays_the_examples() -> None:

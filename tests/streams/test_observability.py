@@ -35,6 +35,9 @@ METRIC_NAMES = (
     "slawatch_timer_lag_seconds",
     "slawatch_consumer_lag",
     "slawatch_processing_latency_seconds",
+    "slawatch_tenants",
+    "slawatch_read_model_write_failures_total",
+    "slawatch_read_model_pending_records",
 )
 
 
@@ -106,6 +109,17 @@ def test_gauges_and_histogram() -> None:
         pass
     assert m.value("slawatch_processing_latency_seconds_count") == 2
     assert m.value("slawatch_processing_latency_seconds_bucket", {"le": "0.0025"}) == 2
+
+
+def test_tenants_and_read_model_metrics() -> None:
+    m = Metrics()
+    m.set_tenants(5)
+    assert m.value("slawatch_tenants") == 5
+    m.read_model_failed()
+    m.read_model_failed()
+    assert m.value("slawatch_read_model_write_failures_total") == 2
+    m.set_read_model_pending(1000)
+    assert m.value("slawatch_read_model_pending_records") == 1000
 
 
 @dataclass

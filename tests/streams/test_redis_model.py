@@ -16,8 +16,10 @@ import redis
 import redis.asyncio as aioredis
 from typer.testing import CliRunner
 
+from calendars.timeline import us_of
 from streams.cli.at_risk_cmd import format_left, parse_duration
-from streams.sinks.redis_model import ReadModel
+from streams.clock import SimClock
+from streams.sinks.redis_model import ReadModel, ReadModelError
 
 pytestmark = [pytest.mark.integration]
 
@@ -90,6 +92,13 @@ def write(client: redis.Redis, model: ReadModel, records=(), signals=()) -> list
     pipe = client.pipeline(transaction=False)
     model.queue(pipe, records, signals)
     return pipe.execute()
+
+
+def store_clock(client: redis.Redis, prefix: str, clock: SimClock) -> None:
+    """What a worker writes with every batch: the clock it runs on."""
+    pipe = client.pipeline(transaction=False)
+    ReadModel(prefix).queue_runtime_clock(pipe, clock)
+    pipe.execute()
 
 
 def keys_of(rows: list[dict]) -> list[str]:
@@ -458,10 +467,15 @@ def test_cli_breaches(client, prefix, redis_server, cli):
     res = runner.invoke(app, [*base, "--json"])
     assert res.exit_code == 0, res.output
     assert [json.loads(x)["event_id"] for x in res.stdout.splitlines()] == ["id-2", "id-1"]
+    assert json.loads(res.stdout.splitlines()[0])["type"] == "sla.missed"
     res = runner.invoke(app, [*base, "--limit", "1", "--tz", "UTC"])
     assert res.exit_code == 0, res.output
-    assert "INC-2" in res.stdout and "INC-1" not in res.stdout and "sla.missed" in res.stdout
-    assert "2026-04-02 16:00 UTC" in res.stdout
+    lines = res.stdout.splitlines()
+    assert lines[0] == "acme: the latest breaches, newest first (2026; times UTC)"
+    assert lines[1].split() == ["at", "type", "ticket", "clock", "priority", "deadline"]
+    assert lines[3].split() == ["02", "Apr", "16:00", "missed", "INC-2", "resolution",
+                                "kritiek", "02", "Apr", "16:00"]  # fmt: skip
+    assert "INC-1" not in res.stdout
 
 
 def test_cli_unreachable_redis_and_bad_window(cli):
@@ -503,8 +517,167 @@ def test_cli_services_from_the_read_model(client, prefix, redis_server, cli):
     assert (rec["service"], rec["downtime_seconds"], rec["breached"]) == ("webservice", 7200, False)
     assert rec["down_since"] == "2026-03-19T09:00:00+00:00"
     assert rec["exhausts_at"] == "2026-03-19T10:28:19.200001+00:00"
+    # the runtime's clock at 10:45 Amsterdam: the outage goes on, the target is not lost yet
+    at_1045 = datetime(2026, 3, 19, 9, 45, tzinfo=UTC)
+    store_clock(client, prefix, SimClock(us_of(at_1045), 0, 0.0))
     res = runner.invoke(app, base)
     assert res.exit_code == 0, res.output
-    assert "webservice" in res.stdout and "2026-03-19 11:28 CET" in res.stdout
+    lines = res.stdout.splitlines()
+    assert lines[0] == "hooli: availability per service at Thu 19 Mar 2026 10:45 CET"
+    assert lines[1].split() == ["service", "month", "availability", "target", "downtime",
+                                "budget", "updated"]  # fmt: skip
+    assert lines[3].split() == ["webservice", "2026-03", "99.7308", "%", "99.6", "%", "2h00m",
+                                "2h58m", "19", "Mar", "10:30"]  # fmt: skip
+    assert lines[4] == (
+        "webservice is down since 19 Mar 10:00; if it goes on, the 2026-03 target is missed "
+        "at 19 Mar 11:28"
+    )
+    assert "now: the runtime's simulated clock, frozen; times Europe/Amsterdam" in res.stdout
+    # at 11:30 it has been missed (the record is the runtime's last, from 10:30)
+    store_clock(client, prefix, SimClock(us_of(at_1045 + timedelta(minutes=45)), 0, 0.0))
+    res = runner.invoke(app, base)
+    assert "the 2026-03 target was missed at 19 Mar 11:28" in " ".join(res.stdout.split())
     res = runner.invoke(app, ["services", "--tenant", "nobody", "--redis-url", redis_server.url])
     assert res.exit_code == 0 and "no monitored services" in res.stdout
+
+
+def test_the_runtime_clock_is_stored_and_read_back(client, prefix):
+    model = ReadModel(prefix)
+    demo = SimClock(us_of(datetime(2026, 3, 2, 7, tzinfo=UTC)), 1_796_000_000_123_456, 600.0)
+    assert model.runtime_clock(client) is None  # no worker has written yet
+    store_clock(client, prefix, demo)
+    assert model.runtime_clock(client) == demo
+    assert json.loads(client.get(f"{prefix}runtime-clock")) == {
+        "start": "2026-03-02T07:00:00+00:00",
+        "origin": "2026-11-30T00:53:20.123456+00:00",
+        "speed": 600.0,
+    }
+    store_clock(client, prefix, SimClock())  # a worker on the wall clock
+    assert model.runtime_clock(client).simulated is False
+    for bad in (b"nonsense", b'{"start": "2026-03-02T07:00:00", "origin": null, "speed": 1}'):
+        client.set(f"{prefix}runtime-clock", bad)
+        with pytest.raises(ReadModelError, match="runtime-clock: not a runtime clock"):
+            model.runtime_clock(client)
+
+
+def _three_clocks(client: redis.Redis, prefix: str) -> None:
+    write(
+        client,
+        ReadModel(prefix),
+        [
+            record("LATE", deadline="2026-04-02T13:00:00+00:00"),
+            record("SOON", "resolution", deadline="2026-04-02T14:40:00+00:00", priority="hoog"),
+            record("FAR", deadline="2026-04-03T14:40:00+00:00"),
+        ],
+    )
+
+
+def test_cli_at_risk_runs_on_the_runtime_clock(client, prefix, redis_server, cli):
+    """No --now: "now" is the clock the workers stored with the model (here a simulated one
+    frozen at 14:10Z on 2 April 2026), not this machine's wall clock."""
+    runner, app = cli
+    _three_clocks(client, prefix)
+    store_clock(client, prefix, SimClock(us_of(NOW), 0, 0.0))
+    base = ["at-risk", "--tenant", "acme", "--redis-url", redis_server.url, "--prefix", prefix]
+    res = runner.invoke(app, [*base, "--within", "2h", "--json"])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [(x["ticket_id"], x["seconds_left"]) for x in lines] == [("LATE", -4200), ("SOON", 1800)]
+    res = runner.invoke(app, [*base, "--within", "2h"])
+    out = res.stdout.splitlines()
+    assert (
+        out[0] == "acme: open clocks due within 2h of Thu 02 Apr 2026 16:10 CEST, earliest "
+        "deadline first"
+    )
+    assert out[-1] == "now: the runtime's simulated clock, frozen"
+    res = runner.invoke(app, [*base[:2], "nobody", *base[3:]])
+    assert res.stdout.splitlines() == [
+        "nobody: no open clocks at Thu 02 Apr 2026 14:10 UTC.",
+        "now: the runtime's simulated clock, frozen",
+    ]
+    res = runner.invoke(app, [*base[:2], "nobody", *base[3:], "--within", "30m"])
+    assert res.stdout.splitlines()[0] == (
+        "nobody: no open clocks due within 30m of Thu 02 Apr 2026 14:10 UTC."
+    )
+    # --now still wins
+    res = runner.invoke(app, [*base, "--within", "2h", "--now", "2026-04-02T13:10:00Z", "--json"])
+    assert [json.loads(x)["seconds_left"] for x in res.stdout.splitlines()] == [-600, 5400]
+
+
+def test_cli_without_a_stored_clock_uses_its_own_settings(client, prefix, redis_server):
+    from streams.cli import _register, app
+
+    _register()
+    _three_clocks(client, prefix)
+    base = ["at-risk", "--tenant", "acme", "--redis-url", redis_server.url, "--prefix", prefix]
+    runner = CliRunner(env={"COLUMNS": "200", "SLAWATCH_CLOCK_START": "2026-04-02T14:40:00Z",
+                            "SLAWATCH_CLOCK_SPEED": "0"})  # fmt: skip
+    res = runner.invoke(app, [*base, "--json"])
+    assert [json.loads(x)["seconds_left"] for x in res.stdout.splitlines()] == [-6000, 0, 86400]
+    res = runner.invoke(app, base)
+    assert res.stdout.splitlines()[-1] == (
+        "now: this command's SLAWATCH_CLOCK_* settings (no worker has stored its clock in "
+        "Redis yet)"
+    )
+    res = CliRunner(env={"COLUMNS": "200"}).invoke(app, base)
+    assert res.stdout.splitlines()[-1] == (
+        "now: the wall clock (no worker has stored its clock in Redis yet)"
+    )
+
+
+def test_cli_a_stored_clock_that_is_not_one(client, prefix, redis_server, cli):
+    runner, app = cli
+    client.set(f"{prefix}runtime-clock", b"{}")
+    res = runner.invoke(
+        app, ["at-risk", "--tenant", "acme", "--redis-url", redis_server.url, "--prefix", prefix]
+    )
+    assert res.exit_code == 2
+    assert res.stderr.strip().startswith(f"error: {prefix}runtime-clock: not a runtime clock")
+    assert res.stderr.strip().endswith("give the instant with --now")
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_cli_tables_fit_80_columns(client, prefix, redis_server):
+    """The three tables in an 80-column terminal, on the engine's own records: every line
+    fits, nothing is cut off with an ellipsis, the figures are all there."""
+    from streams.cli import _register, app
+    from streams.cli.replay_cmd import _load_registry
+    from streams.replay import replay
+
+    _register()
+    registry = _load_registry(REPO / "examples/tenants.yaml", None)
+    tickets = replay((REPO / "examples/events.jsonl").read_bytes().splitlines(), registry)
+    lines = (REPO / "examples/monitoring.jsonl").read_bytes().splitlines()
+    upto = [x for x in lines if b'"mon-025"' not in x and b'"mon-026"' not in x]
+    mon = replay(upto, registry, until=datetime(2026, 3, 19, 9, 30, tzinfo=UTC))
+    month = replay(lines, registry, until=datetime(2026, 3, 25, tzinfo=UTC))  # its breach
+    model = ReadModel(prefix)
+    engine = tickets.engine
+    write(client, model, [r for k in list(engine.tickets) for r in engine.clock_records(k)],
+          [s.to_dict() for s in tickets.signals + month.signals])  # fmt: skip
+    write(client, model, [r for t in sorted(mon.availability.tenants)
+                          for r in mon.availability.records(t)])  # fmt: skip
+    store_clock(client, prefix, SimClock(us_of(datetime(2026, 3, 19, 9, 45, tzinfo=UTC)), 0, 0))
+    runner = CliRunner(env={"COLUMNS": "80"})
+    where = ["--redis-url", redis_server.url, "--prefix", prefix]
+    outputs = {}
+    for args in (["at-risk", "--tenant", "hooli"], ["breaches", "--tenant", "acme"],
+                 ["breaches", "--tenant", "hooli"], ["services", "--tenant", "hooli"],
+                 ["services", "--tenant", "acme"]):  # fmt: skip
+        res = runner.invoke(app, [*args, *where])
+        assert res.exit_code == 0, res.output
+        too_wide = [line for line in res.stdout.splitlines() if len(line) > 80]
+        assert too_wide == [] and "…" not in res.stdout, res.stdout
+        outputs[" ".join(args)] = res.stdout
+    services = outputs["services --tenant hooli"].splitlines()
+    assert services[3].split() == ["webservice", "2026-03", "99.7308", "%", "99.6", "%", "2h00m",
+                                   "2h58m", "19", "Mar", "10:30"]  # fmt: skip
+    assert services[1].split()[-1] == "updated"
+    acme = outputs["services --tenant acme"].splitlines()[3].split()
+    assert acme[:6] == ["portal", "2026-03", "99.8654", "%", "99.5", "%"]
+    rows = [line.split() for line in outputs["breaches --tenant hooli"].splitlines()[3:]]
+    assert rows == [
+        ["09", "Apr", "13:30", "breach", "S-1", "response", "a", "09", "Apr", "13:30"],
+        ["19", "Mar", "11:28", "availability", "webservice", "—", "—", "—"],
+    ]
+    assert "S-1" in outputs["at-risk --tenant hooli"]
