@@ -335,9 +335,8 @@ class _Month:
         self.outages = sorted(outages)
         counted_outages = [(a, b) for a, b, c in outages if c not in excluded_causes]
         self.anns = {
-            mid: Announcement(mid, kind, s, e, ann)
-            for mid, (kind, s, e, ann, scope) in sorted(st.maintenance.items())
-            if scope is None or scope == service
+            a.maintenance_id: a
+            for a in _month_announcements(st, service, self.cal, self.lo, self.hi)
         }
         self.verdicts = evaluate(
             self.anns.values(), target.maintenance, policy.timezone, policy.calendar
@@ -425,6 +424,26 @@ class _Month:
             tuple(lines),
             tuple(v for v in self.verdicts if v.maintenance_id in anns),
         )
+
+
+def _month_announcements(
+    st: TenantMonitor, service: str, cal: BusinessCalendar, lo: int, hi: int
+) -> list[Announcement]:
+    """The maintenance of ``service`` that decides what is excluded in ``[lo, hi)``: the
+    announcements that overlap it, and every one that starts in the same calendar month as
+    one of those, before ``hi`` (``max_per_month`` numbers them per start month). The state
+    keeps a year of maintenance; the month's verdicts need only these."""
+    mine = [
+        Announcement(mid, kind, s, e, ann)
+        for mid, (kind, s, e, ann, scope) in sorted(st.maintenance.items())
+        if scope is None or scope == service
+    ]
+    starts = [a.start_us for a in mine if a.start_us < hi and a.end_us > lo]
+    if not starts:
+        return []
+    first = min(starts)  # started in an earlier month: from the start of that month
+    floor = month_bounds_us(cal, *_month_of(first, cal.timezone))[0] if first < lo else lo
+    return [a for a in mine if floor <= a.start_us < hi]
 
 
 #: separates the parts of a fired key (period, service, target, item): no name contains it
@@ -888,10 +907,10 @@ class AvailabilityEngine:
         svc.reported[slot] = [revision, *says]
         key = _fired_key(mo, service, "report")
         typ = "availability.report"
+        met = counted <= mo.budget
         return self._avail(
-            st, mo, service, typ, key, mo.hi, observed, counted,
-            met=counted <= mo.budget, revision=revision,
-        )  # fmt: skip
+            st, mo, service, typ, key, mo.hi, observed, counted, met=met, revision=revision
+        )
 
     def _prune(self, st: TenantMonitor, policy: Any, service: str) -> None:
         """After ``service``'s month moved on: drop its outages, reports and fired items of
