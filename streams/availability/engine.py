@@ -636,9 +636,9 @@ class AvailabilityEngine:
     def month_view(
         self, tenant: str, service: str, year: int, month: int, target: str | None = None
     ) -> list[MonthView]:
-        """The figure of ``service`` for a calendar month (this one or the one before) as
-        known now, per target (or the one named), with the outages and maintenance that
-        made it."""
+        """The figure of ``service`` for a calendar month (this one or one of the
+        :data:`REVISE_MONTHS` before it) as known now, per target (or the one named), with
+        the outages and maintenance that made it."""
         st = self.tenants.get(tenant)
         if st is None:
             return []
