@@ -265,6 +265,8 @@ async def _watch_other_workers(rt: Runtime, offsets: _ConsumerOffsets) -> None:
 
     def others() -> list[Partition]:
         mine = offsets.assignment()
+        if not mine:  # not assigned yet (no ticks either)
+            return []
         every = [(t, p) for t in rt.backlog.inputs for p in range(offsets.partition_count(t))]
         return [tp for tp in every if tp not in mine]
 
