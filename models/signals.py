@@ -89,9 +89,12 @@ class Signal(BaseModel):
       (of the whole month); ``availability.warning`` has ``reason: "budget"`` with
       ``threshold`` (share of the budget spent) or ``reason: "projected"`` with
       ``exhausts_at`` (= ``deadline``: when the target is missed if the outage goes on);
-      ``availability.report`` (month end) has ``met``; ``maintenance`` lists the month's
-      announced maintenance that counted as downtime anyway, with the rules it broke
-      (``max_per_month``, ``starts_not_before``, ``window``, ``min_notice``, …).
+      ``availability.report`` (month end) has ``met`` and ``revision`` (0; a late event
+      that changes a reported month gives a new report of the same period with the next
+      revision and its own id: the highest revision is the month's figure);
+      ``maintenance`` lists the month's announced maintenance that counted as downtime
+      anyway, with the rules it broke (``max_per_month``, ``starts_not_before``,
+      ``window``, ``min_notice``, …).
     - heartbeat signals carry ``check``, ``deadline`` (when the report was due),
       ``last_seen`` and ``interval_seconds``.
     """
@@ -130,6 +133,7 @@ class Signal(BaseModel):
     last_seen: AwareDatetime | None = Field(default=None, strict=False)
     interval_seconds: float | None = None
     maintenance: list[MaintenanceNote] | None = None
+    revision: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _shape(self) -> Signal:
@@ -149,6 +153,10 @@ class Signal(BaseModel):
         if t.startswith("availability.") and (self.period is None or self.target_percent is None):
             raise PydanticCustomError(
                 "signal-shape", "{t} needs period and target_percent", {"t": t}
+            )
+        if self.revision is not None and t != "availability.report":
+            raise PydanticCustomError(
+                "signal-shape", "revision belongs to availability.report, not {t}", {"t": t}
             )
         return self
 

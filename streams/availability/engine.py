@@ -25,7 +25,18 @@ instant fires it at once: ``at`` the instant, ``observed_at`` now):
   month's downtime budget are spent.
 * ``availability.breach`` — the first instant at which the month's target can no longer be
   met (counted downtime exceeds the budget).
-* ``availability.report`` — at the month's end: the final figure, ``met`` or not.
+* ``availability.report`` — at the month's end: the figure, ``met`` or not, ``revision: 0``.
+
+Late events and revisions. A month is reported when its service's time passes the month's
+end. An event that arrives afterwards and changes such a month (an outage, its end or
+cause, maintenance, a cancellation, for one of the :data:`REVISE_MONTHS` months before the
+one being measured) reopens it: the month's warnings and breach not yet fired fire at once
+(``observed_at`` now, the ids a replay in event order gives them), and if the month's
+figure (downtime, budget, the maintenance that counted) is no longer what its last report
+said, a new ``availability.report`` for the same period follows with ``revision`` one
+higher and its own id (revision 0 keeps the id it always had). A late event that changes
+nothing reported (a duplicate, an up at the same instant) revises nothing. Signals already
+sent are not withdrawn: the report with the highest revision is the month's figure.
 
 ``availability_percent`` in every availability signal is the month's figure if nothing more
 counts: ``100 × (1 − counted so far / measured time of the whole month)``, so it falls
@@ -64,6 +75,10 @@ from streams.engine.errors import RejectedEvent
 MON_PREFIX = "\x00mon:"
 #: Recent event ids kept per tenant to drop duplicates (retries arrive close together).
 SEEN_KEEP = 256
+#: How many months before the one being measured a late event can still revise: their
+#: outages, maintenance and reports are kept in the state (a year: a backfill of the
+#: monitoring history into a running worker; an older month's report is final).
+REVISE_MONTHS = 12
 THRESHOLDS = (0.5, 0.75)
 
 
@@ -103,6 +118,7 @@ class AvailabilitySignal:
     last_seen: datetime | None = None
     interval_seconds: float | None = None
     maintenance: tuple[dict[str, Any], ...] | None = None
+    revision: int | None = None  # availability.report: 0, then 1, 2, … for each revision
 
     # the ticket fields of the common signal shape stay null
     ticket_id = None
@@ -146,6 +162,7 @@ class AvailabilitySignal:
             "met",
             "last_seen",
             "interval_seconds",
+            "revision",
         ):
             v = getattr(self, k)
             if v is not None:
@@ -162,6 +179,9 @@ class ServiceState:
     now_us: int  # the newest instant of this service's own events
     down: list[Any] | None = None  # [since_us, cause | None] while an outage goes on
     outages: list[list[Any]] = field(default_factory=list)  # [start_us, end_us, cause]
+    # what the last report of each revisable month said: "period\x1ftarget" ->
+    # [revision, counted_us, budget_us, [maintenance ids that counted]]
+    reported: dict[str, list[Any]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -212,6 +232,7 @@ class TenantMonitor:
                     "now_us": s.now_us,
                     "down": s.down,
                     "outages": [list(o) for o in s.outages],
+                    "reported": {k: list(v) for k, v in s.reported.items()},
                 }
                 for n, s in self.services.items()
             },
@@ -234,6 +255,8 @@ class TenantMonitor:
                     int(s["now_us"]),
                     None if s["down"] is None else list(s["down"]),
                     [list(o) for o in s["outages"]],
+                    # states stored before revisions existed have no "reported"
+                    {k: list(v) for k, v in s.get("reported", {}).items()},
                 )
                 for n, s in d["services"].items()
             },
@@ -312,9 +335,8 @@ class _Month:
         self.outages = sorted(outages)
         counted_outages = [(a, b) for a, b, c in outages if c not in excluded_causes]
         self.anns = {
-            mid: Announcement(mid, kind, s, e, ann)
-            for mid, (kind, s, e, ann, scope) in sorted(st.maintenance.items())
-            if scope is None or scope == service
+            a.maintenance_id: a
+            for a in _month_announcements(st, service, self.cal, self.lo, self.hi)
         }
         self.verdicts = evaluate(
             self.anns.values(), target.maintenance, policy.timezone, policy.calendar
@@ -404,6 +426,26 @@ class _Month:
         )
 
 
+def _month_announcements(
+    st: TenantMonitor, service: str, cal: BusinessCalendar, lo: int, hi: int
+) -> list[Announcement]:
+    """The maintenance of ``service`` that decides what is excluded in ``[lo, hi)``: the
+    announcements that overlap it, and every one that starts in the same calendar month as
+    one of those, before ``hi`` (``max_per_month`` numbers them per start month). The state
+    keeps a year of maintenance; the month's verdicts need only these."""
+    mine = [
+        Announcement(mid, kind, s, e, ann)
+        for mid, (kind, s, e, ann, scope) in sorted(st.maintenance.items())
+        if scope is None or scope == service
+    ]
+    starts = [a.start_us for a in mine if a.start_us < hi and a.end_us > lo]
+    if not starts:
+        return []
+    first = min(starts)  # started in an earlier month: from the start of that month
+    floor = month_bounds_us(cal, *_month_of(first, cal.timezone))[0] if first < lo else lo
+    return [a for a in mine if floor <= a.start_us < hi]
+
+
 #: separates the parts of a fired key (period, service, target, item): no name contains it
 _SEP = "\x1f"
 
@@ -431,8 +473,43 @@ def _next_month(y: int, m: int) -> tuple[int, int]:
     return (y + m // 12, m % 12 + 1)
 
 
-def _prev_month(y: int, m: int) -> tuple[int, int]:
-    return (y - 1, 12) if m == 1 else (y, m - 1)
+def _shift_month(ym: tuple[int, int], n: int) -> tuple[int, int]:
+    y, m = divmod(ym[0] * 12 + ym[1] - 1 + n, 12)
+    return (y, m + 1)
+
+
+def _month_of(us: int, tz: Any) -> tuple[int, int]:
+    """The calendar month of an instant in ``tz``."""
+    local = _dt(us).astimezone(tz)
+    return (local.year, local.month)
+
+
+def _period(ym: tuple[int, int]) -> str:
+    return f"{ym[0]:04d}-{ym[1]:02d}"
+
+
+def _changes_from(st: TenantMonitor, event: Any, at: int) -> tuple[int, str | None] | None:
+    """From which instant on, and for which service (``None``: every service of the
+    tenant), applying ``event`` to ``st`` can change what happened; ``None``: nothing of a
+    month (a heartbeat, a new service). Called before the event is applied."""
+    etype = event.type
+    if etype in ("monitor.down", "monitor.up"):
+        svc = st.services.get(event.service)
+        if svc is None:
+            return None  # its first event: no month of it is reported yet
+        if svc.down is not None and event.cause is not None and event.cause != svc.down[1]:
+            return min(at, svc.down[0]), event.service  # a cause names the whole outage
+        return at, event.service  # an outage starts, or ends, at ``at``
+    if etype == "maintenance.announced":
+        old = st.maintenance.get(event.maintenance_id)  # announced again: the old one goes
+        start = us_of(event.start)
+        if old is None:
+            return start, event.service
+        return min(start, old[1]), (event.service if old[4] == event.service else None)
+    if etype == "maintenance.cancelled":
+        old = st.maintenance.get(event.maintenance_id)
+        return None if old is None else (old[1], old[4])
+    return None
 
 
 def _secs(us: int) -> float:
@@ -495,7 +572,10 @@ class AvailabilityEngine:
         self.touched.add(st.key)
         self.stats.events += 1
         st.seen = [*st.seen, event.event_id][-SEEN_KEEP:]
+        changed = _changes_from(st, event, at)
         self._mutate(st, policy, event, at, out)
+        if changed is not None:  # a late event: reopen the reported months it changes
+            out.extend(self._reopen(st, policy, *changed))
         out.extend(self._run(st, policy, revealed=True))
         return self._count(out)
 
@@ -556,9 +636,9 @@ class AvailabilityEngine:
     def month_view(
         self, tenant: str, service: str, year: int, month: int, target: str | None = None
     ) -> list[MonthView]:
-        """The figure of ``service`` for a calendar month (this one or the one before) as
-        known now, per target (or the one named), with the outages and maintenance that
-        made it."""
+        """The figure of ``service`` for a calendar month (this one or one of the
+        :data:`REVISE_MONTHS` before it) as known now, per target (or the one named), with
+        the outages and maintenance that made it."""
         st = self.tenants.get(tenant)
         if st is None:
             return []
@@ -802,39 +882,86 @@ class AvailabilityEngine:
 
     def _rollover(self, st: TenantMonitor, policy: Any, service: str, months: list) -> Any:
         def fire(at: int, observed: int) -> list[AvailabilitySignal]:
-            out = []
-            for mo in months:
-                key = _fired_key(mo, service, "report")
-                counted = mo.counted(mo.hi)
-                out.append(
-                    self._avail(
-                        st,
-                        mo,
-                        service,
-                        "availability.report",
-                        key,
-                        at,
-                        observed,
-                        counted,
-                        met=counted <= mo.budget,
-                    )
-                )
-            # the service's next month; keep the closed outages of the month just reported
-            # (for `slawatch availability` on it), drop older ones and its fired keys
             svc = st.services[service]
-            keep_from = months[0].lo
+            out = [self._report(st, svc, service, mo, observed) for mo in months]
             svc.month = _next_month(*svc.month)
-            svc.outages = [o for o in svc.outages if o[1] > keep_from]
-            done = f"{months[0].period}{_SEP}{service}{_SEP}"
-            st.fired = [k for k in st.fired if not k.startswith(done)]
-            # maintenance ended before every service's previous month is of no more use
-            cal = self._month_calendar(policy)
-            oldest = min(_prev_month(*s.month) for s in st.services.values())
-            lo = month_bounds_us(cal, *oldest)[0]
-            st.maintenance = {k: v for k, v in st.maintenance.items() if v[2] > lo}
-            return out
+            self._prune(st, policy, service)
+            return [r for r in out if r is not None]
 
         return fire
+
+    def _report(
+        self, st: TenantMonitor, svc: ServiceState, service: str, mo: _Month, observed: int
+    ) -> AvailabilitySignal | None:
+        """The month's ``availability.report``: revision 0 the first time; after that the
+        next revision, but only if what it says (downtime, budget, the maintenance that
+        counted) is no longer what the last one said (``None`` then)."""
+        counted = mo.counted(mo.hi)
+        notes = mo.counted_maintenance(mo.hi)
+        says = [counted, mo.budget, [n["maintenance_id"] for n in notes]]
+        slot = f"{mo.period}{_SEP}{mo.target.name}"
+        last = svc.reported.get(slot)
+        if last is not None and last[1:] == says:
+            return None
+        revision = 0 if last is None else last[0] + 1
+        svc.reported[slot] = [revision, *says]
+        key = _fired_key(mo, service, "report")
+        typ = "availability.report"
+        met = counted <= mo.budget
+        return self._avail(
+            st, mo, service, typ, key, mo.hi, observed, counted, met=met, revision=revision
+        )
+
+    def _prune(self, st: TenantMonitor, policy: Any, service: str) -> None:
+        """After ``service``'s month moved on: drop its outages, reports and fired items of
+        months it can no longer revise (older than :data:`REVISE_MONTHS` before the one
+        being measured), and the maintenance that ended before every service's oldest."""
+        svc = st.services[service]
+        cal = self._month_calendar(policy)
+        oldest = _shift_month(svc.month, -REVISE_MONTHS)
+        keep_from = month_bounds_us(cal, *oldest)[0]
+        svc.outages = [o for o in svc.outages if o[1] > keep_from]
+        cut = _period(oldest)  # "YYYY-MM" strings order as the months do
+        svc.reported = {k: v for k, v in svc.reported.items() if k[:7] >= cut}
+        st.fired = [k for k in st.fired if k[:7] >= cut or k.split(_SEP, 2)[1] != service]
+        tenant_oldest = min(_shift_month(s.month, -REVISE_MONTHS) for s in st.services.values())
+        lo = month_bounds_us(cal, *tenant_oldest)[0]
+        st.maintenance = {k: v for k, v in st.maintenance.items() if v[2] > lo}
+
+    def _reopen(
+        self, st: TenantMonitor, policy: Any, since: int, scope: str | None
+    ) -> list[AvailabilitySignal]:
+        """A late event changed what happened from ``since`` on, for service ``scope`` (or
+        every service): each month from ``since``'s on that is already reported (and still
+        revisable) fires the items that are now due in it and not fired yet, in time order
+        and observed at the service's time, then its report is revised if it changed.
+
+        A month before the service's first one was never reported: its report comes out
+        as revision 0, as a replay in event order gives it."""
+        first = _month_of(since, policy.timezone)
+        out: list[AvailabilitySignal] = []
+        for service in sorted(st.services) if scope is None else [scope]:
+            svc = st.services.get(service)
+            if svc is None or first >= svc.month:
+                continue
+            horizon = self._horizon(st, ("service", service))
+            ym = max(first, _shift_month(svc.month, -REVISE_MONTHS))
+            while ym < svc.month:
+                for target in self._targets(policy, service):
+                    mo = self._month(policy, target, st, service, *ym)
+                    fired = set(st.fired)
+                    due = sorted(
+                        (at, item)
+                        for item, at in self._items(mo, svc, service, target, fired)
+                        if at < mo.hi  # the outage going on may have started later
+                    )
+                    for at, item in due:
+                        out.extend(self._firer(st, mo, service, item)(at, horizon))
+                    revised = self._report(st, svc, service, mo, horizon)
+                    if revised is not None:
+                        out.append(revised)
+                ym = _next_month(*ym)
+        return out
 
     def _missed(self, st: TenantMonitor, check: str, due: int) -> Any:
         def fire(at: int, observed: int) -> list[AvailabilitySignal]:
@@ -857,8 +984,11 @@ class AvailabilityEngine:
         counted: int,
         **kw: Any,
     ) -> AvailabilitySignal:
+        # a revision has its own id; revision 0 (and every other signal) the one it always had
+        revision = kw.get("revision")
+        parts = (key, typ, revision) if revision else (key, typ)
         return AvailabilitySignal(
-            event_id=signal_event_id(st.tenant, "availability", key, typ),
+            event_id=signal_event_id(st.tenant, "availability", *parts),
             type=typ,
             tenant=st.tenant,
             policy=st.policy,

@@ -17,6 +17,7 @@ from faust.types import TP
 from streams import topics as T
 from streams.engine.processor import DeadLetter
 from streams.runtime.app import Runtime
+from streams.runtime.backlog import Partition, watch_group
 from streams.runtime.partition import (
     TICK_KEY,
     Result,
@@ -121,6 +122,7 @@ def register(rt: Runtime) -> None:
             await emit(states_name, rec["key"].encode(), orjson.dumps(rec))
         for dl in res.dead_letters:
             await send_dead(dl, msg.key)
+        rt.backlog.finished(msg.topic, p, msg.offset)
         if rt.metrics is not None:
             rt.metrics.processed(
                 key == TICK_KEY,
@@ -142,8 +144,11 @@ def register(rt: Runtime) -> None:
             await send_dead(DeadLetter(reason or "unroutable", _text(raw), src), msg.key)
         elif in_place and msg.key == key and partition_for(key, partitions) == msg.partition:
             await apply(msg, key, 0, src)  # keyed as we would: handled where it is
+            return
         else:
+            # on the keyed partition before any tick sent after this (one producer, in order)
             await emit(keyed_name, key, raw, headers=[("src", src.encode())])
+        rt.backlog.finished(msg.topic, msg.partition, msg.offset)
 
     # -- route: any key → tenant:ticket_id --------------------------------------------------
     @app.agent(out[T.TICKET_EVENTS], name="slawatch.route")
@@ -170,10 +175,9 @@ def register(rt: Runtime) -> None:
             src = src_h.decode() if src_h else source_of(msg.topic, msg.partition, msg.offset)
             await apply(msg, msg.key, 1, src)
 
-    # -- timers ------------------------------------------------------------------------------
-    backlog_topics = (keyed.get_topic_name(), settings.topic(T.TICKET_EVENTS))
-    # (the monitoring topic is not co-partitioned with the keyed one: its records reach a
-    # partition only through the keyed topic, whose backlog is checked)
+    # -- timers: a partition ticks when its next due instant has passed and nothing is waiting
+    # for it upstream (streams.runtime.backlog) -----------------------------------------------
+    offsets = _ConsumerOffsets(app)
 
     @app.timer(interval=settings.tick_interval, name="slawatch.timers")
     async def timers() -> None:
@@ -183,10 +187,11 @@ def register(rt: Runtime) -> None:
         rt.drop_revoked(set(rt.runners) - owned)
         now = rt.clock.now_us()
         mono = time.monotonic()
+        assigned = offsets.assignment()
         for p in sorted(owned):
             runner = rt.runner(p)
             due = runner.next_due_us()
-            if due is None or due > now or any(_backlog(app, t, p) for t in backlog_topics):
+            if due is None or due > now or rt.backlog.waiting(p, assigned, offsets) is not None:
                 continue
             sent = rt.ticks_in_flight.get(p)
             if sent is not None and mono - sent < TICK_RESEND_AFTER:
@@ -200,6 +205,13 @@ def register(rt: Runtime) -> None:
     async def on_revoked(app_: Any, revoked: Any, **_: Any) -> None:
         name = keyed.get_topic_name()
         rt.drop_revoked({tp.partition for tp in revoked if tp.topic == name})
+        rt.backlog.forget(revoked)
+
+    # -- other workers' routers: their lag on the input partitions this worker does not own ----
+    @app.task
+    async def group_lag() -> None:
+        await contracts_ready.wait()
+        await _watch_other_workers(rt, offsets)
 
     # -- contracts: every worker reads the whole compacted topic ----------------------------
     @app.task
@@ -213,21 +225,74 @@ def register(rt: Runtime) -> None:
         register_read_model(rt)
 
 
-def _backlog(app: Any, topic: str, partition: int) -> bool:
-    """Whether the worker still has records to read on that partition: while it catches up,
-    time advances by the events' own instants only (as in a replay), not by the clock."""
-    from faust.types import TP
+class _ConsumerOffsets:
+    """:class:`~streams.runtime.backlog.ConsumerOffsets` of the worker's Faust consumer."""
 
-    tp = TP(topic, partition)
-    consumer = app.consumer
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def assignment(self) -> set[Partition]:
+        try:
+            return {(tp.topic, tp.partition) for tp in self.app.consumer.assignment()}
+        except Exception:  # consumer not started yet
+            return set()
+
+    def highwater(self, tp: Partition) -> int | None:
+        try:
+            return self.app.consumer.highwater(TP(*tp))
+        except Exception:  # not (or no longer) assigned
+            return None
+
+    def committed(self, tp: Partition) -> int | None:
+        return self.app.consumer._committed_offset.get(TP(*tp))
+
+    def partition_count(self, topic: str) -> int:
+        try:
+            return self.app.consumer.topic_partitions(topic) or 0
+        except Exception:
+            return 0
+
+
+async def _watch_other_workers(rt: Runtime, offsets: _ConsumerOffsets) -> None:
+    """:func:`~streams.runtime.backlog.watch_group` with the broker's end offsets and the
+    group's committed offsets of the input partitions other workers own (its own clients,
+    started the first time there are any)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    settings = rt.settings
+    clients: list[Any] = []
+
+    def others() -> list[Partition]:
+        mine = offsets.assignment()
+        if not mine:  # not assigned yet (no ticks either)
+            return []
+        every = [(t, p) for t in rt.backlog.inputs for p in range(offsets.partition_count(t))]
+        return [tp for tp in every if tp not in mine]
+
+    async def fetch(tps: list[Partition]) -> tuple[dict, dict]:
+        if not clients:
+            kw = settings.aiokafka_kwargs()
+            consumer = AIOKafkaConsumer(client_id="slawatch-lag", enable_auto_commit=False, **kw)
+            admin = AIOKafkaAdminClient(client_id="slawatch-lag", **kw)
+            await consumer.start()
+            await admin.start()
+            clients.extend([consumer, admin])
+        consumer, admin = clients
+        parts = [TopicPartition(t, p) for t, p in tps]
+        ends = await consumer.end_offsets(parts)
+        done = await admin.list_consumer_group_offsets(settings.app_id, partitions=parts)
+        return (
+            {(tp.topic, tp.partition): n for tp, n in ends.items()},
+            {(tp.topic, tp.partition): om.offset for tp, om in done.items() if om.offset >= 0},
+        )
+
     try:
-        high = consumer.highwater(tp)
-        read = consumer._read_offset.get(tp)  # last offset handed to the agent
-    except Exception:
-        return False
-    if high is None:
-        return False
-    return (read if read is not None else -1) + 1 < high
+        await watch_group(rt.backlog, others, fetch)
+    finally:
+        if clients:
+            await clients[0].stop()
+            await clients[1].close()
 
 
 async def _read_contracts(rt: Runtime, ready: asyncio.Event) -> None:

@@ -18,7 +18,9 @@ Flow (names without the deployment's topic prefix)::
 * **process** runs one :class:`~streams.runtime.partition.PartitionRunner` per owned
   partition; the table ``tickets`` holds each ticket's state and the offset that produced it.
 * **timers**: every ``tick_interval`` each worker looks at the next due instant of each of
-  its partitions (a heap peek) and, when one has passed, sends a tick record *into that
+  its partitions (a heap peek) and, when one has passed and nothing is waiting upstream for
+  that partition (:mod:`streams.runtime.backlog`: the keyed partition, every input partition
+  a router may re-key from, other workers' included), sends a tick record *into that
   partition* of the keyed topic. The tick is processed in order with the partition's events,
   inside stream processing (where Faust allows table writes, and to the right changelog
   partition), so a timer and an event of one ticket never race.
@@ -35,6 +37,7 @@ import faust
 from models.settings import Settings
 from streams import topics as T
 from streams.clock import SimClock
+from streams.runtime.backlog import Backlog
 from streams.runtime.contracts import LiveRegistry
 from streams.runtime.partition import PartitionRunner
 
@@ -66,6 +69,7 @@ class Runtime:
     topics: dict[str, Any]
     keyed: Any
     tickets: Any  # faust Table: ticket key (bytes) → JSON bytes
+    backlog: Backlog  # what this worker finished upstream of each keyed partition
     runners: dict[int, PartitionRunner] = field(default_factory=dict)
     ticks_in_flight: dict[int, float] = field(default_factory=dict)
     metrics: Any = None
@@ -156,6 +160,10 @@ def create_app(
         topics=topics,
         keyed=keyed,
         tickets=tickets,
+        backlog=Backlog(
+            inputs=(settings.topic(T.TICKET_EVENTS), settings.topic(T.MONITORING_EVENTS)),
+            keyed=keyed.get_topic_name(),
+        ),
         in_place=in_place,
     )
     if settings.metrics_port:

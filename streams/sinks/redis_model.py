@@ -35,6 +35,9 @@ several keys of one tenant, also run on a cluster.
     (``kind: "availability"`` records of ``sla.clock-states``: the month being measured,
     ``availability_percent``, ``downtime_seconds``, ``budget_seconds``, ``down_since``,
     ``exhausts_at``); the one with the newest ``updated_at`` wins.
+``P{T}:reports`` — hash, ``SERVICE:TARGET:PERIOD`` → the month's ``availability.report``
+    signal as JSON; the one with the highest ``revision`` wins (a late event revises a
+    month already reported: :mod:`streams.availability.engine`).
 ``Ptenants`` — set of the tenants that have written anything (no hash tag).
 ``Pruntime-clock`` — string, the clock the workers run on (JSON: ``start`` and ``origin``,
     ISO instants or ``null``, and ``speed``; see :class:`streams.clock.SimClock`), so that
@@ -137,9 +140,10 @@ return 0
 """
 
 
-# KEYS: availability hash, its updated_us hash. ARGV: SERVICE:TARGET, record JSON, updated_us.
-# Returns 1 if written, 0 if the stored record is newer.
-_AVAILABILITY_LUA = """
+# The newest value of a field: KEYS: a hash and the hash of its values' order (availability:
+# updated_us; reports: revision). ARGV: field, value JSON, order. Returns 1 if written, 0 if
+# the stored value is newer (equal: the later arrival wins; it is the same value).
+_NEWEST_LUA = """
 local old = redis.call('HGET', KEYS[2], ARGV[1])
 if old and tonumber(old) > tonumber(ARGV[3]) then
   return 0
@@ -171,7 +175,7 @@ class _Script:
 
 _CLOCK_SCRIPT = _Script(_CLOCK_LUA)
 _BREACH_SCRIPT = _Script(_BREACH_LUA)
-_AVAILABILITY_SCRIPT = _Script(_AVAILABILITY_LUA)
+_NEWEST_SCRIPT = _Script(_NEWEST_LUA)
 
 
 def default_prefix(settings: Any = None) -> str:
@@ -246,6 +250,9 @@ class ReadModel:
     def availability_key(self, tenant: str) -> str:
         return self.tenant_key(tenant, "availability")
 
+    def reports_key(self, tenant: str) -> str:
+        return self.tenant_key(tenant, "reports")
+
     @property
     def tenants_key(self) -> str:
         return f"{self.prefix}tenants"
@@ -263,8 +270,9 @@ class ReadModel:
         signals: Iterable[Mapping[str, Any]] = (),
     ) -> int:
         """Queue the writes for a batch of clock records and signals on ``pipe`` (sync or
-        asyncio pipeline; the caller executes it). Signals other than breaches are ignored;
-        malformed items are logged and skipped. Returns the number of items queued."""
+        asyncio pipeline; the caller executes it). Signals other than breaches and
+        availability reports are ignored; malformed items are logged and skipped. Returns
+        the number of items queued."""
         tenants: set[str] = set()
         queued = 0
         for record in clock_records:
@@ -279,10 +287,14 @@ class ReadModel:
             tenants.add(str(record["tenant"]))
             queued += 1
         for signal in signals:
-            if signal.get("type") not in BREACH_TYPES:
+            kind = signal.get("type")
+            if kind not in BREACH_TYPES and kind != "availability.report":
                 continue
             try:
-                self._queue_breach(pipe, signal)
+                if kind == "availability.report":
+                    self._queue_report(pipe, signal)
+                else:
+                    self._queue_breach(pipe, signal)
             except (KeyError, TypeError, ValueError) as exc:
                 log.warning("read model: skipped signal %r (%s)", signal.get("event_id"), exc)
                 continue
@@ -330,10 +342,22 @@ class ReadModel:
         updated = _instant(record.get("updated_at"))
         updated_us = _epoch_us(updated) if updated is not None else 0
         key = self.availability_key(tenant)
-        _AVAILABILITY_SCRIPT.queue(
+        _NEWEST_SCRIPT.queue(
             pipe,
             [key, f"{key}:updated"],
             [f"{service}:{target}", orjson.dumps(dict(record)).decode(), updated_us],
+        )
+
+    def _queue_report(self, pipe: Any, signal: Mapping[str, Any]) -> None:
+        tenant, service, target = str(signal["tenant"]), signal["service"], signal["target"]
+        period, revision = signal["period"], int(signal.get("revision") or 0)
+        if not service or not target or not period:
+            raise ValueError("service, target and period are required")
+        key = self.reports_key(tenant)
+        _NEWEST_SCRIPT.queue(
+            pipe,
+            [key, f"{key}:revision"],
+            [f"{service}:{target}:{period}", orjson.dumps(dict(signal)).decode(), revision],
         )
 
     def _queue_breach(self, pipe: Any, signal: Mapping[str, Any]) -> None:
@@ -393,6 +417,13 @@ class ReadModel:
     def availability(self, client: Any, tenant: str) -> list[dict[str, Any]]:
         """The latest availability record of each (service, target) of ``tenant``, sorted."""
         values = client.hgetall(self.availability_key(tenant))
+        out = [_load(v) for _, v in sorted(values.items(), key=lambda kv: _text(kv[0]))]
+        return [r for r in out if r is not None]
+
+    def reports(self, client: Any, tenant: str) -> list[dict[str, Any]]:
+        """The monthly ``availability.report`` of each (service, target, period) of
+        ``tenant`` in its latest revision, sorted by service, target and period."""
+        values = client.hgetall(self.reports_key(tenant))
         out = [_load(v) for _, v in sorted(values.items(), key=lambda kv: _text(kv[0]))]
         return [r for r in out if r is not None]
 

@@ -383,6 +383,42 @@ def test_availability_records_from_the_monitoring_example(client, prefix):
     assert [(b["type"], b["service"]) for b in breaches] == [("availability.breach", "webservice")]
 
 
+def test_a_revised_report_replaces_the_months_figure(client, prefix):
+    """Bokumo web down Wed 4 Mar 09:00, the clock at 10 May before its up of 10:00 is read:
+    March (10.9017 %) and April (0 %) are reported; the late up revises both. ``P{T}:reports``
+    keeps each month's latest revision, also when revision 0 is delivered again later."""
+    from models.contracts import load_policies, tenants_from_data
+    from models.events import parse_event
+    from streams.availability.engine import AvailabilityEngine
+
+    registry = tenants_from_data({"tenants": {"bok": {"policy": "bokumo-ict"}}}, load_policies())
+    eng = AvailabilityEngine(registry, events_advance_time=False)
+
+    def event(i: str, kind: str, at: str) -> Any:
+        return parse_event(
+            {"event_id": i, "type": kind, "tenant": "bok", "service": "web", "at": at}
+        )
+
+    first = eng.apply(event("d", "monitor.down", "2026-03-04T09:00:00+01:00"))
+    first += eng.advance(datetime(2026, 5, 10, 10, tzinfo=UTC))
+    late = eng.apply(event("u", "monitor.up", "2026-03-04T10:00:00+01:00"))
+    model = ReadModel(prefix)
+
+    def months() -> list[tuple[str, int, float, bool]]:
+        return [
+            (r["period"], r["revision"], r["availability_percent"], r["met"])
+            for r in model.reports(client, "bok")
+        ]
+
+    write(client, model, [], [s.to_dict() for s in first])
+    assert months() == [("2026-03", 0, 10.9017, False), ("2026-04", 0, 0.0, False)]
+    write(client, model, [], [s.to_dict() for s in late])
+    # one hour of 743: 100 × (1 − 1/743) = 99.8654 %; April never down
+    assert months() == [("2026-03", 1, 99.8654, True), ("2026-04", 1, 100.0, True)]
+    write(client, model, [], [s.to_dict() for s in first])  # at-least-once: again, late
+    assert months() == [("2026-03", 1, 99.8654, True), ("2026-04", 1, 100.0, True)]
+
+
 # -- the command line -------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 import uuid
@@ -43,6 +44,7 @@ REPO = Path(__file__).resolve().parents[3]
 #: where the workers import slawatch from: the same copy as the tests (tests/build_check.py)
 SLAWATCH = str(package_root())
 UNTIL = "2026-07-01T00:00:00+02:00"
+CLOCK = "2026-12-10T12:00:00+01:00"  # months after the example files' March
 SIGNAL_TOPICS = ("sla.warnings", "sla.escalations", "sla.breaches", "sla.verdicts")
 BAD_LINES = [
     b"this is not json",
@@ -56,9 +58,40 @@ BAD_LINES = [
 
 @pytest.fixture
 def deployment(kafka, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    tag = uuid.uuid4().hex[:6]
     doc = tenants_document(6, seed=5)
     doc["tenants"]["t000"] = {"policy": "bokumo-ict", "options": {"critical_after_hours": True}}
+    yield from _deployment(kafka, tmp_path, doc)
+
+
+@pytest.fixture
+def example_deployment(kafka, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A deployment of the example tenants (examples/tenants.yaml)."""
+    doc = yaml.safe_load((REPO / "examples/tenants.yaml").read_text())
+    yield from _deployment(kafka, tmp_path, doc)
+
+
+@pytest.fixture
+def pair_deployment(kafka, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """Two tenants whose monitoring is handled on different keyed partitions (of 4): ``a``
+    on Bokumo (availability, 24/7), ``b`` on Covide (heartbeat checks)."""
+    from streams.availability.engine import monitor_key
+    from streams.runtime.partition import partition_for
+
+    def keyed(name: str) -> int:
+        return partition_for(monitor_key(name).encode(), 4)
+
+    b = next(f"b{i}" for i in range(100) if keyed(f"b{i}") != keyed("a"))
+    doc = {
+        "tenants": {
+            "a": {"policy": "bokumo-ict"},
+            b: {"policy": "covide", "options": {"subscription": "business"}},
+        }
+    }
+    yield from _deployment(kafka, tmp_path, doc)
+
+
+def _deployment(kafka, tmp_path: Path, doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    tag = uuid.uuid4().hex[:6]
     tenants = tmp_path / "tenants.yaml"
     tenants.write_text(yaml.safe_dump(doc))
     env = {
@@ -89,7 +122,7 @@ def deployment(kafka, tmp_path: Path) -> Iterator[dict[str, Any]]:
         return w.start()
 
     try:
-        yield {"settings": settings, "doc": doc, "worker": worker, "workers": workers}
+        yield {"settings": settings, "doc": doc, "worker": worker, "workers": workers, "env": env}
     finally:
         for w in workers:
             w.stop(signal.SIGKILL)
@@ -540,3 +573,158 @@ def test_scale_out_to_three_workers_and_back(deployment) -> None:
     _wait_consumed(dep, len(events))
     first.stop(signal.SIGTERM)
     _jump_and_compare(dep, events, once=True)
+
+
+def test_examples_produced_into_a_worker_months_later_give_the_replays_signals(
+    example_deployment, redis_server
+) -> None:
+    """Issue 12 §2: ``slawatch produce examples/monitoring.jsonl examples/events.jsonl`` into
+    a running worker whose clock reads December (the events are of March) gives the signals
+    of ``slawatch replay`` of the same files: the same ids, the same figures (acme portal
+    99.8654 % in March, 100 % April to November), every report in its first revision. The
+    worker must not let its clock move a service past a ``monitor.down`` before the
+    ``monitor.up`` behind it (upstream, on sla.monitoring-events) is read."""
+    dep = example_deployment
+    s: Settings = dep["settings"]
+    dep["worker"](CLOCK, speed=1.0, SLAWATCH_READ_MODEL="true", SLAWATCH_REDIS_URL=redis_server.url)
+    # the worker runs (it has dead-lettered a first record) before the files are produced
+    produce_lines([b"warm-up: not an event"], settings=s)
+    next(
+        tail_records(
+            [s.topic("sla.dead-letters")], s.bootstrap_servers[0], from_beginning=True,
+            idle_timeout=90,
+        )
+    )  # fmt: skip
+    files = [REPO / "examples/monitoring.jsonl", REPO / "examples/events.jsonl"]
+    produced = subprocess.run(
+        [sys.executable, "-m", "streams", "produce", *map(str, files)],
+        env=dep["env"], capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert produced.returncode == 0, produced.stderr
+
+    lines = [line for f in files for line in f.read_text().splitlines() if line.strip()]
+    reg = tenants_from_data(dep["doc"], load_policies())
+    clock = datetime.fromisoformat(CLOCK)
+    res = replay(lines, reg, until=clock)
+    expected = Expected(x.event_id for x in res.signals)
+    expected.signals = {x.event_id: x.to_dict() for x in res.signals}
+    # nothing falls due in the minutes the live clock runs on past CLOCK
+    later = replay(lines, reg, until=clock + timedelta(hours=1))
+    assert {x.event_id for x in later.signals} == expected
+    got = _signals(dep, expected)
+    _check_same_signals(got, expected, dep)
+    for v in got:  # the same figures, not only the same ids
+        want = expected.signals[v["event_id"]]
+        assert {k: x for k, x in v.items() if k != "observed_at"} == {
+            k: x for k, x in want.items() if k != "observed_at"
+        }
+
+    reports = {
+        (v["tenant"], v["service"], v["period"]): v
+        for v in got
+        if v["type"] == "availability.report"
+    }
+    march = reports[("acme", "portal", "2026-03")]
+    assert (march["availability_percent"], march["met"]) == (99.8654, True)
+    for month in range(4, 12):
+        assert reports[("acme", "portal", f"2026-{month:02d}")]["availability_percent"] == 100.0
+    assert {v["revision"] for v in reports.values()} == {0}
+
+    # the read model: the reports, and this month as `slawatch services` shows it
+    import redis
+
+    from streams.sinks.redis_model import ReadModel
+
+    model = ReadModel(prefix=f"{s.topic_prefix}slawatch:")
+    client = redis.Redis.from_url(redis_server.url)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(model.reports(client, "acme")) < 9:
+        time.sleep(0.3)
+    stored = {(r["service"], r["period"]): r for r in model.reports(client, "acme")}
+    assert stored[("portal", "2026-03")]["availability_percent"] == 99.8654
+    (now,) = model.availability(client, "acme")
+    assert (now["period"], now["availability_percent"], now["breached"]) == (
+        "2026-12",
+        100.0,
+        False,
+    )
+
+
+def test_a_monitoring_backfill_into_a_worker_months_later_equals_replay(deployment) -> None:
+    """Two months of outages, maintenance and heartbeats (and tickets) sent in one go to a
+    worker whose clock runs months later: while records wait upstream (on either input
+    topic, or re-keyed on the way) the clock moves no subject past its last event, so the
+    signals are exactly the replay's, none revised. Maintenance is sent (and read) first:
+    announced ahead, as in life."""
+    dep = deployment
+    s: Settings = dep["settings"]
+    clock = "2026-06-10T12:00:00+02:00"
+    tickets = generate(60, seed=24, tenants=dep["doc"])
+    everything = monitoring_events(dep["doc"], seed=6, days=55)
+    maint = [e for e in everything if e["type"].startswith("maintenance.")]
+    mon = [e for e in everything if not e["type"].startswith("maintenance.")]
+    dep["worker"](clock, speed=1.0)
+    _send_monitoring(maint, s)
+    _wait_consumed(dep, 0, monitoring=len(maint))
+    _send(tickets, s)
+    _send_monitoring(mon, s)
+    reg = tenants_from_data(dep["doc"], load_policies())
+    lines = [json.dumps(e) for e in tickets + everything]
+    res = replay(lines, reg, until=datetime.fromisoformat(clock))
+    expected = Expected(x.event_id for x in res.signals)
+    expected.signals = {x.event_id: x.to_dict() for x in res.signals}
+    assert len(expected) > 100
+    got = _signals(dep, expected)
+    _check_same_signals(got, expected, dep)
+    assert {v.get("revision") for v in got if v["type"] == "availability.report"} == {0}
+
+
+def test_the_clock_waits_for_a_router_still_working_through_its_input(pair_deployment) -> None:
+    """One partition of sla.monitoring-events holds a's down, then thousands of b's
+    heartbeats, then a's up. The router re-keys a's down at once (a's keyed partition then
+    has nothing more to read) and takes a while over b's reports; a's keyed partition must
+    not tick meanwhile, or the clock (in June) moves a's web past its down of 4 March: March
+    would be reported at 10.9 % with a breach, April and May at 0 %, and revised once the up
+    comes. The signals must be the replay's, none revised."""
+    dep = pair_deployment
+    s: Settings = dep["settings"]
+    clock = "2026-06-10T12:00:00+02:00"
+    a, b = sorted(dep["doc"]["tenants"])
+
+    def event(i: int, kind: str, tenant: str, at: datetime, **kw: str) -> dict[str, Any]:
+        return {"event_id": f"e{i}", "type": kind, "tenant": tenant, "at": at.isoformat(), **kw}
+
+    start = datetime.fromisoformat("2026-03-01T00:10:00+01:00")
+    down = event(0, "monitor.down", a, datetime.fromisoformat("2026-03-04T09:00:00+01:00"),
+                 service="web")  # fmt: skip
+    up = event(1, "monitor.up", a, datetime.fromisoformat("2026-03-04T10:00:00+01:00"),
+               service="web")  # fmt: skip
+    reports = [
+        event(2 + i, "heartbeat", b, start + timedelta(minutes=20 * i), check="snapshot")
+        for i in range(4000)
+    ]
+    everything = [down, *reports, up]
+    dep["worker"](clock, speed=1.0)
+    produce_lines([b"warm-up: not an event"], settings=s)  # the worker runs: it dead-letters
+    next(
+        tail_records(
+            [s.topic("sla.dead-letters")], s.bootstrap_servers[0], from_beginning=True,
+            idle_timeout=90,
+        )
+    )  # fmt: skip
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers=s.bootstrap_servers, linger_ms=5)
+    for e in everything:  # one input partition, in this order
+        producer.send(s.topic("sla.monitoring-events"), value=orjson.dumps(e), partition=0)
+    producer.flush()
+    producer.close()
+
+    reg = tenants_from_data(dep["doc"], load_policies())
+    res = replay([json.dumps(e) for e in everything], reg, until=datetime.fromisoformat(clock))
+    expected = Expected(x.event_id for x in res.signals)
+    expected.signals = {x.event_id: x.to_dict() for x in res.signals}
+    march = [x for x in res.signals if x.type == "availability.report" and x.period == "2026-03"]
+    assert [x.availability_percent for x in march] == [99.8654]  # 1 h of 743
+    got = _signals(dep, expected)
+    _check_same_signals(got, expected, dep)
