@@ -131,7 +131,7 @@ def _ends(s: Settings, names: list[str]) -> dict[str, int]:
 
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    from streams.embedded import true_end_offsets
+    from streams.runtime.faust_compat import true_end_offsets
 
     async def ends() -> dict[str, int]:
         consumer = AIOKafkaConsumer(bootstrap_servers=s.bootstrap_servers)
