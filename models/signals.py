@@ -1,13 +1,12 @@
 """Outgoing signals: what slawatch publishes when a clock passes a threshold (issue 3).
 
 The engine builds them; this module only fixes the schema. ``event_id`` is deterministic
-(:func:`signal_event_id`), so a replayed or re-processed clock produces the same ids and
+(:func:`models.ids.signal_id`), so a replayed or re-processed clock produces the same ids and
 consumers can de-duplicate.
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Literal
 
 import orjson
@@ -30,9 +29,6 @@ SignalType = Literal[
     "heartbeat.recovered",
 ]
 
-#: Namespace of the deterministic signal ids (uuid5).
-SIGNAL_NAMESPACE = uuid.UUID("6f1d3c1e-5b1a-5f7e-9a57-51a7a7c4e0b1")
-
 #: Keys always present in the JSON form (``null`` when not applicable).
 CORE_KEYS = (
     "event_id",
@@ -46,14 +42,6 @@ CORE_KEYS = (
     "deadline",
     "at",
 )
-
-
-def signal_event_id(*parts: object) -> str:
-    """Deterministic id from the parts that identify one firing, e.g.
-    ``signal_event_id(tenant, ticket_id, clock, run, "sla.warning", 0.5)``."""
-    return str(
-        uuid.uuid5(SIGNAL_NAMESPACE, "\x1f".join("" if p is None else str(p) for p in parts))
-    )
 
 
 class MaintenanceNote(BaseModel):
@@ -173,9 +161,7 @@ __all__ = [
     "AVAILABILITY_SIGNAL_TYPES",
     "CORE_KEYS",
     "HEARTBEAT_SIGNAL_TYPES",
-    "SIGNAL_NAMESPACE",
     "SLA_SIGNAL_TYPES",
     "Signal",
     "SignalType",
-    "signal_event_id",
 ]

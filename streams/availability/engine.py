@@ -66,7 +66,7 @@ from typing import Any
 from calendars import BusinessCalendar
 from calendars.timeline import EPOCH, US, us_of
 from models.availability import AvailabilityTarget
-from models.signals import signal_event_id
+from models.ids import signal_id
 from streams.availability.downtime import clip, month_bounds_us, month_measure, subtract, union
 from streams.availability.maintenance import Announcement, MaintenanceVerdict, evaluate
 from streams.engine.errors import RejectedEvent
@@ -988,7 +988,7 @@ class AvailabilityEngine:
         revision = kw.get("revision")
         parts = (key, typ, revision) if revision else (key, typ)
         return AvailabilitySignal(
-            event_id=signal_event_id(st.tenant, "availability", *parts),
+            event_id=signal_id(st.tenant, "availability", *parts),
             type=typ,
             tenant=st.tenant,
             policy=st.policy,
@@ -1019,7 +1019,7 @@ class AvailabilityEngine:
         last, due = chk
         hb = next(h for h in self._policy(st).heartbeats if h.check == check)
         return AvailabilitySignal(
-            event_id=signal_event_id(st.tenant, "heartbeat", check, typ, due),
+            event_id=signal_id(st.tenant, "heartbeat", check, typ, due),
             type=typ,
             tenant=st.tenant,
             policy=st.policy,

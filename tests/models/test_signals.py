@@ -6,7 +6,8 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from models.signals import CORE_KEYS, Signal, signal_event_id
+from models.ids import signal_id
+from models.signals import CORE_KEYS, Signal
 
 BASE = {
     "type": "sla.warning",
@@ -24,16 +25,16 @@ BASE = {
 def sig(**kw):
     d = dict(
         BASE,
-        event_id=signal_event_id("acme", "T-42", "resolution", 1, kw.get("type", BASE["type"])),
+        event_id=signal_id("acme", "T-42", "resolution", 1, kw.get("type", BASE["type"])),
     )
     d.update(kw)
     return Signal.model_validate(d)
 
 
 def test_event_id_is_deterministic():
-    a = signal_event_id("acme", "T-42", "resolution", 1, "sla.warning", 0.5)
-    assert a == signal_event_id("acme", "T-42", "resolution", 1, "sla.warning", 0.5)
-    assert a != signal_event_id("acme", "T-42", "resolution", 1, "sla.warning", 0.75)
+    a = signal_id("acme", "T-42", "resolution", 1, "sla.warning", 0.5)
+    assert a == signal_id("acme", "T-42", "resolution", 1, "sla.warning", 0.5)
+    assert a != signal_id("acme", "T-42", "resolution", 1, "sla.warning", 0.75)
     assert len(a) == 36
 
 

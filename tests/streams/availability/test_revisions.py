@@ -9,6 +9,7 @@ minute-stepping oracle of ``test_engine_properties``; none by the engine.
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from calendars.timeline import US
+from models.ids import SIGNAL_NAMESPACE
 from models.signals import Signal
 from streams.availability.engine import AvailabilityEngine
 from tests.streams.availability.test_engine import d, down, ev, maint, registry, up
@@ -94,9 +96,14 @@ def test_a_late_up_revises_every_month_the_outage_was_reported_going_on() -> Non
 def test_revision_0_keeps_its_id_and_each_revision_has_its_own() -> None:
     first, late, _ = bokumo_outage_whose_up_comes_late()
     march0, april0 = (s for s in first if s.type == "availability.report")
-    # the ids reports had before revisions existed (and a replay in event order gives)
-    assert march0.event_id == "dad4ecd2-d61d-5f5b-8a39-0993c1c49615"
-    assert april0.event_id == "5d7cf1d8-9c6e-5f3d-ab00-e7eb38a8d84c"
+    # revision 0 has the id reports had before revisions existed (and a replay in event
+    # order gives): uuid5 of (tenant, "availability", month, service, target, "report", type)
+    def report_id(month: str) -> str:
+        name = f"bok\x1favailability\x1f{month}\x1fweb\x1fservices\x1freport"
+        return str(uuid.uuid5(SIGNAL_NAMESPACE, f"{name}\x1favailability.report"))
+
+    assert march0.event_id == report_id("2026-03")
+    assert april0.event_id == report_id("2026-04")
     ids = [s.event_id for s in first + late]
     assert len(ids) == len(set(ids))
     # deterministic: the same input in a fresh engine gives the same ids
