@@ -142,10 +142,12 @@ def default_policy_dir() -> Path:
     return candidates[0]
 
 
-def load_policies(dir: str | Path | None = None) -> PolicySet:
+def load_policies(dir: str | Path | None = None, *, only: str | None = None) -> PolicySet:
     """Load and validate every policy file (``*.yaml``/``*.yml``/``*.json``) in ``dir``
     (default :func:`default_policy_dir`). All problems of all files are reported together
-    (:class:`PolicySetError`)."""
+    (:class:`PolicySetError`). With ``only`` (a policy id), a file whose ``id:`` says another
+    policy is read but not validated: a command that needs one policy does not pay for (or
+    stop at) the others."""
     directory = Path(dir) if dir is not None else default_policy_dir()
     if not directory.is_dir():
         raise PolicySetError(
@@ -157,6 +159,8 @@ def load_policies(dir: str | Path | None = None) -> PolicySet:
         source = _display(path)
         try:
             data = read_document(path, source)
+            if only is not None and _raw_id(data) != only.strip().lower():
+                continue
             policy = policy_from_data(data, source)
             out.add(policy, source)
         except PolicyLoadError as exc:
@@ -166,13 +170,28 @@ def load_policies(dir: str | Path | None = None) -> PolicySet:
     return out
 
 
+def _raw_id(data: Any) -> str | None:
+    raw = data.get("id") if isinstance(data, dict) else None
+    return str(raw).strip().lower() if raw is not None else None
+
+
 def load_policy_dirs(
-    extra: Sequence[str | Path] = (), *, replace: bool = False, base: str | Path | None = None
+    extra: Sequence[str | Path] = (),
+    *,
+    replace: bool = False,
+    base: str | Path | None = None,
+    only: str | None = None,
 ) -> PolicySet:
     """The base policies (``base``, default :func:`default_policy_dir`) with the policies of
     the ``extra`` directories added (a tenant's own policy next to the seed ones); with
     ``replace``, only those of ``extra``. The same directory given twice is read once; the
-    same policy id and version in two files is an error naming both."""
+    same policy id and version in two files is an error naming both. ``only``: see
+    :func:`load_policies`."""
+    if base is None and not replace:
+        env = os.environ.get(ENV_POLICIES_DIR)
+        if env and not Path(env).is_dir():
+            issue = Issue("", f"no such directory; fix {ENV_POLICIES_DIR} or unset it", "io")
+            raise PolicySetError([PolicyLoadError(f"{ENV_POLICIES_DIR}={env}", [issue])])
     dirs: list[Path] = [] if replace else [Path(base) if base is not None else default_policy_dir()]
     dirs.extend(Path(d) for d in extra)
     seen: set[Path] = set()
@@ -190,7 +209,7 @@ def load_policy_dirs(
     errors: list[PolicyLoadError] = []
     for d in unique:
         try:
-            found = load_policies(d)
+            found = load_policies(d, only=only)
         except PolicySetError as exc:
             errors.extend(exc.errors)
             continue

@@ -92,7 +92,7 @@ def parse_terms(text: str) -> dict[Term, float]:
             n = m[1]
             raise DurationError(
                 f"{text.strip()!r}: '{m[2]}' is ambiguous (a workday or 24 hours?): write "
-                f"{n}wd for workdays of the calendar, or {_hours(float(n) * 24)} for wall time"
+                f"{n}wd for workdays, or {_hours(float(n) * 24)}"
             )
         unit = _UNIT_WORDS.get(word)
         if unit is None:
@@ -172,15 +172,16 @@ def format_amount(amount: float, unit: str) -> str:
 
 
 def format_wall(td: timedelta) -> str:
-    """A wall-clock span as :func:`parse_wall` reads it: ``24h``, ``30m``, ``1 week``,
-    ``90s`` (never ``d``, see the module doc)."""
-    secs = td.total_seconds()
+    """A wall-clock span as :func:`parse_wall` reads it back: ``24h``, ``1h30m``, ``30m``,
+    ``1 week``, ``90s`` -> ``1m30s`` (never ``d``, see the module doc)."""
+    secs = round(td.total_seconds())
     if secs > 0 and secs % (7 * 86400) == 0:
         return format_amount(secs // (7 * 86400), "weeks")
-    for unit, size in (("h", 3600), ("m", 60)):
-        if secs >= size and secs % size == 0:
-            return f"{int(secs // size)}{unit}"
-    return f"{secs:g}s"
+    sign = "-" if secs < 0 else ""
+    h, rest = divmod(abs(secs), 3600)
+    m, s = divmod(rest, 60)
+    text = "".join(f"{n}{u}" for n, u in ((h, "h"), (m, "m"), (s, "s")) if n)
+    return sign + (text or "0s")
 
 
 class Duration(Strict):

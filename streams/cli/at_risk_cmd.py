@@ -7,7 +7,6 @@ Both read what the runtime's read-model sink wrote (``streams.sinks.redis_model`
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Annotated, Any
 
@@ -15,20 +14,13 @@ import orjson
 import typer
 
 from streams.cli import app
+from streams.cli.params import instant, redis_url, wall_duration
 
 __all__ = ["format_left", "parse_duration"]
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
-_UNIT_SECONDS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
-
-
-def parse_duration(text: str) -> timedelta:
-    """``30m``, ``2h``, ``1d``, ``1h30m``, ``90s``, ``1w`` → a timedelta."""
-    compact = text.strip().replace(" ", "")
-    parts = _PART.findall(compact)
-    if not compact or "".join(n + u for n, u in parts) != compact:
-        raise typer.BadParameter(f"{text!r}: use e.g. 30m, 2h, 1d or 1h30m")
-    return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[u.lower()] for n, u in parts))
+#: ``--within``: a span of wall-clock time in the one duration grammar (``30m``, ``2h``,
+#: ``1h30m``, ``1week``; ``1d`` is refused as ambiguous, see :mod:`models.durations`)
+parse_duration = wall_duration
 
 
 def format_left(seconds: float) -> str:
@@ -49,14 +41,12 @@ def format_left(seconds: float) -> str:
     return sign + body
 
 
-def _parse_now(value: str | None, settings: Any) -> datetime:
+def _parse_now(value: datetime | None, settings: Any) -> datetime:
     if value is None:
         from streams.clock import SimClock
 
         return SimClock.from_settings(settings).now()
-    from streams.cli.replay_cmd import parse_instant
-
-    return parse_instant(value)
+    return value
 
 
 class _Zones:
@@ -77,7 +67,7 @@ class _Zones:
         try:
             self.fixed = ZoneInfo(choice)
         except (ZoneInfoNotFoundError, ValueError):
-            msg = f"{choice!r}: not a time zone (e.g. Europe/Amsterdam)"
+            msg = f"{choice!r} is not a time zone; write policy, UTC or e.g. Europe/Amsterdam"
             raise typer.BadParameter(msg) from None
 
     def of(self, record: dict[str, Any]) -> tzinfo:
@@ -104,21 +94,38 @@ class _Zones:
 def _client(url: str) -> Any:
     import redis
 
+    from streams.cli.errors import CliError
+
     client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
     try:
         client.ping()
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
-        typer.echo(f"error: Redis at {url} is unreachable ({exc})", err=True)
-        raise typer.Exit(2) from None
+        shown = _masked(url)
+        raise CliError(f"Redis at {shown} is unreachable ({exc}); check --redis-url") from None
+    except redis.exceptions.AuthenticationError as exc:
+        raise CliError(f"Redis at {_masked(url)} refused the login ({exc})") from None
     return client
 
 
-def _defaults(redis_url: str | None, prefix: str | None) -> tuple[Any, str, str]:
-    from models.settings import Settings
+def _masked(url: str) -> str:
+    from streams.cli.config_cmd import mask_url
+
+    return mask_url(url)
+
+
+def _defaults(url: str | None, prefix: str | None) -> tuple[Any, str, str]:
+    from streams.cli.config_cmd import load_settings
+    from streams.cli.errors import CliError
+    from streams.cli.params import redis_url_problem
     from streams.sinks.redis_model import default_prefix
 
-    settings = Settings()
-    return settings, redis_url or settings.redis_url, prefix or default_prefix(settings)
+    settings = load_settings()
+    if url is None:
+        url = settings.redis_url
+        problem = redis_url_problem(url)
+        if problem:
+            raise CliError(f"SLAWATCH_REDIS_URL: {problem}")
+    return settings, url, prefix or default_prefix(settings)
 
 
 def _when(value: Any, zone: tzinfo) -> str:
@@ -129,16 +136,28 @@ def _when(value: Any, zone: tzinfo) -> str:
 
 RedisUrl = Annotated[
     str | None,
-    typer.Option("--redis-url", help="Redis URL (default $SLAWATCH_REDIS_URL)"),
+    typer.Option("--redis-url", parser=redis_url, help="Redis URL (default $SLAWATCH_REDIS_URL)"),
 ]
 Prefix = Annotated[
     str | None,
     typer.Option("--prefix", help="key prefix (default $SLAWATCH_TOPIC_PREFIX + 'slawatch:')"),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")]
+
+
+def _zone_choice(text: str) -> str:
+    """``policy``, ``UTC`` or an IANA zone name."""
+    _Zones(text)  # raises BadParameter for an unknown zone
+    return text
+
+
 Zone = Annotated[
     str,
-    typer.Option("--tz", help="display zone: 'policy' (the policy calendar's zone), UTC, or IANA"),
+    typer.Option(
+        "--tz",
+        parser=_zone_choice,
+        help="display zone: 'policy' (the policy calendar's zone), UTC, or IANA",
+    ),
 ]
 
 
@@ -146,12 +165,22 @@ Zone = Annotated[
 def at_risk_cmd(
     tenant: Annotated[str, typer.Option("--tenant", help="the tenant")],
     within: Annotated[
-        str | None,
-        typer.Option("--within", help="window from now: 30m, 2h, 1d (default: all open clocks)"),
+        timedelta | None,
+        typer.Option(
+            "--within",
+            parser=wall_duration,
+            metavar="DURATION",
+            help="window from now: 30m, 2h, 1h30m, 1week (default: all open clocks)",
+        ),
     ] = None,
     now: Annotated[
-        str | None,
-        typer.Option("--now", help="ISO instant with offset (default: the runtime's clock)"),
+        datetime | None,
+        typer.Option(
+            "--now",
+            parser=instant,
+            metavar="ISO",
+            help="ISO instant with offset (default: the runtime's clock)",
+        ),
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="at most N clocks")] = None,
     redis_url: RedisUrl = None,
@@ -161,13 +190,13 @@ def at_risk_cmd(
 ) -> None:
     """Open clocks of a tenant whose deadline is within a window from now, earliest first
     (overdue ones included, with a negative time left)."""
+    from models.durations import format_wall
     from streams.sinks.redis_model import ReadModel
 
     settings, url, key_prefix = _defaults(redis_url, prefix)
-    window = parse_duration(within) if within is not None else None
     at = _parse_now(now, settings)
     zones = _Zones(tz)
-    records = ReadModel(key_prefix).at_risk(_client(url), tenant, at, window, limit)
+    records = ReadModel(key_prefix).at_risk(_client(url), tenant, at, within, limit)
     rows = []
     for rec in records:
         deadline = datetime.fromisoformat(rec["deadline"])
@@ -181,7 +210,7 @@ def at_risk_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    span = f"within {within}" if within else "all open clocks"
+    span = f"within {format_wall(within)}" if within else "all open clocks"
     table = Table(title=f"{tenant}: at risk {span} of {at.isoformat()}", title_justify="left")
     for col in ("ticket", "clock", "priority", "status", "deadline"):
         table.add_column(col, no_wrap=col == "deadline")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -76,7 +75,9 @@ def _os_line(exc: OSError) -> str:
     return what
 
 
-def _warning_line(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> str:
+def warning_line(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> str:
+    """``warnings.formatwarning`` of the ``slawatch`` process: a warning (a deprecated
+    setting, a stale compiled build) is one line too, without the source line."""
     return f"warning: {message}\n"
 
 
@@ -92,12 +93,8 @@ class SlawatchGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        # a warning (a deprecated setting, a stale compiled build) is one line too
-        warnings.formatwarning = _warning_line
         try:
-            code = super().main(
-                args, prog_name, complete_var, standalone_mode=False, **extra
-            )
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except _UsageError as exc:
             code = _fail(_usage_line(exc), EXIT_BAD_INPUT)
         except _ClickException as exc:

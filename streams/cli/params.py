@@ -11,6 +11,7 @@ heavier parsers (durations, Redis URLs) import what they need when called.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -46,8 +47,7 @@ def instant(text: str) -> datetime:
         raise _bad(f"{text!r} has no UTC offset; write e.g. {_with_offset(dt)}")
     if not FIRST_YEAR <= dt.year <= LAST_YEAR:
         raise _bad(
-            f"{text!r}: the year {dt.year} is outside the calendars' years "
-            f"{FIRST_YEAR}–{LAST_YEAR}"
+            f"{text!r}: the year {dt.year} is outside the calendars' years {FIRST_YEAR}–{LAST_YEAR}"
         )
     return dt
 
@@ -68,15 +68,25 @@ def _with_offset(naive: datetime) -> str:
 # -- durations ------------------------------------------------------------------------------------
 
 
-def business_duration(text: str) -> tuple[float, str]:
+@dataclass(frozen=True)
+class BusinessSpan:
+    """A business duration as a command was given it: amount, unit and the text."""
+
+    amount: float
+    unit: str  # m | h | workdays | weeks | months
+    text: str
+
+
+def business_duration(text: str) -> BusinessSpan:
     """A duration of business time (``--add``): ``30m``, ``1h30m``, ``2wd``, ``3weeks``,
     ``1month`` — the policy files' grammar (:mod:`models.durations`)."""
     from models.durations import DurationError, parse_duration
 
     try:
-        return parse_duration(text)
+        amount, unit = parse_duration(text)
     except DurationError as exc:
         raise _bad(str(exc)) from None
+    return BusinessSpan(amount, unit, text.strip())
 
 
 def wall_duration(text: str) -> timedelta:
@@ -158,8 +168,8 @@ def redis_url_problem(text: str) -> str | None:
     try:
         url = urlsplit(text.strip())
         port = url.port  # raises ValueError on a port that is not a number
-    except ValueError:
-        return f"{text!r} is not a valid Redis URL; {hint}"
+    except ValueError as exc:
+        return f"{text!r} is not a valid Redis URL ({exc}); {hint}"
     if url.scheme not in ("redis", "rediss", "unix"):
         return f"{text!r} is not a Redis URL; {hint}"
     if url.scheme == "unix":
@@ -184,11 +194,14 @@ def ticket_key(text: str) -> str:
 
 # -- the flags ------------------------------------------------------------------------------------
 
-InputFile = Annotated[Path, typer.Argument(parser=input_file, show_default=False)]
 TenantsFile = Annotated[
     Path,
     typer.Option(
-        "--tenants", parser=input_file, help="tenant contracts (YAML/JSON)", show_default=False
+        "--tenants",
+        parser=input_file,
+        metavar="FILE",
+        help="tenant contracts (YAML/JSON)",
+        show_default=False,
     ),
 ]
 PoliciesDirs = Annotated[
@@ -196,6 +209,7 @@ PoliciesDirs = Annotated[
     typer.Option(
         "--policies",
         parser=directory,
+        metavar="DIR",
         help="a directory of your own policy files, added to the bundled ones "
         "($SLAWATCH_POLICIES_DIR replaces those); repeatable",
         show_default=False,

@@ -187,7 +187,7 @@ def test_bad_duration(write):
 
     assert write(m) == [
         f"{FILE}: clocks.resolution.targets.urgent.hard: unknown unit 'dagen' in '2 dagen'; "
-        "units: m, h, workdays, weeks, months"
+        "units: s, m, h, wd (workdays), weeks, months"
     ]
 
 

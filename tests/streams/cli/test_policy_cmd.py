@@ -301,7 +301,7 @@ def test_deadline_not_applicable_exits_3(args, message):
                 "--kind",
                 "bug",
             ],
-            "--kind 'bug' is not a ticket kind",
+            "'--kind': 'bug' is not a ticket kind",
         ),
         (
             [
@@ -314,7 +314,7 @@ def test_deadline_not_applicable_exits_3(args, message):
                 "--channel",
                 "fax",
             ],
-            "--channel 'fax' is not a channel",
+            "'--channel': 'fax' is not a channel",
         ),
         (
             [

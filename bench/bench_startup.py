@@ -1,0 +1,128 @@
+"""Start-up benchmark of the command line (issue 12 §5): wall time of fresh processes.
+
+    .venv/bin/python bench/bench_startup.py [-n 15] [--json]
+
+Runs each command ``-n`` times as a new process, interleaved (one of each per round, so a
+drift of the machine's speed hits all alike), with one launcher for all: ``subprocess.run``
+of an argument list, no shell, output discarded, wall time from ``time.perf_counter``
+around it. Prints the median and the spread in ms and each median as a ratio of the
+``python -c pass`` baseline measured in the same run:
+
+- ``python -c pass``: the interpreter alone (the baseline);
+- ``slawatch --help``: the whole command list (every command module imported);
+- ``slawatch deadline …``: a deadline from the bundled policies (pydantic, the five policy
+  files, holidays, the clock arithmetic).
+
+``slawatch`` is the console script next to this interpreter (``python -m streams`` where
+there is none). Which code ran is printed: compiled (mypyc) or the pure-Python sources.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DEADLINE_ARGS = (
+    "deadline",
+    "--policy",
+    "bokumo-ict",
+    "--clock",
+    "resolution",
+    "--start",
+    "2026-03-02T09:00:00+01:00",
+    "--impact",
+    "single_user",
+    "--urgency",
+    "laag",
+)
+
+
+def slawatch_command() -> list[str]:
+    """The installed console script beside this interpreter, else ``python -m streams``."""
+    script = Path(sys.executable).with_name("slawatch")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("slawatch")
+    return [found] if found else [sys.executable, "-m", "streams"]
+
+
+def commands() -> dict[str, list[str]]:
+    slawatch = slawatch_command()
+    return {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "slawatch --help": [*slawatch, "--help"],
+        "slawatch deadline": [*slawatch, *DEADLINE_ARGS],
+    }
+
+
+def run_once(argv: list[str]) -> float:
+    """Seconds of wall time of one fresh process (it must succeed)."""
+    started = time.perf_counter()
+    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.decode()}")
+    return elapsed
+
+
+def which_code() -> str:
+    probe = (
+        "from models import _native; _native.install(); "
+        "import calendars.calendar as c; "
+        "print('compiled (mypyc)' if c.__file__.endswith(('.so', '.pyd')) else "
+        "'pure Python' + (' (' + _native.reason + ')' if _native.reason else ''))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    return out.stdout.strip() or out.stderr.strip()
+
+
+def measure(n: int) -> dict[str, list[float]]:
+    cmds = commands()
+    for argv in cmds.values():  # warm the file cache (and fail early)
+        run_once(argv)
+    times: dict[str, list[float]] = {name: [] for name in cmds}
+    for _ in range(n):
+        for name, argv in cmds.items():
+            times[name].append(run_once(argv))
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-n", type=int, default=15, help="fresh processes per command")
+    ap.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    args = ap.parse_args(argv)
+    times = measure(args.n)
+    base = statistics.median(times["python -c pass"])
+    rows = {
+        name: {
+            "median_ms": round(statistics.median(ts) * 1000, 1),
+            "min_ms": round(min(ts) * 1000, 1),
+            "max_ms": round(max(ts) * 1000, 1),
+            "ratio": round(statistics.median(ts) / base, 1),
+        }
+        for name, ts in times.items()
+    }
+    code = which_code()
+    if args.json:
+        doc = {"n": args.n, "code": code, "cpus": os.cpu_count(), "commands": rows}
+        print(json.dumps(doc, indent=2))
+        return 0
+    print(f"start-up, median of {args.n} fresh processes each; code: {code}")
+    for name, r in rows.items():
+        print(
+            f"  {name:<18} {r['median_ms']:>7.1f} ms  ({r['min_ms']:.1f}–{r['max_ms']:.1f})"
+            f"  {r['ratio']:>5.1f}× python -c pass"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
