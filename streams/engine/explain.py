@@ -183,16 +183,42 @@ def _clock_lines(
             lines.append(f"    skipped {day}")
     lines.append(f"    counted: {format_wall(counted)} (as of {_fmt(now, tz)})")
     if goal is not None:
-        due = engine._instant_of(ticket, clock, plan, goal.track, goal.need, now)
-        state = "stopped" if clock.stopped else "paused" if clock.paused else "running"
         lines.append(
-            f"    deadline: {_fmt(due, tz) if due else 'not reached (paused or stopped before it)'}"
-            f" — {state}"
+            f"    deadline: {_deadline(engine, ticket, clock, plan, goal, now, track_cal)}"
         )
     if sch.same_day_us is not None:
         lines.append(f"    same-day escalation at {_fmt(sch.same_day_us, tz)}")
-    lines.append(f"    fired: {', '.join(clock.fired) or 'nothing yet'}")
+    lines.append(
+        f"    fired: {', '.join(clock.fired) or ('nothing' if clock.stopped else 'nothing yet')}"
+    )
     return lines
+
+
+def _deadline(
+    engine: Engine,
+    ticket: TicketState,
+    clock: ClockState,
+    plan: Any,
+    goal: Any,
+    now: int,
+    track_cal: Any,
+) -> str:
+    """The deadline line: when the counted time reaches the target (past or projected), and
+    the clock's state; a stopped clock's deadline as it stood at the stop, with its verdict."""
+    tz = engine._policy(ticket).timezone
+    due = engine._instant_of(ticket, clock, plan, goal.track, goal.need, now)
+    if not clock.stopped:
+        state = "paused" if clock.paused else "running"
+        when = _fmt(due, tz) if due is not None else "not reached (paused before it)"
+        return f"{when} — {state}"
+    acc = clock.acc.get(goal.track, 0)
+    stop = clock.stops[-1][0]
+    key = "breach" if plan.hard is not None else "warning:soft"
+    missed = acc > goal.need or (acc == goal.need and key in clock.fired)
+    if due is None and not clock.paused:  # as it stood: projected from the stop
+        due = track_cal.add_us(max(stop, clock.origin_us), goal.need - acc)
+    when = _fmt(due, tz) if due is not None else "not reached (paused when it stopped)"
+    return f"{when} — stopped {_fmt(stop, tz)}, {'missed' if missed else 'met'}"
 
 
 def _fmt(us: int | None, tz: Any) -> str:
