@@ -306,6 +306,22 @@ def _install_sigterm() -> list[int]:
     return flag
 
 
+@contextlib.contextmanager
+def _kafka_errors(brokers: str) -> Iterator[None]:
+    """Kafka out of reach is one line naming the brokers and what to do (exit 2)."""
+    from kafka.errors import KafkaError
+
+    from streams.cli.errors import CliError
+
+    try:
+        yield
+    except KafkaError as exc:
+        raise CliError(
+            f"Kafka at {brokers} is unreachable ({exc}); start one with `slawatch broker`, "
+            "or set SLAWATCH_BROKERS / --bootstrap"
+        ) from None
+
+
 def _file_or_stdin(text: str) -> str:
     from streams.cli.params import input_file
 
@@ -330,14 +346,15 @@ def produce(
 
     settings = load_settings()
     counts: dict[str, int] = {}
-    for file in files:
-        if file == "-":
-            sent = produce_lines(_lines(sys.stdin.buffer), bootstrap, settings)
-        else:
-            with Path(file).open("rb") as fh:
-                sent = produce_lines(_lines(fh), bootstrap, settings)
-        for topic, n in sent.items():
-            counts[topic] = counts.get(topic, 0) + n
+    with _kafka_errors(bootstrap or settings.brokers):
+        for file in files:
+            if file == "-":
+                sent = produce_lines(_lines(sys.stdin.buffer), bootstrap, settings)
+            else:
+                with Path(file).open("rb") as fh:
+                    sent = produce_lines(_lines(fh), bootstrap, settings)
+            for topic, n in sent.items():
+                counts[topic] = counts.get(topic, 0) + n
     for topic, n in sorted(counts.items()):
         typer.echo(f"{n} → {topic}")
 
@@ -365,18 +382,22 @@ def tail(
     """Print records (signals by default) as JSON lines as they arrive, until Ctrl-C."""
     from streams.cli.config_cmd import load_settings
 
+    settings = load_settings()
+    records = tail_records(
+        topics or (),
+        bootstrap,
+        settings,
+        from_beginning=from_beginning,
+        max_records=max_records,
+        idle_timeout=idle,
+    )
     try:
-        for rec in tail_records(
-            topics or (),
-            bootstrap,
-            load_settings(),
-            from_beginning=from_beginning,
-            max_records=max_records,
-            idle_timeout=idle,
-        ):
-            out = rec if meta else rec["value"]
-            sys.stdout.write(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n")
-            sys.stdout.flush()
+        with _kafka_errors(bootstrap or settings.brokers):
+            for rec in records:
+                out = rec if meta else rec["value"]
+                line = json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+                sys.stdout.write(line + "\n")
+                sys.stdout.flush()
     except KeyboardInterrupt:
         pass
     except BrokenPipeError:  # | head

@@ -44,20 +44,27 @@ class BadInput(CliError):
 
 
 def _policy_files(paths: list[Path]) -> list[Path]:
+    from models.contracts import POLICY_SUFFIXES
+
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            files.extend(sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml", ".json")))
+            files.extend(sorted(q for q in p.iterdir() if q.suffix in POLICY_SUFFIXES))
         else:
             files.append(p)
     return files
 
 
 def _checkable(text: str) -> Path:
-    """A policy file or a directory of them."""
+    """A policy file or a directory that holds some."""
     from streams.cli.params import input_file
 
-    return Path(text) if Path(text).is_dir() else input_file(text)
+    path = Path(text)
+    if not path.is_dir():
+        return input_file(text)
+    if not _policy_files([path]):
+        raise typer.BadParameter(f"'{text}' holds no policy files (*.yaml, *.yml, *.json)")
+    return path
 
 
 def check_paths(

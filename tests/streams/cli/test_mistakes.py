@@ -33,6 +33,7 @@ def files(tmp_path: Path) -> dict[str, str]:
     binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01")
     latin1 = tmp_path / "tenants-latin1.yaml"
     latin1.write_bytes("tenants:\n  caf\xe9: {policy: covide}\n".encode("latin-1"))
+    (tmp_path / "empty").mkdir()
     bad = tmp_path / "bad-tenants.yaml"
     bad.write_text("tenants:\n  a: {policy: nope}\n  b: {policy: covide}\n")
     return {
@@ -183,6 +184,10 @@ CASES = {
     "policy check: a missing file": (
         lambda f: ["policy", "check", f["missing"]],
         ["'PATHS'", "no such file"],
+    ),
+    "policy check: a directory without policy files": (
+        lambda f: ["policy", "check", f["dir"] + "/empty"],
+        ["'PATHS'", "holds no policy files (*.yaml, *.yml, *.json)"],
     ),
     "schema: an unknown kind": (
         lambda f: ["schema", "tickets"],
