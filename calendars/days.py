@@ -63,11 +63,11 @@ class DayRules:
         if source is None:
             return None
         if day.year not in self._holiday_years:
-            import holidays as holidays_pkg
+            from calendars.countries import holiday_class
 
             years = set(range(day.year - 1, day.year + 3)) | self._holiday_years
-            self._holidays = holidays_pkg.country_holidays(
-                source.country,
+            # (the spec was validated: the country exists)
+            self._holidays = holiday_class(source.country)(
                 subdiv=source.subdiv,
                 years=sorted(years),
                 categories=source.categories,
