@@ -5,8 +5,9 @@
 Runs each command ``-n`` times as a new process, interleaved (one of each per round, so a
 drift of the machine's speed hits all alike), with one launcher for all: ``subprocess.run``
 of an argument list, no shell, output discarded, wall time from ``time.perf_counter``
-around it. Prints the median and the spread in ms and each median as a ratio of the
-``python -c pass`` baseline measured in the same run:
+around it. Prints the median and the spread in ms, each median as a ratio of the
+``python -c pass`` baseline measured in the same run, and the median CPU time of the
+process (user + system; less sensitive than the wall time to other work on the machine):
 
 - ``python -c pass``: the interpreter alone (the baseline);
 - ``slawatch --help``: the whole command list (every command module imported);
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -71,14 +73,19 @@ def commands() -> dict[str, list[str]]:
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def run_once(argv: list[str]) -> float:
-    """Seconds of wall time of one fresh process (it must succeed)."""
+def run_once(argv: list[str]) -> tuple[float, float]:
+    """Seconds of wall time and of CPU time (user + system) of one fresh process (it must
+    succeed). The CPU time is the child's own: on a machine shared with other work it
+    varies less than the wall time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.decode()}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def which_code() -> str:
@@ -92,11 +99,11 @@ def which_code() -> str:
     return out.stdout.strip() or out.stderr.strip()
 
 
-def measure(n: int) -> dict[str, list[float]]:
+def measure(n: int) -> dict[str, list[tuple[float, float]]]:
     cmds = commands()
-    for argv in cmds.values():  # warm the file cache (and fail early)
+    for argv in cmds.values():  # warm the file and bytecode caches (and fail early)
         run_once(argv)
-    times: dict[str, list[float]] = {name: [] for name in cmds}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in cmds}
     for _ in range(n):
         for name, argv in cmds.items():
             times[name].append(run_once(argv))
@@ -109,16 +116,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     args = ap.parse_args(argv)
     times = measure(args.n)
-    base = statistics.median(times["python -c pass"])
-    rows = {
-        name: {
-            "median_ms": round(statistics.median(ts) * 1000, 1),
-            "min_ms": round(min(ts) * 1000, 1),
-            "max_ms": round(max(ts) * 1000, 1),
-            "ratio": round(statistics.median(ts) / base, 1),
+    base = statistics.median(w for w, _ in times["python -c pass"])
+    rows = {}
+    for name, runs in times.items():
+        wall = [w for w, _ in runs]
+        rows[name] = {
+            "median_ms": round(statistics.median(wall) * 1000, 1),
+            "min_ms": round(min(wall) * 1000, 1),
+            "max_ms": round(max(wall) * 1000, 1),
+            "ratio": round(statistics.median(wall) / base, 1),
+            "cpu_median_ms": round(statistics.median(c for _, c in runs) * 1000, 1),
         }
-        for name, ts in times.items()
-    }
     code = which_code()
     if args.json:
         doc = {"n": args.n, "code": code, "cpus": os.cpu_count(), "commands": rows}
@@ -128,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, r in rows.items():
         print(
             f"  {name:<18} {r['median_ms']:>7.1f} ms  ({r['min_ms']:.1f}–{r['max_ms']:.1f})"
-            f"  {r['ratio']:>5.1f}× python -c pass"
+            f"  {r['ratio']:>5.1f}× python -c pass;  CPU {r['cpu_median_ms']:.0f} ms"
         )
     return 0
 

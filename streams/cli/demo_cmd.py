@@ -23,6 +23,7 @@ the signals as a table, the dead letters and the "why this deadline" account of 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import re
@@ -691,5 +692,6 @@ def _offline(events: Path, tenants: Path, until: datetime, explain: str) -> None
         explain_ticket(result.engine, explain, ticket_events(lines, explain)),
         highlight=False,
         markup=False,
+        soft_wrap=True,
     )
-    console.print(f"\nsummary: {result.summary()}")
+    console.print(f"\nsummary: {json.dumps(result.summary())}", soft_wrap=True, highlight=False)
