@@ -12,11 +12,22 @@ not the arithmetic).
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models import _native
 
 _native.install()  # before any compiled module is looked up
+
+if TYPE_CHECKING:  # the real types for mypy and mypyc (compiled modules import these names)
+    from calendars.calendar import BusinessCalendar, Segment
+    from calendars.days import DayPlan, easter_sunday
+    from calendars.errors import (
+        CalendarError,
+        CalendarSpecError,
+        NaiveDatetimeError,
+        SlawatchError,
+    )
+    from calendars.spec import CalendarSpec, parse_spec
 
 _EXPORTS = {
     "BusinessCalendar": "calendars.calendar",
@@ -31,7 +42,18 @@ _EXPORTS = {
     "parse_spec": "calendars.spec",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "BusinessCalendar",
+    "CalendarError",
+    "CalendarSpec",
+    "CalendarSpecError",
+    "DayPlan",
+    "NaiveDatetimeError",
+    "Segment",
+    "SlawatchError",
+    "easter_sunday",
+    "parse_spec",
+]
 
 
 def __getattr__(name: str) -> Any:

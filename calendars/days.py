@@ -66,8 +66,12 @@ class DayRules:
             from calendars.countries import holiday_class
 
             years = set(range(day.year - 1, day.year + 3)) | self._holiday_years
-            # (the spec was validated: the country exists)
-            self._holidays = holiday_class(source.country)(
+            country = holiday_class(source.country)
+            if country is None:  # (a spec is validated when built: not reached)
+                from calendars.errors import CalendarError
+
+                raise CalendarError(f"unknown holiday country {source.country!r}")
+            self._holidays = country(
                 subdiv=source.subdiv,
                 years=sorted(years),
                 categories=source.categories,

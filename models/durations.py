@@ -115,11 +115,11 @@ def parse_terms(text: str) -> dict[Term, float]:
         )
     if sum(terms.values()) <= 0:
         raise DurationError(f"duration {text.strip()!r} must be positive")
-    for unit in WALL_UNITS & terms.keys():
-        if not float(terms[unit]).is_integer():
+    for wall in (u for u in terms if u in WALL_UNITS):
+        if not float(terms[wall]).is_integer():
             raise DurationError(
-                f"{text.strip()!r}: {unit} are whole numbers (the same local time that many "
-                f"{unit} later); write e.g. 2 {unit}"
+                f"{text.strip()!r}: {wall} are whole numbers (the same local time that many "
+                f"{wall} later); write e.g. 2 {wall}"
             )
     return terms
 

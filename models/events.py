@@ -109,7 +109,7 @@ class TicketEvent(_Event):
                 "reported_after",
                 "'reported_at' {reported} is after 'at' {at}: a ticket is reported before "
                 "(or when) it is registered; check the ITSM mapping",
-                {"reported": self.reported_at.isoformat(), "at": self.at.isoformat()},
+                {"reported": reported.isoformat(), "at": d["at"].isoformat()},
             )
         return self
 

@@ -7,7 +7,12 @@ The names below are imported on first use: a command that needs only the target 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the real types for mypy and mypyc
+    from streams.engine.engine import Engine, EngineStats, Signal, signal_id
+    from streams.engine.errors import EngineError, RejectedEvent
+    from streams.engine.targets import ProjectedSignal, Projection, project, schedule
 
 _EXPORTS = {
     "Engine": "streams.engine.engine",
@@ -22,7 +27,18 @@ _EXPORTS = {
     "schedule": "streams.engine.targets",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Engine",
+    "EngineError",
+    "EngineStats",
+    "ProjectedSignal",
+    "Projection",
+    "RejectedEvent",
+    "Signal",
+    "project",
+    "schedule",
+    "signal_id",
+]
 
 
 def __getattr__(name: str) -> Any:
