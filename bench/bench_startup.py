@@ -71,6 +71,9 @@ def commands() -> dict[str, list[str]]:
 
 #: the children's environment: as a user's shell, with the bytecode cache (see the doc)
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+#: the children's working directory: none with a source tree in it, so that every child
+#: (the code probe included) imports the installed slawatch
+NEUTRAL_DIR = "/"
 
 
 def run_once(argv: list[str]) -> tuple[float, float]:
@@ -79,7 +82,9 @@ def run_once(argv: list[str]) -> tuple[float, float]:
     varies less than the wall time."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    done = subprocess.run(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, cwd=NEUTRAL_DIR
+    )
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -95,7 +100,9 @@ def which_code() -> str:
         "print('compiled (mypyc)' if c.__file__.endswith(('.so', '.pyd')) else "
         "'pure Python' + (' (' + _native.reason + ')' if _native.reason else ''))"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=ENV)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=ENV, cwd=NEUTRAL_DIR
+    )
     return out.stdout.strip() or out.stderr.strip()
 
 
