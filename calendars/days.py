@@ -63,11 +63,15 @@ class DayRules:
         if source is None:
             return None
         if day.year not in self._holiday_years:
-            import holidays as holidays_pkg
+            from calendars.countries import holiday_class
 
             years = set(range(day.year - 1, day.year + 3)) | self._holiday_years
-            self._holidays = holidays_pkg.country_holidays(
-                source.country,
+            country = holiday_class(source.country)
+            if country is None:  # (a spec is validated when built: not reached)
+                from calendars.errors import CalendarError
+
+                raise CalendarError(f"unknown holiday country {source.country!r}")
+            self._holidays = country(
                 subdiv=source.subdiv,
                 years=sorted(years),
                 categories=source.categories,

@@ -223,24 +223,24 @@ def _parse_holidays(raw: Any) -> HolidaySource | None:
             "spec-type", "holidays", f"holidays is a mapping like {{country: NL}}, got {raw!r}"
         )
     _check_keys(raw, _HOLIDAY_KEYS, "holidays")
-    import holidays as holidays_pkg  # local import: only calendars that use holidays pay for it
+    from calendars.countries import holiday_class
 
     country = str(raw.get("country", "")).upper()
-    supported = holidays_pkg.list_supported_countries()
-    if country not in supported:
+    cls = holiday_class(country)
+    if cls is None:
         raise _fail("holidays-country", "holidays.country", f"unknown country code {country!r}")
     subdiv = raw.get("subdiv")
-    if subdiv is not None and str(subdiv) not in supported[country]:
+    subdivisions = tuple(getattr(cls, "subdivisions", ()))
+    if subdiv is not None and str(subdiv) not in subdivisions:
         raise _fail(
             "holidays-country",
             "holidays.subdiv",
-            f"{country} has no subdivision {subdiv!r}; known: {', '.join(supported[country])}",
+            f"{country} has no subdivision {subdiv!r}; known: {', '.join(subdivisions)}",
         )
     categories_raw = raw.get("categories", ["public"])
     if isinstance(categories_raw, str):
         categories_raw = [categories_raw]
     categories = tuple(str(c).lower() for c in categories_raw)
-    cls = holidays_pkg.country_holidays(country).__class__
     offered = set(getattr(cls, "supported_categories", ("public",)))
     bad = [c for c in categories if c not in offered]
     if bad or not categories:

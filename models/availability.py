@@ -15,7 +15,7 @@ from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema, mo
 from pydantic_core import PydanticCustomError
 
 from models._base import Identifier, Strict, rule_error
-from models.durations import DurationField, parse_interval
+from models.durations import DURATION_PATTERN, DurationField, format_wall, parse_interval
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _POINT_RE = re.compile(r"^\s*(mon|tue|wed|thu|fri|sat|sun)\s+(\d{1,2}):(\d{2})\s*$", re.I)
@@ -54,21 +54,11 @@ TimeOfDay = Annotated[
 ]
 
 
-def interval_text(td: timedelta) -> str:
-    secs = td.total_seconds()
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if secs >= size and secs % size == 0:
-            return f"{int(secs // size)}{unit}"
-    return f"{secs:g}s"
-
-
 Interval = Annotated[
     timedelta,
     BeforeValidator(parse_interval),
-    PlainSerializer(interval_text, return_type=str),
-    WithJsonSchema(
-        {"type": "string", "pattern": r"^\d+(\.\d+)?\s*(s|m|h|d)$", "examples": ["30m", "24h"]}
-    ),
+    PlainSerializer(format_wall, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN, "examples": ["30m", "24h"]}),
 ]
 
 

@@ -26,7 +26,7 @@ import hashlib
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -51,7 +51,11 @@ from models.policy import Policy, policy_from_data
 from models.yamlio import read_document
 
 POLICY_SUFFIXES = (".yaml", ".yml", ".json")
-ENV_POLICY_DIR = "SLAWATCH_POLICY_DIR"
+#: the directory of the base policies (default: the bundled seed policies); the worker reads
+#: it as the setting ``policies_dir``, every command through :func:`default_policy_dir`
+ENV_POLICIES_DIR = "SLAWATCH_POLICIES_DIR"
+#: the old name, still read (with a warning) when the new one is unset
+ENV_POLICY_DIR_DEPRECATED = "SLAWATCH_POLICY_DIR"
 
 
 # --------------------------------------------------------------------------------------------
@@ -82,7 +86,8 @@ class PolicySet(dict[str, Policy]):
                     Issue(
                         "version",
                         f"policy {policy.id} version {policy.version} is already loaded "
-                        f"from {self.sources.get(key) or 'another file'}",
+                        f"from {self.sources.get(key) or 'another file'}; give this copy "
+                        "another version",
                         "policy-duplicate",
                     )
                 ],
@@ -107,12 +112,22 @@ class PolicySet(dict[str, Policy]):
 
 
 def default_policy_dir() -> Path:
-    """Where the seed policies live: ``$SLAWATCH_POLICY_DIR``, else the repository's
+    """Where the base policies live: ``$SLAWATCH_POLICIES_DIR``, else the repository's
     ``policies/`` next to the ``models`` package (source checkout / editable install), else a
     ``policies`` package or ``<prefix>/share/slawatch/policies`` of an installed wheel."""
-    env = os.environ.get(ENV_POLICY_DIR)
+    env = os.environ.get(ENV_POLICIES_DIR)
     if env:
         return Path(env)
+    old = os.environ.get(ENV_POLICY_DIR_DEPRECATED)
+    if old:
+        import warnings
+
+        warnings.warn(
+            f"{ENV_POLICY_DIR_DEPRECATED} is deprecated: rename it to {ENV_POLICIES_DIR}",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return Path(old)
     here = Path(__file__).resolve().parent
     candidates = [here.parent / "policies", here / "policies"]
     try:
@@ -127,10 +142,12 @@ def default_policy_dir() -> Path:
     return candidates[0]
 
 
-def load_policies(dir: str | Path | None = None) -> PolicySet:
+def load_policies(dir: str | Path | None = None, *, only: str | None = None) -> PolicySet:
     """Load and validate every policy file (``*.yaml``/``*.yml``/``*.json``) in ``dir``
     (default :func:`default_policy_dir`). All problems of all files are reported together
-    (:class:`PolicySetError`)."""
+    (:class:`PolicySetError`). With ``only`` (a policy id), a file whose ``id:`` says another
+    policy is read but not validated: a command that needs one policy does not pay for (or
+    stop at) the others."""
     directory = Path(dir) if dir is not None else default_policy_dir()
     if not directory.is_dir():
         raise PolicySetError(
@@ -142,10 +159,65 @@ def load_policies(dir: str | Path | None = None) -> PolicySet:
         source = _display(path)
         try:
             data = read_document(path, source)
+            if only is not None and _raw_id(data) != only.strip().lower():
+                continue
             policy = policy_from_data(data, source)
             out.add(policy, source)
         except PolicyLoadError as exc:
             errors.append(exc)
+    if errors:
+        raise PolicySetError(errors)
+    return out
+
+
+def _raw_id(data: Any) -> str | None:
+    raw = data.get("id") if isinstance(data, dict) else None
+    return str(raw).strip().lower() if raw is not None else None
+
+
+def load_policy_dirs(
+    extra: Sequence[str | Path] = (),
+    *,
+    replace: bool = False,
+    base: str | Path | None = None,
+    only: str | None = None,
+) -> PolicySet:
+    """The base policies (``base``, default :func:`default_policy_dir`) with the policies of
+    the ``extra`` directories added (a tenant's own policy next to the seed ones); with
+    ``replace``, only those of ``extra``. The same directory given twice is read once; the
+    same policy id and version in two files is an error naming both. ``only``: see
+    :func:`load_policies`."""
+    if base is None and not replace:
+        env = os.environ.get(ENV_POLICIES_DIR)
+        if env and not Path(env).is_dir():
+            issue = Issue("", f"no such directory; fix {ENV_POLICIES_DIR} or unset it", "io")
+            raise PolicySetError([PolicyLoadError(f"{ENV_POLICIES_DIR}={env}", [issue])])
+    dirs: list[Path] = [] if replace else [Path(base) if base is not None else default_policy_dir()]
+    dirs.extend(Path(d) for d in extra)
+    seen: set[Path] = set()
+    unique = []
+    for d in dirs:
+        key = d.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(d)
+    if not unique:
+        raise PolicySetError(
+            [PolicyLoadError("policies", [Issue("", "no policy directory given", "io")])]
+        )
+    out = PolicySet()
+    errors: list[PolicyLoadError] = []
+    for d in unique:
+        try:
+            found = load_policies(d, only=only)
+        except PolicySetError as exc:
+            errors.extend(exc.errors)
+            continue
+        for key, policy in found.versions.items():
+            try:
+                out.add(policy, found.sources.get(key, ""))
+            except PolicyLoadError as exc:
+                errors.append(exc)
     if errors:
         raise PolicySetError(errors)
     return out
@@ -389,6 +461,7 @@ __all__ = [
     "default_policy_dir",
     "layer_policy",
     "load_policies",
+    "load_policy_dirs",
     "load_tenants",
     "tenants_from_data",
     "version_key",

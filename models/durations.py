@@ -1,6 +1,23 @@
-"""Durations of the policy language: ``30m``, ``2h``, ``2 workdays``, ``1 week``, ``3 months``
-(CONTRACTS R3), plain wall-clock intervals (``24h`` for heartbeats), and the nominal
-comparisons used by validation (hard >= soft)."""
+"""The one duration grammar of slawatch: policy targets, notice periods and heartbeat
+intervals in policy files, and every duration flag of the command line (``--add``,
+``--within``, ``--for``).
+
+A duration is one or more *amount unit* terms, spaces optional, units case-insensitive:
+
+- ``30m``, ``2h``, ``90s``, ``1h30m``, ``1h 30m``, ``24 hours`` — time (s, m, h combine);
+- ``2wd``, ``2 workdays`` — workdays: the calendar's declared workday length, counted in
+  its opening hours;
+- ``3weeks``, ``1 week``, ``1month``, ``3 months`` — wall-clock spans (same local time that
+  many weeks/months later), whole numbers, each on its own.
+
+``d``/``day``/``days`` is refused everywhere: a "day" of an SLA is a workday to one reader
+and 24 hours to the next, and slawatch never guesses which (``1d`` once meant a workday in
+``slawatch calendar`` and 24 h in ``slawatch at-risk``). The error says what to write instead.
+
+:func:`parse_terms` reads the text; :func:`parse_duration` (a policy target: one amount in
+one unit) and :func:`parse_wall` (a fixed wall-clock span, a :class:`~datetime.timedelta`)
+say what a context accepts. Every message names the text and what to write.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +31,15 @@ from pydantic_core import PydanticCustomError
 from models._base import Strict, rule_error
 
 Unit = Literal["m", "h", "workdays", "weeks", "months"]
+#: every unit a text may name (``s`` only in sums of time, converted to minutes for targets)
+Term = Literal["s", "m", "h", "workdays", "weeks", "months"]
 
-_UNIT_WORDS: dict[str, Unit] = {
+_UNIT_WORDS: dict[str, Term] = {
+    "s": "s",
+    "sec": "s",
+    "secs": "s",
+    "second": "s",
+    "seconds": "s",
     "m": "m",
     "min": "m",
     "mins": "m",
@@ -26,46 +50,138 @@ _UNIT_WORDS: dict[str, Unit] = {
     "hrs": "h",
     "hour": "h",
     "hours": "h",
+    "wd": "workdays",
     "workday": "workdays",
     "workdays": "workdays",
-    "wd": "workdays",
+    "w": "weeks",
     "week": "weeks",
     "weeks": "weeks",
-    "w": "weeks",
     "month": "months",
     "months": "months",
 }
-_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
-DURATION_PATTERN = r"^\s*\d+(\.\d+)?\s*[A-Za-z]+\s*$"
+_AMBIGUOUS = frozenset({"d", "day", "days"})
+_TIME_SECONDS = {"s": 1, "m": 60, "h": 3600}
+_TERM = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*")
+#: the JSON Schema pattern of a duration text (the parser is the judge; this helps editors)
+DURATION_PATTERN = r"^\s*(\d+(\.\d+)?\s*[A-Za-z]+\s*)+$"
+EXAMPLES = "30m, 1h30m, 2wd, 3weeks or 1month"
 
 BUSINESS_UNITS = frozenset({"m", "h", "workdays"})
 WALL_UNITS = frozenset({"weeks", "months"})
 
 
+class DurationError(ValueError):
+    """A duration text that cannot be read; ``str()`` says why and what to write."""
+
+
+def parse_terms(text: str) -> dict[Term, float]:
+    """``"1h30m"`` -> ``{"h": 1.0, "m": 30.0}``: the terms of a duration, each unit once,
+    time units (s, m, h) only with each other, the total positive."""
+    if not isinstance(text, str):
+        raise DurationError(f"a duration is text such as {EXAMPLES}, not {text!r}")
+    if not text.strip():
+        raise DurationError(f"empty duration: write e.g. {EXAMPLES}")
+    terms: dict[Term, float] = {}
+    pos = 0
+    for m in _TERM.finditer(text):
+        if m.start() != pos:
+            break
+        pos = m.end()
+        word = m[2].lower()
+        if word in _AMBIGUOUS:
+            n = m[1]
+            raise DurationError(
+                f"{text.strip()!r}: '{m[2]}' is ambiguous (a workday or 24 hours?): write "
+                f"{n}wd for workdays, or {_hours(float(n) * 24)}"
+            )
+        unit = _UNIT_WORDS.get(word)
+        if unit is None:
+            raise DurationError(
+                f"unknown unit {m[2]!r} in {text.strip()!r}; units: s, m, h, wd (workdays), "
+                "weeks, months"
+            )
+        if unit in terms:
+            raise DurationError(f"{text.strip()!r} names {unit} twice")
+        terms[unit] = float(m[1])
+    if pos != len(text) or not terms:
+        rest = text[pos:].strip()
+        if re.fullmatch(r"\d+(\.\d+)?", rest) and not terms:
+            raise DurationError(f"{text.strip()!r} has no unit: write e.g. {EXAMPLES}")
+        raise DurationError(f"cannot read duration {text.strip()!r}: write e.g. {EXAMPLES}")
+    if len(terms) > 1 and not set(terms) <= _TIME_SECONDS.keys():
+        raise DurationError(
+            f"{text.strip()!r}: only s, m and h combine (1h30m); write workdays, weeks or "
+            "months on their own"
+        )
+    if sum(terms.values()) <= 0:
+        raise DurationError(f"duration {text.strip()!r} must be positive")
+    for wall in (u for u in terms if u in WALL_UNITS):
+        if not float(terms[wall]).is_integer():
+            raise DurationError(
+                f"{text.strip()!r}: {wall} are whole numbers (the same local time that many "
+                f"{wall} later); write e.g. 2 {wall}"
+            )
+    return terms
+
+
+def _hours(hours: float) -> str:
+    return f"{hours:g}h"
+
+
 def parse_duration(text: str) -> tuple[float, Unit]:
-    """``"2 workdays"`` -> ``(2.0, "workdays")``; raises ``ValueError`` with a readable reason."""
-    m = _RE.match(text)
-    if not m:
-        raise ValueError(
-            f"cannot read duration {text!r}: write an amount and a unit, e.g. 30m, 2h, "
-            "2 workdays, 1 week, 3 months"
+    """A target's amount in one unit: ``"2 workdays"`` -> ``(2.0, "workdays")``,
+    ``"1h30m"`` -> ``(90.0, "m")`` (a sum of time in whole hours stays in hours, else
+    minutes). Raises :class:`DurationError`."""
+    terms = parse_terms(text)
+    if len(terms) == 1:
+        ((unit, amount),) = terms.items()
+        if unit != "s":
+            return amount, unit
+    seconds = sum(amount * _TIME_SECONDS[u] for u, amount in terms.items())
+    if seconds % 3600 == 0:
+        return seconds / 3600, "h"
+    return seconds / 60, "m"
+
+
+def parse_wall(text: str) -> timedelta:
+    """A fixed span of wall-clock time (``--within``, ``--for``, heartbeat intervals):
+    s, m, h and weeks; workdays need a calendar and a month has no fixed length, so both are
+    refused with what to write instead. Raises :class:`DurationError`."""
+    terms = parse_terms(text)
+    if "workdays" in terms:
+        raise DurationError(
+            f"{text.strip()!r}: workdays need a business calendar; this is wall-clock time, "
+            f"write e.g. {_hours(terms['workdays'] * 24)}"
         )
-    unit = _UNIT_WORDS.get(m.group(2).lower())
-    if unit is None:
-        raise ValueError(
-            f"unknown unit {m.group(2)!r} in {text!r}; units: m, h, workdays, weeks, months"
+    if "months" in terms:
+        raise DurationError(
+            f"{text.strip()!r}: a month has no fixed length here; write weeks or hours, e.g. 4weeks"
         )
-    amount = float(m.group(1))
-    if amount <= 0:
-        raise ValueError(f"duration {text!r} must be positive")
-    return amount, unit
+    if "weeks" in terms:
+        return timedelta(weeks=terms["weeks"])
+    return timedelta(seconds=sum(a * _TIME_SECONDS[u] for u, a in terms.items()))
 
 
 def format_amount(amount: float, unit: str) -> str:
+    """``(2, "workdays")`` -> ``"2 workdays"``, ``(30, "m")`` -> ``"30m"``: text that
+    :func:`parse_duration` reads back to the same value."""
     a = int(amount) if float(amount).is_integer() else amount
     if unit in ("m", "h"):
         return f"{a}{unit}"
     return f"{a} {unit[:-1]}" if a == 1 else f"{a} {unit}"
+
+
+def format_wall(td: timedelta) -> str:
+    """A wall-clock span as :func:`parse_wall` reads it back: ``24h``, ``1h30m``, ``30m``,
+    ``1 week``, ``90s`` -> ``1m30s`` (never ``d``, see the module doc)."""
+    secs = round(td.total_seconds())
+    if secs > 0 and secs % (7 * 86400) == 0:
+        return format_amount(secs // (7 * 86400), "weeks")
+    sign = "-" if secs < 0 else ""
+    h, rest = divmod(abs(secs), 3600)
+    m, s = divmod(rest, 60)
+    text = "".join(f"{n}{u}" for n, u in ((h, "h"), (m, "m"), (s, "s")) if n)
+    return sign + (text or "0s")
 
 
 class Duration(Strict):
@@ -80,7 +196,7 @@ class Duration(Strict):
         if isinstance(value, str):
             try:
                 amount, unit = parse_duration(value)
-            except ValueError as exc:
+            except DurationError as exc:
                 raise PydanticCustomError("duration", "{reason}", {"reason": str(exc)}) from None
             return {"amount": amount, "unit": unit}
         return value
@@ -89,6 +205,8 @@ class Duration(Strict):
     def _positive(self) -> Duration:
         if self.amount <= 0:
             raise PydanticCustomError("duration", "duration must be positive")
+        if self.unit in WALL_UNITS and not float(self.amount).is_integer():
+            raise PydanticCustomError("duration", "{unit} are whole numbers", {"unit": self.unit})
         return self
 
     @model_serializer(mode="plain")
@@ -124,7 +242,7 @@ _DURATION_SCHEMA = {
         {
             "type": "string",
             "pattern": DURATION_PATTERN,
-            "examples": ["30m", "2h", "2 workdays", "1 week", "3 months"],
+            "examples": ["30m", "1h30m", "2 workdays", "2wd", "1 week", "3 months"],
         },
         {
             "type": "object",
@@ -140,16 +258,12 @@ _DURATION_SCHEMA = {
 DurationField = Annotated[Duration, WithJsonSchema(_DURATION_SCHEMA)]
 
 
-_WALL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
-_WALL_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
 def parse_interval(value: Any) -> timedelta:
-    """A wall-clock interval such as ``30m``, ``24h`` or ``7d`` (heartbeats, notice periods)."""
+    """A wall-clock interval such as ``30m``, ``24h`` or ``1 week`` (heartbeats, notice
+    periods): :func:`parse_wall` as a pydantic validator."""
     if isinstance(value, timedelta):
         return value
-    if isinstance(value, str):
-        m = _WALL_RE.match(value)
-        if m:
-            return timedelta(seconds=float(m.group(1)) * _WALL_SECONDS[m.group(2)])
-    raise rule_error("interval", f"cannot read interval {value!r}: write e.g. 30m, 24h or 7d")
+    try:
+        return parse_wall(value)
+    except DurationError as exc:
+        raise rule_error("interval", str(exc)) from None

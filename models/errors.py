@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from calendars.errors import SlawatchError
 
 
+def article(word: str) -> str:
+    """``a`` or ``an`` before ``word`` (by its first letter: "an urgency", "an impact")."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 class PolicyError(SlawatchError, ValueError):
     """A policy was given something it cannot answer (bad priority, option, clock...)."""
 
@@ -24,7 +29,7 @@ class UnknownPriorityError(PolicyError):
         self.value = value
         self.allowed = tuple(allowed)
         if value is None:
-            head = f"policy {policy}: a ticket needs a {what}"
+            head = f"policy {policy}: a ticket needs {article(what)} {what}"
         else:
             head = f"policy {policy}: unknown {what} {value!r}"
         super().__init__(f"{head}; allowed: {', '.join(self.allowed)}")

@@ -27,38 +27,13 @@ from pydantic_core import PydanticCustomError
 
 from models.errors import EventError
 from models.plan import TicketFacts
-
-TICKET_EVENT_TYPES = (
-    "ticket.created",
-    "ticket.updated",
-    "ticket.responded",
-    "ticket.resolved",
-    "ticket.reopened",
-    "ticket.closed",
-    "ticket.cancelled",
+from models.vocabulary import (
+    CHANNELS,
+    KINDS,
+    MONITORING_EVENT_TYPES,
+    TICKET_EVENT_TYPES,
+    TicketEventType,
 )
-MONITORING_EVENT_TYPES = (
-    "monitor.down",
-    "monitor.up",
-    "maintenance.announced",
-    "maintenance.cancelled",
-    "heartbeat",
-)
-TicketEventType = Literal[
-    "ticket.created",
-    "ticket.updated",
-    "ticket.responded",
-    "ticket.resolved",
-    "ticket.reopened",
-    "ticket.closed",
-    "ticket.cancelled",
-]
-Kind = Literal["incident", "service_request", "change", "question", "vulnerability"]
-Channel = Literal["portal", "email", "phone", "chat", "monitoring", "other"]
-
-
-KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
-CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
 
 
 def _choice(values: tuple[str, ...], default: str | None = None) -> Any:
@@ -98,8 +73,13 @@ class _Event(BaseModel):
 
 class TicketEvent(_Event):
     """``ticket.*`` events. ``at`` is when it happened in the ITSM tool (ISO 8601 with an
-    offset, CONTRACTS R1); ``reported_at`` when the customer reported it (may precede
-    creation: the Inlenersbeloning registration clock starts there)."""
+    offset: the contracts' reading, docs); ``reported_at`` when the customer reported it (may
+    precede creation: the Inlenersbeloning registration clock starts there; never after it).
+
+    A priority comes either as a level (``priority``) or as a matrix cell (``impact`` with
+    ``urgency``), never both: the policy would have to pick one and ignore the other. These
+    rules are checked here, at construction, so the replay and the live runtime (both go
+    through :func:`parse_event`) dead-letter the same events with the same reason."""
 
     type: TicketEventType
     ticket_id: Id
@@ -111,6 +91,27 @@ class TicketEvent(_Event):
     status: Word | None = None
     reported_at: Instant | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TicketEvent:
+        d = self.__dict__  # (the hot path: plain dict reads)
+        if d["priority"] is not None and (d["impact"] is not None or d["urgency"] is not None):
+            given = "impact" if d["impact"] is not None else "urgency"
+            raise PydanticCustomError(
+                "priority_and_matrix",
+                "'priority' and '{given}' both given: send either a priority level or "
+                "impact with urgency, not both",
+                {"given": given},
+            )
+        reported = d["reported_at"]
+        if reported is not None and reported > d["at"]:
+            raise PydanticCustomError(
+                "reported_after",
+                "'reported_at' {reported} is after 'at' {at}: a ticket is reported before "
+                "(or when) it is registered; check the ITSM mapping",
+                {"reported": reported.isoformat(), "at": d["at"].isoformat()},
+            )
+        return self
 
     def facts(self) -> TicketFacts:
         """What a policy looks at to decide this ticket's clocks."""
@@ -184,6 +185,16 @@ _MODELS: dict[str, type[_Event]] = {
     "heartbeat": HeartbeatEvent,
 }
 _ALL_TYPES = ", ".join((*TICKET_EVENT_TYPES, *MONITORING_EVENT_TYPES))
+
+
+#: The largest input record (bytes) slawatch accepts, live and in a replay alike (one limit,
+#: so a backtest dead-letters what the runtime would); ``SLAWATCH_MAX_EVENT_BYTES`` sets it.
+MAX_EVENT_BYTES = 65536
+
+
+def too_large(size: int, limit: int) -> str:
+    """The dead-letter reason of a record over the limit (checked before decoding it)."""
+    return f"record of {size} bytes exceeds the limit of {limit} bytes (SLAWATCH_MAX_EVENT_BYTES)"
 
 
 def parse_event(
@@ -266,7 +277,7 @@ def _one(err: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     if etype == "timezone_aware":
         return (
             f"'{field}' timestamp {value!r} has no UTC offset; send ISO 8601 with an "
-            "offset, e.g. 2026-03-02T09:00:00+01:00 (CONTRACTS R1)"
+            "offset, e.g. 2026-03-02T09:00:00+01:00 (see README, 'How the clocks work')"
         )
     if etype in ("datetime_from_date_parsing", "datetime_parsing", "datetime_type"):
         return f"'{field}' is not an ISO 8601 instant: {value!r} (e.g. 2026-03-02T09:00:00+01:00)"
@@ -285,6 +296,7 @@ def _one(err: Mapping[str, Any], data: Mapping[str, Any]) -> str:
 
 __all__ = [
     "EVENT_ADAPTER",
+    "MAX_EVENT_BYTES",
     "MONITORING_EVENT_TYPES",
     "TICKET_EVENT_TYPES",
     "Event",
@@ -294,4 +306,5 @@ __all__ = [
     "MonitoringEvent",
     "TicketEvent",
     "parse_event",
+    "too_large",
 ]

@@ -1,4 +1,4 @@
-"""The SLA policy language (CONTRACTS.md; issue 3).
+"""The SLA policy language (the contracts' reading, docs; issue 3).
 
 A policy is data: named calendars, a priority scheme (direct levels or an impact × urgency
 matrix whose *cells* carry the targets), clock rules (which tickets, what starts/stops/pauses,
@@ -49,23 +49,10 @@ from models.errors import (
     UnknownPriorityError,
 )
 from models.plan import ClockPlan, Escalation, Target, TicketFacts
+from models.vocabulary import CHANNELS, KINDS, STATUSES, Channel, Kind, TicketEventType
 
 if TYPE_CHECKING:
     from calendars import BusinessCalendar
-
-Kind = Literal["incident", "service_request", "change", "question", "vulnerability"]
-Channel = Literal["portal", "email", "phone", "chat", "monitoring", "other"]
-TicketEventType = Literal[
-    "ticket.created",
-    "ticket.updated",
-    "ticket.responded",
-    "ticket.resolved",
-    "ticket.reopened",
-    "ticket.closed",
-    "ticket.cancelled",
-]
-KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
-CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
@@ -358,6 +345,8 @@ class Policy(Strict):
     source: str = ""
     timezone: TimeZone
     defaults: Defaults = Field(default_factory=Defaults)
+    # statuses of the tenant's ITSM tool beyond the standard ones, that clocks may pause on
+    statuses: list[Identifier] = Field(default_factory=list)
     calendars: dict[Identifier, dict[str, Any] | str] = Field(min_length=1)
     priority: PriorityScheme | None = None
     options: dict[Identifier, OptionSpec] = Field(default_factory=dict)
@@ -677,6 +666,7 @@ class Policy(Strict):
                     allowed = ", ".join(list(levels) + list(cells)) or "none (no priority scheme)"
                     bad(loc, "priority-unknown", f"unknown priority {p!r}; known: {allowed}", p)
 
+        self._check_statuses(bad)
         for i, t in enumerate(self.defaults.thresholds):
             if not 0 < t < 1:
                 bad(
@@ -899,6 +889,24 @@ class Policy(Strict):
         )
         return self
 
+    def _check_statuses(self, bad: Any) -> None:
+        """A clock pauses only on a status an event can carry: a standard one
+        (:data:`models.vocabulary.STATUSES`) or one the policy declares under ``statuses:``.
+        A typo would otherwise leave the clock running through every wait on the customer."""
+        known = (*STATUSES, *(s for s in self.statuses if s not in STATUSES))
+        lists: list[tuple[tuple[Any, ...], list[str]]] = [
+            (("defaults", "pause_statuses"), self.defaults.pause_statuses)
+        ]
+        lists.extend(
+            (("clocks", name, "pause_statuses"), rule.pause_statuses)
+            for name, rule in self.clocks.items()
+            if rule.pause_statuses is not None
+        )
+        for loc, names in lists:
+            for i, status in enumerate(names):
+                if status not in known:
+                    bad((*loc, i), "status-unknown", unknown_status_message(status, known), status)
+
     def _check_calendars(self, bad: Any) -> None:
         from calendars import BusinessCalendar, CalendarSpecError
 
@@ -917,7 +925,7 @@ class Policy(Strict):
                     ("calendars", name, "timezone"),
                     "calendar-timezone",
                     f"calendar time zone {getattr(tz, 'key', tz)} differs from the policy's "
-                    f"{self.timezone.key} (CONTRACTS R1)",
+                    f"{self.timezone.key} (one zone per policy: see README, 'How the clocks work')",
                 )
             self.__pydantic_private__["_calendars"][name] = cal
 
@@ -1124,6 +1132,18 @@ class Policy(Strict):
             return d.wall_days()[0] * 24 * 1000  # wall durations are laxer than any business one
         hours = d.nominal_hours(self._workday_hours(cal))
         return math.inf if hours is None else hours
+
+
+def unknown_status_message(status: str, known: Iterable[str]) -> str:
+    """``unknown status 'waiting_for_custmer'; did you mean 'waiting_for_customer'? …``"""
+    import difflib
+
+    close = difflib.get_close_matches(status, list(known), n=1, cutoff=0.7)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (
+        f"unknown status {status!r}{hint} (a status outside the standard ones must be "
+        "declared under `statuses:`)"
+    )
 
 
 def _norm(value: str | None) -> str | None:

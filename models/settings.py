@@ -47,6 +47,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from models.events import MAX_EVENT_BYTES
+
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
@@ -79,7 +81,7 @@ class Settings(BaseSettings):
     tick_interval: float = Field(0.1, gt=0, le=10)
     data_dir: Path = Path(".slawatch-data")
     read_model: bool = True
-    max_event_bytes: int = Field(65536, ge=256)
+    max_event_bytes: int = Field(MAX_EVENT_BYTES, ge=256)
     metrics_port: int = Field(0, ge=0, le=65535)
     log_format: Literal["text", "json"] = "text"
 

@@ -105,7 +105,7 @@ OTHER = "other"
 REASON_KINDS: dict[str, str] = {
     "too_large": "record over SLAWATCH_MAX_EVENT_BYTES",
     "malformed_json": "not JSON text at all",
-    "naive_timestamp": "a timestamp without a UTC offset (CONTRACTS R1)",
+    "naive_timestamp": "a timestamp without a UTC offset",
     "unknown_type": "an event type slawatch does not know",
     "schema": "JSON, but not a valid event: not an object, missing/unknown field, bad value",
     "unknown_tenant": "no contract for the tenant",

@@ -20,7 +20,7 @@ from typing import Any
 
 from calendars.timeline import us_of
 from models.errors import EventError
-from models.events import TicketEvent, parse_event
+from models.events import MAX_EVENT_BYTES, TicketEvent, parse_event, too_large
 from streams.availability.engine import AvailabilityEngine, AvailabilitySignal
 from streams.engine.engine import Engine, Signal
 from streams.engine.processor import DeadLetter, Output, Processor
@@ -58,9 +58,12 @@ def replay(
     source: str = "<events>",
     progress: Callable[[int], None] | None = None,
     engine: Engine | None = None,
+    max_event_bytes: int = MAX_EVENT_BYTES,
 ) -> ReplayResult:
+    """``max_event_bytes``: a longer line (without its line break) is a dead letter, as a
+    record over ``SLAWATCH_MAX_EVENT_BYTES`` is in the live runtime."""
     with collector_paused():
-        return _replay(lines, registry, until, source, progress, engine)
+        return _replay(lines, registry, until, source, progress, engine, max_event_bytes)
 
 
 class HeldTicketEvent:
@@ -118,6 +121,13 @@ def _decode_text(raw: bytes | str, exc: EventError, where: str) -> Any:
     return DeadLetter(reason, text, where)
 
 
+def _text(raw: bytes | str) -> str:
+    """A dead letter's text: the line as text, invalid UTF-8 replaced (as the live runtime
+    keeps a record's bytes)."""
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    return text.strip()
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """CPython's cyclic garbage collector off for the duration, then as it was.
@@ -146,6 +156,7 @@ def _replay(
     source: str,
     progress: Callable[[int], None] | None,
     engine: Engine | None,
+    max_event_bytes: int,
 ) -> ReplayResult:
     eng = engine or Engine(registry)
     proc = Processor(eng)
@@ -160,6 +171,12 @@ def _replay(
         if not raw or raw.isspace():
             continue
         result.events += 1
+        if len(raw) > max_event_bytes:
+            text = raw.rstrip(b"\r\n") if isinstance(raw, bytes) else raw.rstrip("\r\n").encode()
+            if len(text) > max_event_bytes:
+                reason = too_large(len(text), max_event_bytes)
+                dead.append(DeadLetter(reason, _text(raw), f"{source}:{lineno}"))
+                continue
         try:
             event = parse_event(raw)
         except EventError as exc:

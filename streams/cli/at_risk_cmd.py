@@ -13,7 +13,6 @@ say which clock they used, and fit an 80-column terminal.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,6 +21,7 @@ import orjson
 import typer
 
 from streams.cli import app
+from streams.cli.params import instant, redis_url, wall_duration
 
 if TYPE_CHECKING:
     from models.settings import Settings
@@ -29,17 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["format_left", "parse_duration"]
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
-_UNIT_SECONDS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
-
-
-def parse_duration(text: str) -> timedelta:
-    """``30m``, ``2h``, ``1d``, ``1h30m``, ``90s``, ``1w`` → a timedelta."""
-    compact = text.strip().replace(" ", "")
-    parts = _PART.findall(compact)
-    if not compact or "".join(n + u for n, u in parts) != compact:
-        raise typer.BadParameter(f"{text!r}: use e.g. 30m, 2h, 1d or 1h30m")
-    return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[u.lower()] for n, u in parts))
+#: ``--within``: a span of wall-clock time in the one duration grammar (``30m``, ``2h``,
+#: ``1h30m``, ``1week``; ``1d`` is refused as ambiguous, see :mod:`models.durations`)
+parse_duration = wall_duration
 
 
 def format_left(seconds: float) -> str:
@@ -66,14 +58,6 @@ class _Now:
 
     at: datetime
     source: str
-
-
-def _parse_now(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    from streams.cli.replay_cmd import parse_instant
-
-    return parse_instant(value)
 
 
 def _now(given: datetime | None, client: Any, model: ReadModel, settings: Settings) -> _Now:
@@ -119,7 +103,7 @@ class _Zones:
         try:
             self.fixed = ZoneInfo(choice)
         except (ZoneInfoNotFoundError, ValueError):
-            msg = f"{choice!r}: not a time zone (e.g. Europe/Amsterdam)"
+            msg = f"{choice!r} is not a time zone; write policy, UTC or e.g. Europe/Amsterdam"
             raise typer.BadParameter(msg) from None
 
     def common(self, records: list[dict[str, Any]]) -> tzinfo | None:
@@ -153,21 +137,38 @@ class _Zones:
 def _client(url: str) -> Any:
     import redis
 
+    from streams.cli.errors import CliError
+
     client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
     try:
         client.ping()
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
-        typer.echo(f"error: Redis at {url} is unreachable ({exc})", err=True)
-        raise typer.Exit(2) from None
+        shown = _masked(url)
+        raise CliError(f"Redis at {shown} is unreachable ({exc}); check --redis-url") from None
+    except redis.exceptions.AuthenticationError as exc:
+        raise CliError(f"Redis at {_masked(url)} refused the login ({exc})") from None
     return client
 
 
-def _defaults(redis_url: str | None, prefix: str | None) -> tuple[Any, str, str]:
-    from models.settings import Settings
+def _masked(url: str) -> str:
+    from streams.cli.config_cmd import mask_url
+
+    return mask_url(url)
+
+
+def _defaults(url: str | None, prefix: str | None) -> tuple[Any, str, str]:
+    from streams.cli.config_cmd import load_settings
+    from streams.cli.errors import CliError
+    from streams.cli.params import redis_url_problem
     from streams.sinks.redis_model import default_prefix
 
-    settings = Settings()
-    return settings, redis_url or settings.redis_url, prefix or default_prefix(settings)
+    settings = load_settings()
+    if url is None:
+        url = settings.redis_url
+        problem = redis_url_problem(url)
+        if problem:
+            raise CliError(f"SLAWATCH_REDIS_URL: {problem}")
+    return settings, url, prefix or default_prefix(settings)
 
 
 def _when(value: Any, zone: tzinfo, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
@@ -193,16 +194,28 @@ def _console() -> Any:
 
 RedisUrl = Annotated[
     str | None,
-    typer.Option("--redis-url", help="Redis URL (default $SLAWATCH_REDIS_URL)"),
+    typer.Option("--redis-url", parser=redis_url, help="Redis URL (default $SLAWATCH_REDIS_URL)"),
 ]
 Prefix = Annotated[
     str | None,
     typer.Option("--prefix", help="key prefix (default $SLAWATCH_TOPIC_PREFIX + 'slawatch:')"),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")]
+
+
+def _zone_choice(text: str) -> str:
+    """``policy``, ``UTC`` or an IANA zone name."""
+    _Zones(text)  # raises BadParameter for an unknown zone
+    return text
+
+
 Zone = Annotated[
     str,
-    typer.Option("--tz", help="display zone: 'policy' (the policy calendar's zone), UTC, or IANA"),
+    typer.Option(
+        "--tz",
+        parser=_zone_choice,
+        help="display zone: 'policy' (the policy calendar's zone), UTC, or IANA",
+    ),
 ]
 
 
@@ -210,12 +223,22 @@ Zone = Annotated[
 def at_risk_cmd(
     tenant: Annotated[str, typer.Option("--tenant", help="the tenant")],
     within: Annotated[
-        str | None,
-        typer.Option("--within", help="window from now: 30m, 2h, 1d (default: all open clocks)"),
+        timedelta | None,
+        typer.Option(
+            "--within",
+            parser=wall_duration,
+            metavar="DURATION",
+            help="window from now: 30m, 2h, 1h30m, 1week (default: all open clocks)",
+        ),
     ] = None,
     now: Annotated[
-        str | None,
-        typer.Option("--now", help="ISO instant with offset (default: the runtime's clock)"),
+        datetime | None,
+        typer.Option(
+            "--now",
+            parser=instant,
+            metavar="ISO",
+            help="ISO instant with offset (default: the runtime's clock)",
+        ),
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="at most N clocks")] = None,
     redis_url: RedisUrl = None,
@@ -225,16 +248,15 @@ def at_risk_cmd(
 ) -> None:
     """Open clocks of a tenant whose deadline is within a window from now, earliest first
     (overdue ones included, with a negative time left)."""
+    from models.durations import format_wall
     from streams.sinks.redis_model import ReadModel
 
     settings, url, key_prefix = _defaults(redis_url, prefix)
-    window = parse_duration(within) if within is not None else None
-    given = _parse_now(now)
     zones = _Zones(tz)
     model, client = ReadModel(key_prefix), _client(url)
-    clock = _now(given, client, model, settings)
+    clock = _now(now, client, model, settings)
     at = clock.at
-    records = model.at_risk(client, tenant, at, window, limit)
+    records = model.at_risk(client, tenant, at, within, limit)
     rows = []
     for rec in records:
         deadline = datetime.fromisoformat(rec["deadline"])
@@ -246,7 +268,8 @@ def at_risk_cmd(
             typer.echo(orjson.dumps(out).decode())
         return
     when = _moment(at, zones.common(records) if records else zones.fixed)
-    what = f"open clocks due within {within} of {when}" if within else f"open clocks at {when}"
+    span = f"due within {format_wall(within)} of" if within else "at"
+    what = f"open clocks {span} {when}"
     if not rows:
         _print(f"{tenant}: no {what}.", None, f"now: {clock.source}")
         return

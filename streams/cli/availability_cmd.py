@@ -9,22 +9,36 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-import orjson
 import typer
 
 from streams.cli import app
-from streams.cli.replay_cmd import _load_registry, parse_instant
+from streams.cli.params import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    PoliciesDirs,
+    ReplacePolicies,
+    TenantsFile,
+    input_file,
+    instant,
+)
+
+EXIT_NOTHING_MEASURED = 3
 
 
-def _month(value: str) -> tuple[int, int]:
+def _month(value: str) -> str:
+    """``YYYY-MM`` inside the calendars' years."""
     try:
-        y, m = value.split("-")
+        y, m = value.strip().split("-")
         year, month = int(y), int(m)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a month: write YYYY-MM, e.g. 2026-03") from None
     if not 1 <= month <= 12:
-        raise typer.BadParameter(f"{value!r}: month {month} does not exist")
-    return year, month
+        raise typer.BadParameter(f"{value!r}: month {month} does not exist; write YYYY-MM")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise typer.BadParameter(
+            f"{value!r}: the year {year} is outside the calendars' years {FIRST_YEAR}–{LAST_YEAR}"
+        )
+    return f"{year:04d}-{month:02d}"
 
 
 def _dur(seconds: float) -> str:
@@ -36,16 +50,29 @@ def _dur(seconds: float) -> str:
 
 @app.command("availability")
 def availability_cmd(
-    events: Annotated[Path, typer.Argument(help="JSON lines (ticket events are skipped)")],
-    tenants: Annotated[Path, typer.Option("--tenants", help="tenant contracts (YAML/JSON)")],
+    events: Annotated[
+        Path,
+        typer.Argument(
+            parser=input_file,
+            metavar="EVENTS",
+            help="JSON lines (ticket events are skipped)",
+            show_default=False,
+        ),
+    ],
+    tenants: TenantsFile,
     tenant: Annotated[str, typer.Option("--tenant", help="the tenant")],
-    month: Annotated[str, typer.Option("--month", help="calendar month, YYYY-MM")],
+    month: Annotated[
+        str, typer.Option("--month", parser=_month, metavar="YYYY-MM", help="calendar month")
+    ],
     service: Annotated[str | None, typer.Option("--service", help="only this service")] = None,
-    policies: Annotated[Path | None, typer.Option("--policies", help="policy dir")] = None,
+    policies: PoliciesDirs = None,
+    replace_policies: ReplacePolicies = False,
     until: Annotated[
-        str | None,
+        datetime | None,
         typer.Option(
             "--until",
+            parser=instant,
+            metavar="ISO",
             help="as known at this instant (default: the month's end if the file goes past "
             "it, else its last event)",
         ),
@@ -55,23 +82,25 @@ def availability_cmd(
     """Print TENANT's availability for MONTH per service: the figure against the target,
     the downtime budget, every outage with what it counted, and the maintenance with the
     rules it kept or broke. Exit 2 on bad input, 3 if the tenant has nothing measured."""
+    import orjson
+
     from calendars.timeline import us_of
-    from models.errors import EventError, SlawatchError
+    from models.errors import EventError
     from models.events import TicketEvent, parse_event
     from streams.availability.downtime import month_bounds_us
     from streams.availability.engine import AvailabilityEngine
+    from streams.cli.errors import CliError
+    from streams.cli.policies import registry as load_registry
     from streams.engine.errors import RejectedEvent
 
-    year, mon = _month(month)
-    try:
-        registry = _load_registry(tenants, policies)
-        policy = registry.resolve(tenant).policy
-    except SlawatchError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
+    year, mon = (int(x) for x in month.split("-"))
+    registry = load_registry(tenants, policies, replace_policies)
+    policy = registry.resolve(tenant).policy
     if not policy.availability:
-        typer.echo(f"policy {policy.id} of tenant {tenant} has no availability target", err=True)
-        raise typer.Exit(3)
+        raise CliError(
+            f"policy {policy.id} of tenant {tenant} has no availability target",
+            EXIT_NOTHING_MEASURED,
+        )
     _, hi = month_bounds_us(policy.calendar(policy.availability[0].calendar), year, mon)
     mine: list[tuple[int, int, Any]] = []
     later = False
@@ -96,7 +125,7 @@ def availability_cmd(
         except RejectedEvent as exc:
             typer.echo(f"{events}:{lineno}: {exc.reason}", err=True)
     if until is not None:
-        eng.advance(parse_instant(until))
+        eng.advance(until)
     elif later:
         eng.advance_us(hi)
     st = eng.tenants.get(tenant)
@@ -105,8 +134,10 @@ def availability_cmd(
         services = [s for s in services if s == service]
     if not services:
         what = f"service {service!r}" if service else "any service"
-        typer.echo(f"no monitoring events for {what} of tenant {tenant} in {events}", err=True)
-        raise typer.Exit(3)
+        raise CliError(
+            f"no monitoring events for {what} of tenant {tenant} in {events}",
+            EXIT_NOTHING_MEASURED,
+        )
     tz = policy.timezone
     views = [v for s in services for v in eng.month_view(tenant, s, year, mon)]
     if as_json:

@@ -15,21 +15,16 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from models.settings import Settings
 from streams.cli import app
-from streams.embedded import EmbeddedKafka, EmbeddedRedis, EmbeddedServiceError
-from streams.topics import (
-    MONITORING_EVENTS,
-    SIGNAL_TOPICS,
-    TICKET_EVENTS,
-    ensure_topics,
-    resolve_topic,
-)
+
+if TYPE_CHECKING:  # (imported inside the commands: ``slawatch --help`` loads no Kafka client)
+    from kafka import KafkaConsumer, TopicPartition
+
+    from models.settings import Settings
 
 __all__ = ["produce_lines", "route_event", "tail_records"]
 
@@ -51,6 +46,8 @@ def route_event(line: bytes) -> tuple[str, bytes | None]:
     that are not JSON objects, goes to ticket events (keyed when tenant and ticket_id are
     there, else unkeyed) so that the runtime dead-letters it with the original bytes.
     """
+    from streams.topics import MONITORING_EVENTS, TICKET_EVENTS
+
     try:
         event = json.loads(line)
     except ValueError:
@@ -92,7 +89,11 @@ def produce_lines(
 
     Returns the number of records per deployed topic name. Raises the first send error.
     """
-    settings = settings or Settings()
+    from kafka import KafkaProducer
+
+    from streams.cli.config_cmd import load_settings
+
+    settings = settings or load_settings()
     kwargs = settings.kafka_python_kwargs()
     if bootstrap:
         kwargs["bootstrap_servers"] = [bootstrap]
@@ -149,7 +150,12 @@ def tail_records(
     ListOffsets(LATEST) points into the last record batch, so the end is taken from the high
     watermark of a first fetch instead (records already there are skipped).
     """
-    settings = settings or Settings()
+    from kafka import KafkaConsumer
+
+    from streams.cli.config_cmd import load_settings
+    from streams.topics import SIGNAL_TOPICS, resolve_topic
+
+    settings = settings or load_settings()
     names = [resolve_topic(t, settings) for t in topics] or [
         settings.topic(t) for t in SIGNAL_TOPICS
     ]
@@ -200,6 +206,8 @@ def tail_records(
 
 
 def _partitions(consumer: KafkaConsumer, names: list[str], timeout: float) -> list[TopicPartition]:
+    from kafka import TopicPartition
+
     deadline = time.monotonic() + timeout
     tps: list[TopicPartition] = []
     for name in names:
@@ -250,8 +258,12 @@ def broker(
     ] = False,
 ) -> None:
     """Run the embedded Kafka broker (Tansu, in memory) in the foreground until Ctrl-C."""
-    settings = Settings()
-    services: list[EmbeddedKafka | EmbeddedRedis] = []
+    from streams.cli.config_cmd import load_settings
+    from streams.embedded import EmbeddedKafka, EmbeddedRedis, EmbeddedServiceError
+    from streams.topics import ensure_topics
+
+    settings = load_settings()
+    services: list[Any] = []
     stop = _install_sigterm()
     try:
         kafka = EmbeddedKafka(port or None)
@@ -294,18 +306,47 @@ def _install_sigterm() -> list[int]:
     return flag
 
 
+@contextlib.contextmanager
+def _kafka_errors(brokers: str) -> Iterator[None]:
+    """Kafka out of reach is one line naming the brokers and what to do (exit 2)."""
+    from kafka.errors import KafkaError
+
+    from streams.cli.errors import CliError
+
+    try:
+        yield
+    except KafkaError as exc:
+        raise CliError(
+            f"Kafka at {brokers} is unreachable ({exc}); start one with `slawatch broker`, "
+            "or set SLAWATCH_BROKERS / --bootstrap"
+        ) from None
+
+
+def _file_or_stdin(text: str) -> str:
+    from streams.cli.params import input_file
+
+    return text if text == "-" else str(input_file(text))
+
+
 @app.command()
 def produce(
-    files: Annotated[list[str], typer.Argument(help="JSON lines files, or - for stdin.")],
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            parser=_file_or_stdin, metavar="FILES", help="JSON lines files, or - for stdin."
+        ),
+    ],
     bootstrap: Annotated[
         str | None, typer.Option(help="host:port (default: $SLAWATCH_BROKERS).")
     ] = None,
 ) -> None:
     """Send the events of JSON-lines files (in turn) to the input topics, keyed per ticket,
     service or heartbeat check."""
-    settings = Settings()
+    from streams.cli.config_cmd import load_settings
+
+    settings = load_settings()
     counts: dict[str, int] = {}
-    try:
+    with _kafka_errors(bootstrap or settings.brokers):
         for file in files:
             if file == "-":
                 sent = produce_lines(_lines(sys.stdin.buffer), bootstrap, settings)
@@ -314,9 +355,6 @@ def produce(
                     sent = produce_lines(_lines(fh), bootstrap, settings)
             for topic, n in sent.items():
                 counts[topic] = counts.get(topic, 0) + n
-    except OSError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
     for topic, n in sorted(counts.items()):
         typer.echo(f"{n} → {topic}")
 
@@ -342,18 +380,24 @@ def tail(
     ] = None,
 ) -> None:
     """Print records (signals by default) as JSON lines as they arrive, until Ctrl-C."""
+    from streams.cli.config_cmd import load_settings
+
+    settings = load_settings()
+    records = tail_records(
+        topics or (),
+        bootstrap,
+        settings,
+        from_beginning=from_beginning,
+        max_records=max_records,
+        idle_timeout=idle,
+    )
     try:
-        for rec in tail_records(
-            topics or (),
-            bootstrap,
-            Settings(),
-            from_beginning=from_beginning,
-            max_records=max_records,
-            idle_timeout=idle,
-        ):
-            out = rec if meta else rec["value"]
-            sys.stdout.write(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n")
-            sys.stdout.flush()
+        with _kafka_errors(bootstrap or settings.brokers):
+            for rec in records:
+                out = rec if meta else rec["value"]
+                line = json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+                sys.stdout.write(line + "\n")
+                sys.stdout.flush()
     except KeyboardInterrupt:
         pass
     except BrokenPipeError:  # | head

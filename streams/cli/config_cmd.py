@@ -22,13 +22,17 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import SecretStr, ValidationError
 
-from models.settings import CONFIG_FILE_ENV, Settings, SettingsFileError, SettingsFileSource
 from streams.cli import app
+from streams.cli.errors import CliError
+
+if TYPE_CHECKING:  # (imported where used: ``--help`` does not load pydantic-settings)
+    from pydantic import ValidationError
+
+    from models.settings import Settings
 
 MASK = "**********"
 ENV_PREFIX = "SLAWATCH_"
@@ -44,11 +48,12 @@ config_app = typer.Typer(
 app.add_typer(config_app, name="config")
 
 
-class ConfigError(Exception):
-    """Settings that cannot be used; ``lines`` name each problem by its variable."""
+class ConfigError(CliError):
+    """Settings that cannot be used; ``lines`` name each problem by its variable (any
+    command prints them as one line, ``config show`` one per line)."""
 
     def __init__(self, lines: list[str]) -> None:
-        super().__init__("; ".join(lines))
+        super().__init__("invalid settings: " + "; ".join(lines))
         self.lines = lines
 
 
@@ -61,6 +66,8 @@ def env_name(field: str) -> str:
 
 
 def is_secret_field(name: str) -> bool:
+    from models.settings import Settings
+
     field = Settings.model_fields.get(name)
     annotation = repr(field.annotation) if field is not None else ""
     return "SecretStr" in annotation or bool(_SECRET_NAME.search(name))
@@ -74,6 +81,8 @@ def mask_url(text: str) -> str:
 
 def masked_value(name: str, value: Any) -> Any:
     """A JSON-able value of setting ``name``, secrets masked (``None`` stays ``None``)."""
+    from pydantic import SecretStr
+
     if value is None:
         return None
     if isinstance(value, SecretStr) or is_secret_field(name):
@@ -101,6 +110,8 @@ def _env_has(name: str) -> bool:
 
 
 def _file_values() -> dict[str, Any]:
+    from models.settings import CONFIG_FILE_ENV, Settings, SettingsFileError, SettingsFileSource
+
     path = os.environ.get(CONFIG_FILE_ENV)
     if not path:
         return {}
@@ -157,6 +168,8 @@ def _expectation(err: dict[str, Any]) -> str:
 
 
 def _with_env_names(text: str) -> str:
+    from models.settings import Settings
+
     names = sorted(Settings.model_fields, key=len, reverse=True)
     pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
     return pattern.sub(lambda m: env_name(m.group(1)), text)
@@ -165,6 +178,8 @@ def _with_env_names(text: str) -> str:
 def settings_error_lines(exc: ValidationError) -> list[str]:
     """One line per problem: ``SLAWATCH_PARTITIONS: must be ≥ 1 (got 0)``; a secret's value
     is never shown; a value from the settings file says so."""
+    from models.settings import CONFIG_FILE_ENV
+
     in_file = _file_values()
     lines = []
     for err in exc.errors(include_url=False):
@@ -186,7 +201,10 @@ def settings_error_lines(exc: ValidationError) -> list[str]:
 
 def load_settings(**overrides: Any) -> Settings:
     """``Settings(**overrides)``, or :class:`ConfigError` with one line per problem."""
+    from pydantic import ValidationError
     from pydantic_settings import SettingsError
+
+    from models.settings import Settings, SettingsFileError
 
     try:
         return Settings(**overrides)
@@ -228,6 +246,8 @@ def show_cmd(
     ] = False,
 ) -> None:
     """Print the effective configuration with secrets masked (exit 2 if it is invalid)."""
+    from models.settings import CONFIG_FILE_ENV
+
     settings = load_settings_or_exit()
     values = effective(settings)
     if as_json:

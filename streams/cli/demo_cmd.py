@@ -23,6 +23,7 @@ the signals as a table, the dead letters and the "why this deadline" account of 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import re
@@ -42,6 +43,7 @@ import typer
 
 from models.shipped import shipped
 from streams.cli import app
+from streams.cli.params import input_file, instant, ticket_key, wall_duration
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = shipped("examples")
@@ -55,9 +57,6 @@ DEMO_APP_ID = "slawatch-demo"
 WORKER_LEAD = 8.0
 #: A control topic of the demo's own: one record on it ends the reader thread cleanly.
 CONTROL_TOPIC = "slawatch-demo.control"
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
 STYLES = {
     "sla.breach": "bold red",
@@ -86,18 +85,21 @@ SHOWN = ("sla.breach", "sla.escalation", "availability.breach", "heartbeat.misse
 
 
 def parse_duration(text: str) -> float:
-    """Seconds of ``30s``, ``2m``, ``1.5h``, ``500ms`` or a bare number of seconds."""
-    m = _DURATION.match(text or "")
-    if not m:
-        raise typer.BadParameter(f"{text!r}: expected a duration like 30s, 2m or 1h")
-    return float(m.group(1)) * _UNITS[m.group(2)]
+    """Seconds of a ``--for`` span: ``30s``, ``2m``, ``1.5h``, ``1h30m`` (the one duration
+    grammar, :mod:`models.durations`)."""
+    return wall_duration(text).total_seconds()
 
 
 @app.command("demo")
 def demo_cmd(
     duration: Annotated[
-        str | None,
-        typer.Option("--for", help="stop after this long (30s, 2m, 1h); default: until Ctrl-C"),
+        float | None,
+        typer.Option(
+            "--for",
+            parser=parse_duration,
+            metavar="DURATION",
+            help="stop after this long (30s, 2m, 1h30m); default: until Ctrl-C",
+        ),
     ] = None,
     speed: Annotated[
         float, typer.Option(help="simulated seconds per wall second (600: 1 min = 0.1 s)")
@@ -112,27 +114,35 @@ def demo_cmd(
     offline: Annotated[
         bool, typer.Option("--offline", help="replay the example events, no broker")
     ] = False,
-    events: Annotated[Path, typer.Option(help="--offline: events (JSON lines)")] = (
-        EXAMPLES / "events.jsonl"
+    events: Annotated[
+        Path, typer.Option(parser=input_file, help="--offline: events (JSON lines)")
+    ] = EXAMPLES / "events.jsonl",
+    tenants: Annotated[Path, typer.Option(parser=input_file, help="tenant contracts")] = (
+        EXAMPLES / "tenants.yaml"
     ),
-    tenants: Annotated[Path, typer.Option(help="tenant contracts")] = EXAMPLES / "tenants.yaml",
-    until: Annotated[str, typer.Option(help="--offline: advance time to")] = (
-        "2026-04-20T00:00:00+02:00"
-    ),
-    explain: Annotated[str, typer.Option(help="--offline: ticket to explain")] = "acme:INC-1",
+    until: Annotated[
+        datetime, typer.Option(parser=instant, metavar="ISO", help="--offline: advance time to")
+    ] = "2026-04-20T00:00:00+02:00",  # type: ignore[assignment]  (parsed like a given value)
+    explain: Annotated[
+        str,
+        typer.Option(
+            parser=ticket_key, metavar="TENANT:TICKET", help="--offline: ticket to explain"
+        ),
+    ] = "acme:INC-1",
 ) -> None:
     """Run the live pipeline on the embedded broker with generated traffic for the five seed
     contracts, printing breaches as they happen (--offline: replay the example events)."""
     if offline:
         _offline(events, tenants, until, explain)
         return
+    from streams.cli.errors import CliError
+
     if speed <= 0:
-        raise typer.BadParameter("--speed must be positive")
+        raise CliError(f"--speed {speed:g}: must be positive, e.g. 600")
     if rate <= 0:
-        raise typer.BadParameter("--rate must be positive")
-    seconds = parse_duration(duration) if duration else None
+        raise CliError(f"--rate {rate:g}: must be positive, e.g. 40")
     code = LiveDemo(speed=speed, seed=seed, rate=rate, tenants=tenants, warnings=warnings).run(
-        seconds
+        duration
     )
     raise typer.Exit(code)
 
@@ -669,19 +679,22 @@ def _reason_kind(reason: str) -> str:
 # == offline ======================================================================================
 
 
-def _offline(events: Path, tenants: Path, until: str, explain: str) -> None:
+def _offline(events: Path, tenants: Path, until: datetime, explain: str) -> None:
     """Replay the example events of the five seed contracts and show what slawatch fires."""
     from rich.console import Console
     from rich.table import Table
 
-    from models.contracts import load_policies, load_tenants
-    from streams.engine.explain import explain_ticket
+    from streams.cli.errors import CliError
+    from streams.cli.policies import registry as load_registry
+    from streams.engine.explain import explain_ticket, ticket_events
     from streams.replay import replay
 
     console = Console()
-    registry = load_tenants(tenants, load_policies())
-    with events.open("rb") as fh:
-        result = replay(fh, registry, until=datetime.fromisoformat(until), source=events.name)
+    registry = load_registry(tenants)
+    lines = events.read_bytes().splitlines()
+    result = replay(lines, registry, until=until, source=events.name)
+    if explain not in result.engine.tickets:
+        raise CliError(f"--explain {explain}: no such ticket in {events}")
     table = Table(title=f"signals from {events.name} (times Europe/Amsterdam)")
     for col in ("due at", "type", "tenant/ticket", "clock", "priority", "detail", "deadline"):
         table.add_column(col)
@@ -709,5 +722,10 @@ def _offline(events: Path, tenants: Path, until: str, explain: str) -> None:
     for dl in result.dead_letters:
         console.print(f"[bold]dead letter[/bold] {dl.source}: {dl.reason}")
     console.print()
-    console.print(explain_ticket(result.engine, explain), highlight=False)
-    console.print(f"\nsummary: {result.summary()}")
+    console.print(
+        explain_ticket(result.engine, explain, ticket_events(lines, explain)),
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    console.print(f"\nsummary: {json.dumps(result.summary())}", soft_wrap=True, highlight=False)

@@ -9,30 +9,18 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from models.availability import interval_text
-from models.contracts import (
-    PolicySet,
-    load_policies,
-    tenants_from_data,
-)
-from models.errors import (
-    OptionError,
-    PolicyError,
-    PolicyLoadError,
-    PolicySetError,
-    UnknownClockError,
-    UnknownPolicyError,
-    UnknownPriorityError,
-)
-from models.plan import ClockPlan, TicketFacts
-from models.policy import CHANNELS, KINDS, Policy, TargetSpec, policy_from_data
-from models.schemas import SCHEMA_KINDS, json_schema
-from models.yamlio import read_document
+from models.vocabulary import CHANNELS, KINDS
 from streams.cli import app
+from streams.cli.errors import CliError
+from streams.cli.params import PoliciesDirs, ReplacePolicies, instant
+
+if TYPE_CHECKING:  # (imported inside the commands: ``--help`` stays light)
+    from models.plan import ClockPlan, TicketFacts
+    from models.policy import Policy, TargetSpec
 
 __all__ = ["check_paths", "deadline_result", "parse_assignments"]
 
@@ -45,24 +33,9 @@ policy_app = typer.Typer(
 )
 app.add_typer(policy_app, name="policy")
 
-PolicyDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--policies",
-        help="Directory of policy files (default: $SLAWATCH_POLICY_DIR or the bundled policies/).",
-        envvar="SLAWATCH_POLICY_DIR",
-        show_default=False,
-    ),
-]
 
-
-class BadInput(Exception):
+class BadInput(CliError):
     """Bad command-line input (exit 2)."""
-
-
-def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
 
 
 # --------------------------------------------------------------------------------------------
@@ -71,18 +44,40 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
 
 
 def _policy_files(paths: list[Path]) -> list[Path]:
+    from models.contracts import POLICY_SUFFIXES
+
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            files.extend(sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml", ".json")))
+            files.extend(sorted(q for q in p.iterdir() if q.suffix in POLICY_SUFFIXES))
         else:
             files.append(p)
     return files
 
 
-def check_paths(paths: list[Path], policy_dir: Path | None = None) -> tuple[list[str], list[str]]:
+def _checkable(text: str) -> Path:
+    """A policy file or a directory that holds some."""
+    from streams.cli.params import input_file
+
+    path = Path(text)
+    if not path.is_dir():
+        return input_file(text)
+    if not _policy_files([path]):
+        raise typer.BadParameter(f"'{text}' holds no policy files (*.yaml, *.yml, *.json)")
+    return path
+
+
+def check_paths(
+    paths: list[Path], policy_dirs: list[Path] | None = None, replace: bool = False
+) -> tuple[list[str], list[str]]:
     """Validate policy files (and tenant contracts files, recognised by a top-level
-    ``tenants:`` key). Returns ``(ok lines, problem lines)``."""
+    ``tenants:`` key, against the base policies plus ``policy_dirs`` and the checked
+    policies). Returns ``(ok lines, problem lines)``."""
+    from models.contracts import PolicySet, load_policy_dirs, tenants_from_data
+    from models.errors import PolicyLoadError, PolicySetError
+    from models.policy import policy_from_data
+    from models.yamlio import read_document
+
     ok: list[str] = []
     problems: list[str] = []
     policies = PolicySet()
@@ -102,7 +97,7 @@ def check_paths(paths: list[Path], policy_dir: Path | None = None) -> tuple[list
     if contracts:
         known = PolicySet()
         try:
-            base = load_policies(policy_dir)
+            base = load_policy_dirs(policy_dirs or (), replace=replace)
             for (pid, ver), pol in base.versions.items():
                 if (pid, ver) not in policies.versions:
                     known.add(pol, base.sources.get((pid, ver), ""))
@@ -122,13 +117,19 @@ def check_paths(paths: list[Path], policy_dir: Path | None = None) -> tuple[list
 @policy_app.command("check")
 def check_cmd(
     paths: Annotated[
-        list[Path], typer.Argument(help="Policy files or directories (tenant contracts too).")
+        list[Path],
+        typer.Argument(
+            parser=_checkable,
+            metavar="PATHS",
+            help="Policy files or directories (tenant contracts too).",
+        ),
     ],
-    policy_dir: PolicyDir = None,
+    policies: PoliciesDirs = None,
+    replace_policies: ReplacePolicies = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only.")] = False,
 ) -> None:
     """Validate policy files; exit 1 listing every problem as FILE: PATH: PROBLEM."""
-    ok, problems = check_paths(paths, policy_dir)
+    ok, problems = check_paths(paths, policies, replace_policies)
     if not quiet:
         for line in ok:
             typer.echo(line)
@@ -143,19 +144,12 @@ def check_cmd(
 # --------------------------------------------------------------------------------------------
 
 
-def _load(policy_dir: Path | None) -> PolicySet:
-    try:
-        return load_policies(policy_dir)
-    except PolicySetError as exc:
-        _fail("the policy files are invalid:\n" + "\n".join(exc.messages))
+def _get_policy(
+    dirs: list[Path] | None, replace: bool, policy_id: str, version: str | None = None
+) -> Policy:
+    from streams.cli.policies import one
 
-
-def _get_policy(policy_dir: Path | None, policy_id: str, version: str | None = None) -> Policy:
-    policies = _load(policy_dir)
-    try:
-        return policies.policy(policy_id, version)
-    except UnknownPolicyError as exc:
-        _fail(str(exc))
+    return one(policy_id, version, dirs, replace)  # type: ignore[no-any-return]
 
 
 def _hours_text(spec: dict[str, Any] | str) -> str:
@@ -183,13 +177,16 @@ def show_cmd(
     version: Annotated[
         str | None, typer.Option("--version", help="A specific loaded version.")
     ] = None,
-    policy_dir: PolicyDir = None,
+    policies: PoliciesDirs = None,
+    replace_policies: ReplacePolicies = False,
 ) -> None:
     """Show a policy as tables: calendars, priorities, clocks and targets, options."""
     from rich.console import Console
     from rich.table import Table
 
-    policy = _get_policy(policy_dir, policy_id, version)
+    from models.durations import format_wall
+
+    policy = _get_policy(policies, replace_policies, policy_id, version)
     console = Console()
     console.print(
         f"[bold]{policy.id}[/bold] version {policy.version} — {policy.name or ''}\n"
@@ -316,7 +313,7 @@ def show_cmd(
         for hb in policy.heartbeats:
             at.add_row(
                 f"heartbeat {hb.check}",
-                f"every {interval_text(hb.max_interval)}",
+                f"every {format_wall(hb.max_interval)}",
                 "wall clock",
                 "—",
             )
@@ -336,8 +333,10 @@ def schema_cmd(
 
     The schemas are JSON Schema 2020-12, for integrators and editors.
     """
+    from models.schemas import SCHEMA_KINDS, json_schema
+
     if kind not in SCHEMA_KINDS:
-        _fail(f"unknown schema {kind!r}; choose one of {', '.join(SCHEMA_KINDS)}")
+        raise BadInput(f"unknown schema {kind!r}; choose one of {', '.join(SCHEMA_KINDS)}")
     typer.echo(json.dumps(json_schema(kind), indent=2, ensure_ascii=False))
 
 
@@ -353,7 +352,7 @@ def parse_assignments(items: list[str], what: str, typed: bool = True) -> dict[s
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise BadInput(f"{what} {item!r} is not key=value")
+            raise BadInput(f"{what} {item!r} is not key=value; write e.g. {what} name=value")
         parsed: Any = value
         if typed:
             try:
@@ -366,18 +365,25 @@ def parse_assignments(items: list[str], what: str, typed: bool = True) -> dict[s
     return out
 
 
-def _parse_start(text: str) -> datetime:
-    try:
-        start = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise BadInput(
-            f"--start {text!r} is not an ISO 8601 instant (e.g. 2026-03-02T09:00:00+01:00)"
-        ) from None
-    if start.tzinfo is None or start.utcoffset() is None:
-        raise BadInput(
-            f"--start {text!r} has no UTC offset; give one, e.g. {text}+01:00 (CONTRACTS R1)"
-        )
-    return start
+def _kind(text: str) -> str:
+    value = text.strip().lower()
+    if value not in KINDS:
+        raise typer.BadParameter(f"{text!r} is not a ticket kind; kinds: {', '.join(KINDS)}")
+    return value
+
+
+def _channel(text: str) -> str:
+    value = text.strip().lower()
+    if value not in CHANNELS:
+        raise typer.BadParameter(f"{text!r} is not a channel; channels: {', '.join(CHANNELS)}")
+    return value
+
+
+class NotApplicable(CliError, LookupError):
+    """The asked clock does not apply to that ticket (exit 3: not a mistake, an answer)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_NOT_APPLICABLE)
 
 
 def deadline_result(
@@ -387,31 +393,27 @@ def deadline_result(
     facts: TicketFacts,
     options: dict[str, Any],
 ) -> tuple[ClockPlan, Any]:
-    """The plan of ``clock`` for that ticket and its projection. Raises :class:`BadInput` or
-    :class:`LookupError` (clock not applicable, message in ``args[0]``)."""
+    """The plan of ``clock`` for that ticket and its projection. Raises the policy's
+    :class:`~models.errors.PolicyError` (unknown clock, priority, option: exit 2) or
+    :class:`NotApplicable` (exit 3)."""
     from streams.engine.targets import project
 
-    try:
-        rule = policy.rule_for(clock, facts)
-        plans = policy.plan(facts, options, clocks=[clock])
-    except (UnknownClockError, UnknownPriorityError, OptionError) as exc:
-        raise BadInput(str(exc)) from None
-    except PolicyError as exc:
-        raise BadInput(str(exc)) from None
+    rule = policy.rule_for(clock, facts)
+    plans = policy.plan(facts, options, clocks=[clock])
     name = clock.lower()
     plan = next((p for p in plans if p.clock == name), None)
     if plan is None:
         ticket = facts.kind + (f" ticket via {facts.channel}" if facts.channel else " ticket")
         article = "an" if ticket[0] in "aeiou" else "a"
         if rule is None:
-            raise LookupError(
+            raise NotApplicable(
                 f"clock {name} does not apply to {article} {ticket} under policy {policy.id}"
             )
         level, cell = policy.resolve_priority(facts)
         prio = level or "(none)"
         if cell and (facts.impact or facts.urgency):
             prio += f" (cell {cell})"
-        raise LookupError(
+        raise NotApplicable(
             f"clock {name} does not apply to {article} {ticket} with priority {prio} under "
             f"policy {policy.id}: the policy sets no target for that priority"
         )
@@ -433,65 +435,62 @@ def _signal_json(sig: Any, tz: Any) -> dict[str, Any]:
 def deadline_cmd(
     policy_id: Annotated[str, typer.Option("--policy", help="Policy id, e.g. bokumo-ict.")],
     clock: Annotated[str, typer.Option("--clock", help="Clock name, e.g. response.")],
-    start: Annotated[str, typer.Option("--start", help="Clock start, ISO 8601 with offset.")],
+    start: Annotated[
+        datetime,
+        typer.Option(
+            "--start", parser=instant, metavar="ISO", help="Clock start, ISO 8601 with offset."
+        ),
+    ],
     priority: Annotated[str | None, typer.Option("--priority", help="Direct level.")] = None,
     impact: Annotated[str | None, typer.Option("--impact", help="Matrix impact.")] = None,
     urgency: Annotated[str | None, typer.Option("--urgency", help="Matrix urgency.")] = None,
-    kind: Annotated[str, typer.Option("--kind", help=f"Ticket kind: {', '.join(KINDS)}.")] = (
-        "incident"
-    ),
+    kind: Annotated[
+        str, typer.Option("--kind", parser=_kind, help=f"Ticket kind: {', '.join(KINDS)}.")
+    ] = "incident",
     channel: Annotated[
-        str | None, typer.Option("--channel", help=f"Channel: {', '.join(CHANNELS)}.")
+        str | None,
+        typer.Option("--channel", parser=_channel, help=f"Channel: {', '.join(CHANNELS)}."),
     ] = None,
     option: Annotated[
-        list[str] | None, typer.Option("--option", help="Contract option key=value (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--option", metavar="KEY=VALUE", help="Contract option key=value (repeatable)."
+        ),
     ] = None,
     attribute: Annotated[
         list[str] | None,
-        typer.Option("--attribute", help="Ticket attribute key=value, e.g. cvss=9.8."),
+        typer.Option(
+            "--attribute", metavar="KEY=VALUE", help="Ticket attribute key=value, e.g. cvss=9.8."
+        ),
     ] = None,
     policy_version: Annotated[
         str | None, typer.Option("--policy-version", help="A specific loaded version.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print deadline and signals.")] = False,
-    policy_dir: PolicyDir = None,
+    policies: PoliciesDirs = None,
+    replace_policies: ReplacePolicies = False,
 ) -> None:
     """Print a clock's breach deadline for a ticket (ISO 8601, policy time zone).
 
     With --json: every warning, escalation and breach instant the clock would fire if never
     paused or stopped. Exit 3 when the clock does not apply to that ticket, 2 on bad input.
     """
-    try:
-        when = _parse_start(start)
-        kind_n = kind.strip().lower()
-        if kind_n not in KINDS:
-            raise BadInput(f"--kind {kind!r} is not a ticket kind; kinds: {', '.join(KINDS)}")
-        channel_n = channel.strip().lower() if channel else None
-        if channel_n is not None and channel_n not in CHANNELS:
-            raise BadInput(
-                f"--channel {channel!r} is not a channel; channels: {', '.join(CHANNELS)}"
-            )
-        if priority is not None and (impact is not None or urgency is not None):
-            raise BadInput("give either --priority or --impact with --urgency, not both")
-        options = parse_assignments(option or [], "--option", typed=False)
-        attributes = parse_assignments(attribute or [], "--attribute")
-    except BadInput as exc:
-        _fail(str(exc))
-    policy = _get_policy(policy_dir, policy_id, policy_version)
+    from models.plan import TicketFacts
+
+    if priority is not None and (impact is not None or urgency is not None):
+        raise BadInput("give either --priority or --impact with --urgency, not both")
+    options = parse_assignments(option or [], "--option", typed=False)
+    attributes = parse_assignments(attribute or [], "--attribute")
+    policy = _get_policy(policies, replace_policies, policy_id, policy_version)
     facts = TicketFacts(
-        kind=kind_n,
-        channel=channel_n,
+        kind=kind,
+        channel=channel,
         priority=priority,
         impact=impact,
         urgency=urgency,
         attributes=attributes,
     )
-    try:
-        plan, proj = deadline_result(policy, clock, when, facts, options)
-    except BadInput as exc:
-        _fail(str(exc))
-    except LookupError as exc:
-        _fail(str(exc.args[0]), EXIT_NOT_APPLICABLE)
+    plan, proj = deadline_result(policy, clock, start, facts, options)
     tz = policy.timezone
     deadline = proj.deadline.astimezone(tz).isoformat() if proj.deadline else None
     if as_json:

@@ -27,12 +27,12 @@ def worker_cmd(
     Creates the slawatch topics if they are missing. Extra arguments go to ``faust worker``.
     With ``--web-port``, ``GET /health`` says whether the worker has tenants to work for.
     """
-    from models.settings import Settings
+    from streams.cli.config_cmd import load_settings
     from streams.runtime.app import create_app
     from streams.runtime.health import register_health
     from streams.topics import TICKET_EVENTS, ensure_topics, partition_count
 
-    settings = Settings()
+    settings = load_settings()
     ensure_topics(settings=settings)
     # well-keyed input is processed in place only if its topic is co-partitioned with ours
     in_place = partition_count(TICKET_EVENTS, settings) == settings.partitions

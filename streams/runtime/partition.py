@@ -51,6 +51,7 @@ from typing import Any
 import orjson
 
 from calendars.timeline import US
+from models.events import too_large
 from streams.availability.engine import MON_PREFIX, AvailabilitySignal
 from streams.engine.engine import Engine, Signal
 from streams.engine.processor import DeadLetter, Processor
@@ -276,10 +277,7 @@ def _iso(us: int) -> str:
 def _routable(raw: bytes, max_bytes: int) -> tuple[dict[str, Any] | None, str | None]:
     """The JSON object of an input record, or ``(None, reason)``."""
     if len(raw) > max_bytes:
-        return None, (
-            f"record of {len(raw)} bytes exceeds the limit of {max_bytes} bytes "
-            "(SLAWATCH_MAX_EVENT_BYTES)"
-        )
+        return None, too_large(len(raw), max_bytes)
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

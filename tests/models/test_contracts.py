@@ -14,10 +14,11 @@ from models.contracts import (
     deep_merge,
     default_policy_dir,
     load_policies,
+    load_policy_dirs,
     load_tenants,
     tenants_from_data,
 )
-from models.errors import ContractError, UnknownPolicyError, UnknownTenantError
+from models.errors import ContractError, PolicySetError, UnknownPolicyError, UnknownTenantError
 from models.plan import Target, TicketFacts
 from tests.models.helpers import at, deadline, iso
 
@@ -30,8 +31,42 @@ def test_default_dir_is_the_repository_policies():
 
 def test_env_var_overrides_the_policy_dir(tmp_path, monkeypatch):
     (tmp_path / "covide.yaml").write_text((default_policy_dir() / "covide.yaml").read_text())
-    monkeypatch.setenv("SLAWATCH_POLICY_DIR", str(tmp_path))
+    monkeypatch.setenv("SLAWATCH_POLICIES_DIR", str(tmp_path))
     assert list(load_policies()) == ["covide"]
+
+
+def test_the_old_env_var_still_works_with_a_warning(tmp_path, monkeypatch):
+    (tmp_path / "covide.yaml").write_text((default_policy_dir() / "covide.yaml").read_text())
+    monkeypatch.delenv("SLAWATCH_POLICIES_DIR", raising=False)
+    monkeypatch.setenv("SLAWATCH_POLICY_DIR", str(tmp_path))
+    with pytest.warns(FutureWarning, match="SLAWATCH_POLICY_DIR is deprecated: rename it to "):
+        assert list(load_policies()) == ["covide"]
+
+
+def test_policy_dirs_add_to_the_base_or_replace_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("SLAWATCH_POLICIES_DIR", raising=False)
+    own = yaml.safe_load((default_policy_dir() / "covide.yaml").read_text())
+    own.update(id="acme-own", version="1")
+    (tmp_path / "acme.yaml").write_text(yaml.safe_dump(own))
+    assert sorted(load_policy_dirs([tmp_path])) == [
+        "1do",
+        "acme-own",
+        "bokumo-ict",
+        "covide",
+        "inlenersbeloning",
+        "smart-fms",
+    ]
+    assert list(load_policy_dirs([tmp_path], replace=True)) == ["acme-own"]
+    # the bundled directory given again is read once; only= validates one policy's files
+    assert len(load_policy_dirs([default_policy_dir()]).versions) == 5
+    assert list(load_policy_dirs([tmp_path], only="ACME-own")) == ["acme-own"]
+
+
+def test_a_policy_version_in_two_directories_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("SLAWATCH_POLICIES_DIR", raising=False)
+    (tmp_path / "covide.yaml").write_text((default_policy_dir() / "covide.yaml").read_text())
+    with pytest.raises(PolicySetError, match=r"policy covide version 1\.0 is already loaded from"):
+        load_policy_dirs([tmp_path])
 
 
 def test_policy_lookup_is_case_insensitive_and_versioned(policies):

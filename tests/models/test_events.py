@@ -52,7 +52,6 @@ def test_full_ticket_event_and_facts():
         ev(
             kind="Vulnerability",
             channel="PORTAL",
-            priority="Kritiek",
             impact="Company_Wide",
             urgency="HOOG",
             status="waiting_for_customer",
@@ -63,7 +62,7 @@ def test_full_ticket_event_and_facts():
     assert (e.kind, e.channel, e.priority, e.impact, e.urgency) == (
         "vulnerability",
         "portal",
-        "kritiek",
+        None,
         "company_wide",
         "hoog",
     )
@@ -71,11 +70,44 @@ def test_full_ticket_event_and_facts():
     assert e.facts() == TicketFacts(
         kind="vulnerability",
         channel="portal",
-        priority="kritiek",
         impact="company_wide",
         urgency="hoog",
         attributes={"cvss": 9.8},
     )
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        (
+            {"priority": "kritiek", "impact": "company_wide", "urgency": "hoog"},
+            "ticket.created (event e-1): 'priority' and 'impact' both given: send either a "
+            "priority level or impact with urgency, not both",
+        ),
+        (
+            {"priority": "kritiek", "urgency": "hoog"},
+            "ticket.created (event e-1): 'priority' and 'urgency' both given: send either a "
+            "priority level or impact with urgency, not both",
+        ),
+        (
+            {"reported_at": "2026-03-02T08:00:01Z"},  # one second after 'at' (09:00+01:00)
+            "ticket.created (event e-1): 'reported_at' 2026-03-02T08:00:01+00:00 is after 'at' "
+            "2026-03-02T09:00:00+01:00: a ticket is reported before (or when) it is "
+            "registered; check the ITSM mapping",
+        ),
+    ],
+)
+def test_inconsistent_ticket_events_are_rejected_with_the_reason(fields, reason):
+    # the same reason from JSON text (the strict fast path) and from a mapping (the lax one)
+    for raw in (orjson.dumps(ev(**fields)), ev(**fields)):
+        with pytest.raises(EventError) as exc:
+            parse_event(raw)
+        assert str(exc.value) == reason
+
+
+def test_reported_when_registered_is_fine():
+    e = parse_event(ev(reported_at="2026-03-02T09:00:00+01:00"))  # = 'at' (08:00Z)
+    assert e.reported_at == e.at
 
 
 @pytest.mark.parametrize(
@@ -109,7 +141,8 @@ def test_naive_timestamp_is_rejected_with_a_clear_reason():
         parse_event(ev(at="2026-03-02T09:00:00"))
     assert str(exc.value) == (
         "ticket.created (event e-1): 'at' timestamp '2026-03-02T09:00:00' has no UTC offset; "
-        "send ISO 8601 with an offset, e.g. 2026-03-02T09:00:00+01:00 (CONTRACTS R1)"
+        "send ISO 8601 with an offset, e.g. 2026-03-02T09:00:00+01:00 (see README, 'How the "
+        "clocks work')"
     )
     with pytest.raises(EventError, match=r"'reported_at' timestamp .* has no UTC offset"):
         parse_event(ev(reported_at="2026-03-01 10:00"))

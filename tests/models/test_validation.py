@@ -187,7 +187,7 @@ def test_bad_duration(write):
 
     assert write(m) == [
         f"{FILE}: clocks.resolution.targets.urgent.hard: unknown unit 'dagen' in '2 dagen'; "
-        "units: m, h, workdays, weeks, months"
+        "units: s, m, h, wd (workdays), weeks, months"
     ]
 
 
@@ -400,3 +400,25 @@ def test_option_that_sets_a_target_must_cover_every_value(write):
         f"{FILE}: options.subscription.effects: clock rule response takes its target from "
         "option subscription, but no effect sets it for basic"
     ]
+
+
+def test_an_unknown_pause_status_is_an_error_with_a_hint(write):
+    def m(d):
+        d["defaults"]["pause_statuses"] = ["waiting_for_custmer"]
+        d["clocks"]["resolution"]["pause_statuses"] = ["wacht_op_klant"]
+
+    assert write(m) == [
+        f"{FILE}: defaults.pause_statuses[0]: unknown status 'waiting_for_custmer'; did you "
+        "mean 'waiting_for_customer'? (a status outside the standard ones must be declared "
+        "under `statuses:`)",
+        f"{FILE}: clocks.resolution.pause_statuses[0]: unknown status 'wacht_op_klant' (a "
+        "status outside the standard ones must be declared under `statuses:`)",
+    ]
+
+
+def test_a_status_of_the_tenants_itsm_is_declared_under_statuses(write):
+    def m(d):
+        d["statuses"] = ["Wacht_Op_Klant"]  # identifiers are case-insensitive
+        d["clocks"]["resolution"]["pause_statuses"] = ["wacht_op_klant", "customer_unreachable"]
+
+    assert write(m) == []

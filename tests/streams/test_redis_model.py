@@ -425,12 +425,14 @@ def test_a_revised_report_replaces_the_months_figure(client, prefix):
 def test_parse_duration_and_format_left():
     assert parse_duration("30m") == timedelta(minutes=30)
     assert parse_duration("2h") == timedelta(hours=2)
-    assert parse_duration("1d") == timedelta(days=1)
     assert parse_duration("1h30m") == timedelta(minutes=90)
     assert parse_duration("1.5h") == timedelta(minutes=90)
+    assert parse_duration("1week") == timedelta(days=7)
     for bad in ("", "2", "2x", "h", "2h junk"):
-        with pytest.raises(Exception, match=r"use e\.g\."):
+        with pytest.raises(Exception, match=r"e\.g\.|units: "):
             parse_duration(bad)
+    with pytest.raises(Exception, match=r"'d' is ambiguous"):  # a workday or 24 h?
+        parse_duration("1d")
     assert format_left(1500) == "25m"
     assert format_left(7500) == "2h05m"
     assert format_left(-4200) == "-1h10m"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,9 @@ import yaml
 from typer.testing import CliRunner
 
 from models.contracts import default_policy_dir
-from streams.cli import app
-from streams.cli import policy_cmd as _register  # noqa: F401 - registers the commands
+from streams.cli import _register, app
+
+_register()
 
 runner = CliRunner()
 
@@ -301,7 +303,7 @@ def test_deadline_not_applicable_exits_3(args, message):
                 "--kind",
                 "bug",
             ],
-            "--kind 'bug' is not a ticket kind",
+            "'--kind': 'bug' is not a ticket kind",
         ),
         (
             [
@@ -314,7 +316,7 @@ def test_deadline_not_applicable_exits_3(args, message):
                 "--channel",
                 "fax",
             ],
-            "--channel 'fax' is not a channel",
+            "'--channel': 'fax' is not a channel",
         ),
         (
             [
@@ -389,3 +391,68 @@ def test_parse_assignments():
         "n": "null",
     }
     assert parse_assignments(["x=1"], "--option", typed=False) == {"x": "1"}
+
+
+def test_policy_check_names_an_unknown_pause_status_with_a_hint(tmp_path):
+    doc = yaml.safe_load((default_policy_dir() / "covide.yaml").read_text())
+    doc["defaults"]["pause_statuses"] = ["waiting_for_custmer"]
+    path = tmp_path / "covide.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    r = run("policy", "check", str(path))
+    assert r.exit_code == 1
+    assert r.stdout == (
+        f"{path}: defaults.pause_statuses[0]: unknown status 'waiting_for_custmer'; did you "
+        "mean 'waiting_for_customer'? (a status outside the standard ones must be declared "
+        "under `statuses:`)\n"
+    )
+
+
+def test_the_old_policy_dir_variable_is_read_with_a_one_line_warning(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "covide.yaml").write_text((default_policy_dir() / "covide.yaml").read_text())
+    env = {k: v for k, v in os.environ.items() if k != "SLAWATCH_POLICIES_DIR"}
+    env["SLAWATCH_POLICY_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "streams",
+            "deadline",
+            "--policy",
+            "covide",
+            "--clock",
+            "resolution",
+            "--start",
+            START,
+            "--priority",
+            "urgent",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    # (urgent: 6 h hard on the incidents calendar, Mon 08:00–17:00: 09:00 → 15:00)
+    assert done.stdout == "2026-03-02T15:00:00+01:00\n"
+    assert done.stderr == (
+        "warning: SLAWATCH_POLICY_DIR is deprecated: rename it to SLAWATCH_POLICIES_DIR\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("add", "deadline"),
+    [
+        # Bokumo office (Mon–Fri 09–17, NL holidays) from Mon 2 Mar 10:00
+        ("1h30m", "2026-03-02T11:30:00+01:00"),
+        ("2wd", "2026-03-04T10:00:00+01:00"),  # 2 × 8 h: Mon 7 h, Tue 8 h, Wed 1 h
+        ("3weeks", "2026-03-23T10:00:00+01:00"),  # same local time three weeks later
+        ("1month", "2026-04-02T10:00:00+02:00"),  # (summer time by then)
+    ],
+)
+def test_calendar_adds_in_the_one_grammar(add, deadline):
+    r = run("calendar", "--start", "2026-03-02T10:00:00+01:00", "--add", add, "--days", "1")
+    assert r.exit_code == 0, r.output
+    assert f"+ {add:<6} {deadline}" in r.stdout
