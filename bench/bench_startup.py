@@ -95,10 +95,8 @@ def run_once(argv: list[str]) -> tuple[float, float]:
 
 def which_code() -> str:
     probe = (
-        "from models import _native; _native.install(); "
         "import calendars.calendar as c; "
-        "print('compiled (mypyc)' if c.__file__.endswith(('.so', '.pyd')) else "
-        "'pure Python' + (' (' + _native.reason + ')' if _native.reason else ''))"
+        "print('compiled (mypyc)' if c.__file__.endswith(('.so', '.pyd')) else 'pure Python')"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, env=ENV, cwd=NEUTRAL_DIR

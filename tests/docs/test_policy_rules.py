@@ -165,6 +165,13 @@ TRIGGERS: dict[str, list[tuple[Any, str]]] = {
         (_set("clocks.resolution.thresholds", [1.5]), "clocks.resolution.thresholds[0]"),
         (_set("defaults.thresholds", [0]), "defaults.thresholds[0]"),
     ],
+    "status-unknown": [
+        (_set("defaults.pause_statuses", ["waiting_for_custmer"]), "defaults.pause_statuses[0]"),
+        (
+            _set("clocks.resolution.pause_statuses", ["waiting_for_customer", "on_hold!"]),
+            "clocks.resolution.pause_statuses[1]",
+        ),
+    ],
     "threshold-duplicate": [
         (_set("clocks.resolution.thresholds", [0.9, 0.9]), "clocks.resolution.thresholds")
     ],
