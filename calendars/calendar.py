@@ -24,10 +24,6 @@ from calendars.timeline import EPOCH, US, Timeline, _first_at_or_after_wall
 _fromtimestamp = datetime.fromtimestamp
 
 
-def _td_us(d: timedelta) -> int:
-    return (d.days * 86400 + d.seconds) * US + d.microseconds
-
-
 @dataclass(frozen=True, slots=True)
 class Segment:
     """A stretch of counted open time, for audit: ``[start, end)`` in the calendar's zone."""

@@ -2,13 +2,25 @@
 
 It lives in the lowest layer (``calendars``) so that every package can share it without
 import cycles: ``models`` and ``streams`` subclass :class:`SlawatchError` for their own errors.
+
+Each error carries a ``kind``: what sort of mistake it is, as a stable label (the vocabulary,
+with what each covers, is ``models.errors.DEAD_LETTER_KINDS``). A rejected input's dead letter
+and the ``reason_kind`` label of its metric take it from the error; nothing parses messages.
 """
 
 from __future__ import annotations
 
 
 class SlawatchError(Exception):
-    """Base of every error slawatch raises on purpose."""
+    """Base of every error slawatch raises on purpose; ``kind`` labels the sort of mistake
+    (a class default, or given when raised: ``EventError(reason, kind="malformed_json")``)."""
+
+    kind: str = "other"
+
+    def __init__(self, *args: object, kind: str | None = None) -> None:
+        super().__init__(*args)
+        if kind is not None:
+            self.kind = kind
 
 
 class CalendarError(SlawatchError, ValueError):
@@ -16,7 +28,10 @@ class CalendarError(SlawatchError, ValueError):
 
 
 class NaiveDatetimeError(CalendarError):
-    """A datetime without tzinfo was given where an instant is required (CONTRACTS R1)."""
+    """A datetime without tzinfo was given where an instant is required (docs/contracts.md
+    R1)."""
+
+    kind = "naive_timestamp"
 
     def __init__(self, what: str, value: object) -> None:
         super().__init__(

@@ -16,12 +16,39 @@ def article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
+#: The sorts of mistake an input can make (an error's ``kind``; the ``reason_kind`` label of
+#: ``slawatch_dead_letters_total``; the ``kind`` of a dead-letter record), each with what it
+#: covers.
+DEAD_LETTER_KINDS: dict[str, str] = {
+    "too_large": "record over SLAWATCH_MAX_EVENT_BYTES",
+    "malformed_json": "not JSON text at all",
+    "naive_timestamp": "a timestamp without a UTC offset (docs/contracts.md R1)",
+    "unknown_type": "an event type slawatch does not know",
+    "schema": "JSON, but not a valid event: not an object, missing/unknown field, bad value",
+    "unknown_tenant": "no contract for the tenant",
+    "unknown_priority": "priority/impact/urgency missing or not in the tenant's policy",
+    "contract": "the tenant's contract cannot be applied: unknown option, policy (version)",
+    "duplicate": "a second ticket.created for a ticket",
+    "order": "an event for a ticket never created, or after closed/cancelled; a cancellation "
+    "of maintenance never announced",
+    "not_measured": "monitoring the tenant's contract does not measure: no availability "
+    "target (for the service), an unknown heartbeat check",
+    "wrong_topic": "a monitoring event on the ticket-event topic, or the reverse",
+    "internal": "a slawatch bug while applying the record",
+    "other": "anything else",
+}
+
+
 class PolicyError(SlawatchError, ValueError):
     """A policy was given something it cannot answer (bad priority, option, clock...)."""
+
+    kind = "contract"
 
 
 class UnknownPriorityError(PolicyError):
     """A ticket's priority, impact or urgency is not one the policy knows (or is missing)."""
+
+    kind = "unknown_priority"
 
     def __init__(self, policy: str, what: str, value: object, allowed: Iterable[str]) -> None:
         self.policy = policy
@@ -83,6 +110,8 @@ class ContractError(PolicyLoadError):
 class UnknownTenantError(SlawatchError, LookupError):
     """No contract is registered for that tenant."""
 
+    kind = "unknown_tenant"
+
     def __init__(self, tenant: str, known: Iterable[str] = ()) -> None:
         self.tenant = tenant
         known = sorted(known)
@@ -91,7 +120,10 @@ class UnknownTenantError(SlawatchError, LookupError):
 
 
 class EventError(SlawatchError, ValueError):
-    """An incoming event cannot be used; ``str()`` is a one-line reason a person can act on."""
+    """An incoming event cannot be used; ``str()`` is a one-line reason a person can act on,
+    ``kind`` one of :data:`DEAD_LETTER_KINDS` (``schema`` unless said otherwise)."""
+
+    kind = "schema"
 
 
 class PolicySetError(PolicyError):

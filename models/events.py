@@ -217,10 +217,11 @@ def parse_event(
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise EventError(f"malformed JSON: {exc}") from None
+            raise EventError(f"malformed JSON: {exc}", kind="malformed_json") from None
         except TypeError:
             raise EventError(
-                f"an event is JSON text or a mapping, not {type(raw).__name__}"
+                f"an event is JSON text or a mapping, not {type(raw).__name__}",
+                kind="malformed_json",
             ) from None
     if not isinstance(data, Mapping):
         raise EventError(f"an event must be a JSON object, got {_json_kind(data)}")
@@ -230,7 +231,8 @@ def parse_event(
         if etype is None:
             raise EventError(f"missing field 'type'{_ident(data)}; expected one of {_ALL_TYPES}")
         raise EventError(
-            f"unknown event type {etype!r}{_ident(data)}; expected one of {_ALL_TYPES}"
+            f"unknown event type {etype!r}{_ident(data)}; expected one of {_ALL_TYPES}",
+            kind="unknown_type",
         )
     for key in _TIME_FIELDS:
         value = data.get(key)
@@ -242,7 +244,8 @@ def parse_event(
     try:
         return model.model_validate(data)  # type: ignore[return-value]
     except ValidationError as exc:
-        raise EventError(_reason(exc, data)) from None
+        naive = any(e.get("type") == "timezone_aware" for e in exc.errors(include_url=False))
+        raise EventError(_reason(exc, data), kind="naive_timestamp" if naive else None) from None
 
 
 def _json_kind(value: Any) -> str:

@@ -184,26 +184,6 @@ class Settings(BaseSettings):
         """Connection keyword arguments for aiokafka clients (same names as kafka-python)."""
         return self.kafka_python_kwargs()
 
-    def faust_kwargs(self) -> dict[str, Any]:
-        """``broker``, ``broker_credentials``, ``store`` for ``faust.App(...)`` (no session
-        timeout: pass ``broker_session_timeout=effective_session_timeout(embedded)``)."""
-        kwargs: dict[str, Any] = {"broker": self.broker_urls, "store": self.store}
-        if self.security_protocol == "PLAINTEXT":
-            return kwargs
-        import faust
-
-        if self.security_protocol.startswith("SASL"):
-            assert self.sasl_username is not None and self.sasl_password is not None
-            kwargs["broker_credentials"] = faust.SASLCredentials(
-                username=self.sasl_username,
-                password=self.sasl_password.get_secret_value(),
-                mechanism=self.sasl_mechanism,
-                ssl_context=self.ssl_context(),
-            )
-        else:
-            kwargs["broker_credentials"] = faust.SSLCredentials(self.ssl_context())
-        return kwargs
-
     # -- optional settings file (SLAWATCH_CONFIG_FILE) ---------------------------------------
 
     @classmethod

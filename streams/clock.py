@@ -48,11 +48,3 @@ class SimClock:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.now_us() / US, tz=UTC)
 
-    def wall_delay(self, until_us: int) -> float:
-        """Wall seconds until the clock reads ``until_us`` (``inf`` if it never will)."""
-        lag = until_us - self.now_us()
-        if lag <= 0:
-            return 0.0
-        if self.start_us is None:
-            return lag / US
-        return float("inf") if self.speed == 0 else lag / US / self.speed

@@ -59,6 +59,7 @@ from typing import IO, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from models.errors import DEAD_LETTER_KINDS
 from models.events import MONITORING_EVENT_TYPES, TICKET_EVENT_TYPES
 from streams.topics import SIGNAL_ROUTES
 
@@ -69,7 +70,6 @@ __all__ = [
     "JsonFormatter",
     "Metrics",
     "configure_logging",
-    "reason_kind",
     "start_http_server",
 ]
 
@@ -100,75 +100,9 @@ OTHER = "other"
 
 # == dead-letter reasons ===========================================================================
 
-#: The ``reason_kind`` labels, each with the reasons it covers (texts of ``models.events``,
-#: ``streams.engine.engine``, ``models.errors`` and ``streams.runtime.partition``).
-REASON_KINDS: dict[str, str] = {
-    "too_large": "record over SLAWATCH_MAX_EVENT_BYTES",
-    "malformed_json": "not JSON text at all",
-    "naive_timestamp": "a timestamp without a UTC offset",
-    "unknown_type": "an event type slawatch does not know",
-    "schema": "JSON, but not a valid event: not an object, missing/unknown field, bad value",
-    "unknown_tenant": "no contract for the tenant",
-    "unknown_priority": "priority/impact/urgency missing or not in the tenant's policy",
-    "contract": "the tenant's contract cannot be applied: unknown option, policy (version)",
-    "duplicate": "a second ticket.created for a ticket",
-    "order": "an event for a ticket never created, or after closed/cancelled; a cancellation "
-    "of maintenance never announced",
-    "not_measured": "monitoring the tenant's contract does not measure: no availability "
-    "target (for the service), an unknown heartbeat check",
-    "wrong_topic": "a monitoring event on the ticket-event topic, or the reverse",
-    "internal": "a slawatch bug while applying the record",
-    OTHER: "anything else",
-}
-
-# First match wins: the specific causes before the generic field-validation ones.
-_REASON_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE))
-    for kind, pattern in (
-        ("internal", r"^internal error"),
-        ("too_large", r"exceeds the limit of \d+ bytes|too large"),
-        (
-            "malformed_json",
-            r"^(malformed JSON|not valid JSON)\b|an event is JSON text or a mapping",
-        ),
-        ("naive_timestamp", r"has no UTC offset"),
-        ("unknown_type", r"unknown event type"),
-        (
-            "wrong_topic",
-            r"monitoring event on the ticket-event topic|ticket event on the monitoring-event",
-        ),
-        (
-            "not_measured",
-            r"has no availability target|not covered by an availability target"
-            r"|expects no such check",
-        ),
-        ("unknown_tenant", r"unknown tenant\b"),
-        ("contract", r"\boption\b|unknown policy\b|^policy \S+ (has no )?version\b"),
-        ("unknown_priority", r"^policy \S+: (unknown \w+ |a ticket needs an? )"),
-        ("duplicate", r"already exists\b"),
-        (
-            "order",
-            r"for unknown ticket\b|no ticket\.created was seen|is already (closed|cancelled)\b"
-            r"|events after ticket\.closed|no maintenance\.announced",
-        ),
-        (
-            "schema",
-            r"must be a JSON object|missing field|unknown field|missing or non-string"
-            r"|must not be empty|has unknown value|ISO 8601|^[a-z]+\.[a-z.]+ \(event [^)]*\):"
-            r"|^[a-z]+\.[a-z.]+: '",
-        ),
-    )
-)
-
-
-def reason_kind(reason: str | None) -> str:
-    """The ``reason_kind`` label (a key of :data:`REASON_KINDS`) of a dead letter's reason."""
-    if not reason:
-        return OTHER
-    for kind, pattern in _REASON_RULES:
-        if pattern.search(reason):
-            return kind
-    return OTHER
+#: The ``reason_kind`` labels, each with what it covers: the ``kind`` of the error that
+#: rejected the record, carried on its dead letter (one vocabulary, in models.errors)
+REASON_KINDS = DEAD_LETTER_KINDS
 
 
 # == metrics =======================================================================================
@@ -282,11 +216,9 @@ class Metrics:
         label = type if type in _EVENT_TYPES else OTHER
         self.events_in.labels(type=label, tenant=self._tenant(tenant)).inc(n)
 
-    def dead_letter(self, reason: str | None) -> str:
-        """One dead letter with this reason text; returns its ``reason_kind``."""
-        kind = reason_kind(reason)
-        self.dead_letters.labels(reason_kind=kind).inc()
-        return kind
+    def dead_letter(self, kind: str) -> None:
+        """One dead letter of this ``kind`` (a key of :data:`REASON_KINDS`)."""
+        self.dead_letters.labels(reason_kind=kind if kind in REASON_KINDS else OTHER).inc()
 
     def signal_out(self, type: str, n: int = 1) -> None:
         self.signals_out.labels(type=type if type in _SIGNAL_TYPES else OTHER).inc(n)
@@ -363,7 +295,7 @@ class Metrics:
             self.event_in(event_type, tenant)
 
     def timers(self, rt: Any, now_us: int) -> None:
-        """On each timer round of a worker (``rt``: ``streams.runtime.app.Runtime``): the timer
+        """On each timer round of a worker (``rt``: ``streams.runtime.context.Runtime``): the timer
         lag from the partitions' next due instants (a heap peek each); every
         :attr:`refresh_interval` seconds also the open clocks and the consumer lag."""
         runners = dict(getattr(rt, "runners", {}) or {})

@@ -118,7 +118,7 @@ def _decode_text(raw: bytes | str, exc: EventError, where: str) -> Any:
             return parse_event(text)
         except EventError as again:
             reason = str(again)
-    return DeadLetter(reason, text, where)
+    return DeadLetter(reason, text, where, kind=exc.kind)
 
 
 def _text(raw: bytes | str) -> str:
@@ -175,7 +175,7 @@ def _replay(
             text = raw.rstrip(b"\r\n") if isinstance(raw, bytes) else raw.rstrip("\r\n").encode()
             if len(text) > max_event_bytes:
                 reason = too_large(len(text), max_event_bytes)
-                dead.append(DeadLetter(reason, _text(raw), f"{source}:{lineno}"))
+                dead.append(DeadLetter(reason, _text(raw), f"{source}:{lineno}", kind="too_large"))
                 continue
         try:
             event = parse_event(raw)

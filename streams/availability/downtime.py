@@ -18,36 +18,12 @@ excluded causes); this module only subtracts it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from calendars import BusinessCalendar
 from calendars.timeline import us_of
 
 Interval = tuple[int, int]  # [start_us, end_us), start < end
-
-
-@dataclass(frozen=True, slots=True)
-class MonthFigure:
-    """One period's availability figure (µs)."""
-
-    measured_us: int
-    counted_us: int
-    budget_us: int
-
-    @property
-    def availability_percent(self) -> float:
-        if self.measured_us == 0:
-            return 100.0
-        return 100.0 * (1 - self.counted_us / self.measured_us)
-
-    @property
-    def budget_left_us(self) -> int:
-        return self.budget_us - self.counted_us
-
-    @property
-    def met(self) -> bool:
-        return self.counted_us <= self.budget_us
 
 
 def union(intervals: Iterable[Interval]) -> list[Interval]:
@@ -92,18 +68,6 @@ def month_bounds_us(cal: BusinessCalendar, year: int, month: int) -> Interval:
     return us_of(start), us_of(end)
 
 
-def counted_downtime_us(
-    cal: BusinessCalendar,
-    outages: Iterable[Interval],
-    exclusions: Iterable[Interval],
-    lo: int,
-    hi: int,
-) -> int:
-    """Open time of the calendar inside ``(outages − exclusions) ∩ [lo, hi)``."""
-    down = clip(subtract(outages, exclusions), lo, hi)
-    return sum(cal.elapsed_us(a, b) for a, b in down)
-
-
 def month_measure(
     cal: BusinessCalendar, target_percent: float, year: int, month: int
 ) -> tuple[int, int, int, int]:
@@ -113,16 +77,3 @@ def month_measure(
     measured = cal.elapsed_us(lo, hi)
     # the budget is rounded down to whole µs: a breach is never declared late by rounding
     return lo, hi, measured, int(measured * (100 - target_percent) / 100)
-
-
-def month_figure(
-    cal: BusinessCalendar,
-    target_percent: float,
-    outages: Iterable[Interval],
-    exclusions: Iterable[Interval],
-    year: int,
-    month: int,
-) -> MonthFigure:
-    lo, hi, measured, budget = month_measure(cal, target_percent, year, month)
-    counted = counted_downtime_us(cal, outages, exclusions, lo, hi)
-    return MonthFigure(measured, counted, budget)

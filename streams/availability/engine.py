@@ -558,7 +558,7 @@ class AvailabilityEngine:
         try:
             policy = self.registry.resolve(event.tenant).policy
         except Exception as exc:  # the registry's error names the tenant and the known ones
-            raise RejectedEvent(str(exc), out) from None
+            raise RejectedEvent(str(exc), out, kind=getattr(exc, "kind", "contract")) from None
         self._check(policy, event, st, out)
         if st is None:
             st = TenantMonitor(event.tenant, policy.id, policy.version, 0)
@@ -695,7 +695,9 @@ class AvailabilityEngine:
         etype = event.type
         if etype in ("monitor.down", "monitor.up"):
             if not self._targets(policy, event.service):
-                raise RejectedEvent(self._no_target(policy, event.service), out)
+                raise RejectedEvent(
+                    self._no_target(policy, event.service), out, kind="not_measured"
+                )
         elif etype == "heartbeat":
             checks = [h.check for h in policy.heartbeats]
             if event.check not in checks:
@@ -704,10 +706,13 @@ class AvailabilityEngine:
                     f"heartbeat for check {event.check!r}: policy {policy.id} expects no such "
                     f"check (its heartbeat checks: {known})",
                     out,
+                    kind="not_measured",
                 )
         elif etype == "maintenance.announced":
             if not policy.availability:
-                raise RejectedEvent(self._no_target(policy, event.service), out)
+                raise RejectedEvent(
+                    self._no_target(policy, event.service), out, kind="not_measured"
+                )
         elif etype == "maintenance.cancelled" and (
             st is None or event.maintenance_id not in st.maintenance
         ):
@@ -715,6 +720,7 @@ class AvailabilityEngine:
                 f"maintenance.cancelled for {event.maintenance_id!r}: no maintenance.announced "
                 f"with that maintenance_id was seen for tenant {event.tenant}",
                 out,
+                kind="order",
             )
 
     @staticmethod

@@ -26,7 +26,6 @@ import contextlib
 import json
 import os
 import queue
-import re
 import signal
 import subprocess
 import sys
@@ -555,9 +554,12 @@ class LiveDemo:
         for t in types:
             c.print(f"  {t:<16}{self.counts[t]:>6}", style=STYLES.get(t), markup=False)
         c.print(f"dead letters: {len(self.dead)}")
-        reasons = Counter(_reason_kind(d.get("reason", "")) for d in self.dead)
-        for reason, n in reasons.most_common():
-            c.print(f"  {n:>3} × {reason}", markup=False)
+        kinds = Counter(d.get("kind", "other") for d in self.dead)
+        example: dict[str, str] = {}
+        for d in self.dead:  # the first reason of each kind, as an example
+            example.setdefault(d.get("kind", "other"), d.get("reason", ""))
+        for kind, n in kinds.most_common():
+            c.print(f"  {n:>3} × {kind}: {example[kind].split(';')[0][:90]}", markup=False)
         at_risk = getattr(self, "at_risk", {})
         if any(at_risk.values()):
             now = self.at_risk_now
@@ -665,18 +667,6 @@ def _monitoring_line(sig: dict[str, Any]) -> str:
             f"(target {sig.get('target_percent')} %)"
         )
     return f"{_hm(sig.get('at')):<9} {LABELS.get(stype, stype):<8} {who:<18} {detail}"
-
-
-def _reason_kind(reason: str) -> str:
-    """A dead letter's reason without the event's own details (for the summary)."""
-    text = re.sub(r"\(event [^)]*\)", "", reason)
-    text = re.sub(r"'\d{4}-\d\d-\d\dT[^']*'", "'…'", text)
-    text = re.sub(r"unknown ticket \S+", "unknown ticket …", text)
-    text = re.sub(r": line \d+ column \d+ \(char \d+\)", "", text)
-    return text.split(";")[0].strip()[:100]
-
-
-# == offline ======================================================================================
 
 
 def _offline(events: Path, tenants: Path, until: datetime, explain: str) -> None:

@@ -106,7 +106,7 @@ class Engine:
             out.extend(self._apply(event, at))
         except RejectedEvent as exc:
             self._count(out)
-            raise RejectedEvent(exc.reason, out) from None
+            raise RejectedEvent(exc.reason, out, kind=exc.kind) from None
         if late:
             # the rungs of this ticket that fell due between the event and engine time are
             # revealed now: they fire at once, observed now (not at some later advance)
@@ -128,16 +128,20 @@ class Engine:
             if ticket is not None:
                 raise RejectedEvent(
                     f"ticket {key} already exists (created {dt(ticket.created_us).isoformat()});"
-                    " send ticket.updated for changes"
+                    " send ticket.updated for changes",
+                    kind="duplicate",
                 )
             self.stats.events += 1
             return self._create(event, key, at)
         if ticket is None:
             raise RejectedEvent(
-                f"{etype} for unknown ticket {key}: no ticket.created was seen for it"
+                f"{etype} for unknown ticket {key}: no ticket.created was seen for it",
+                kind="order",
             )
         if ticket.phase != "open":
-            raise RejectedEvent(f"{etype} for ticket {key}, which is already {ticket.phase}")
+            raise RejectedEvent(
+                f"{etype} for ticket {key}, which is already {ticket.phase}", kind="order"
+            )
         at = max(at, ticket.last_us)
         observed = at if self.now_us is None else max(at, self.now_us)
         out: list[Signal] = []
@@ -287,7 +291,7 @@ class Engine:
         try:
             contract = self.registry.resolve(event.tenant)
         except Exception as exc:  # the registry's own error types name the problem
-            raise RejectedEvent(str(exc)) from None
+            raise RejectedEvent(str(exc), kind=getattr(exc, "kind", "contract")) from None
         policy = contract.policy
         options = dict(contract.options or {})
         facts = facts_of(event, {})

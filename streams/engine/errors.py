@@ -15,10 +15,13 @@ class RejectedEvent(EngineError):
     """An event that cannot be applied; the caller dead-letters it with ``reason``.
 
     ``signals`` are the signals that advancing to the event's instant fired before it was
-    rejected: they are real and must still be emitted.
+    rejected: they are real and must still be emitted. ``kind``: the sort of mistake
+    (``models.errors.DEAD_LETTER_KINDS``).
     """
 
-    def __init__(self, reason: str, signals: list[Any] | None = None) -> None:
-        super().__init__(reason)
+    def __init__(
+        self, reason: str, signals: list[Any] | None = None, *, kind: str = "other"
+    ) -> None:
+        super().__init__(reason, kind=kind)
         self.reason = reason
         self.signals: list[Any] = signals or []

@@ -19,7 +19,6 @@ the buffer and the time, so one stream may carry both kinds.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,12 +52,14 @@ class DeadLetter:
     event_id: str | None = None
     tenant: str | None = None
     ticket_id: str | None = None
+    #: the sort of mistake (``models.errors.DEAD_LETTER_KINDS``), from the error raised
+    kind: str = "other"
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in _DEAD_LETTER_FIELDS if getattr(self, k) is not None}
 
 
-_DEAD_LETTER_FIELDS = ("reason", "raw", "source", "event_id", "tenant", "ticket_id")
+_DEAD_LETTER_FIELDS = ("kind", "reason", "raw", "source", "event_id", "tenant", "ticket_id")
 
 
 @dataclass(slots=True)
@@ -104,11 +105,18 @@ class Processor:
         try:
             event = parse_event(raw)
         except EventError as exc:
-            out.dead_letters.append(DeadLetter(str(exc), _text(raw), source))
+            out.dead_letters.append(DeadLetter(str(exc), _text(raw), source, kind=exc.kind))
             return out
         if only is not None and (only == "ticket") != isinstance(event, TicketEvent):
             out.dead_letters.append(
-                DeadLetter(WRONG_TOPIC[only], _text(raw), source, event.event_id, event.tenant)
+                DeadLetter(
+                    WRONG_TOPIC[only],
+                    _text(raw),
+                    source,
+                    event.event_id,
+                    event.tenant,
+                    kind="wrong_topic",
+                )
             )
             return out
         self.last_event = event
@@ -118,12 +126,6 @@ class Processor:
         if self.watermark_us is None or at > self.watermark_us:
             self.watermark_us = at
         self._release(self.watermark_us - self.lateness_us, out)
-        return out
-
-    def ingest_many(self, raws: Iterable[Any]) -> Output:
-        out = Output()
-        for raw in raws:
-            out.extend(self.ingest(raw))
         return out
 
     def apply_event(self, event: Any, raw: str = "", source: str | None = None) -> Output:
@@ -210,4 +212,5 @@ def _rejected(
         event.event_id,
         event.tenant,
         event.ticket_id if ticket else None,
+        exc.kind,
     )

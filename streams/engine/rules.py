@@ -141,7 +141,7 @@ class PlanCache:
             try:
                 plans = tuple(policy.plan(tf, options))
             except Exception as exc:  # the policy's errors name the bad value
-                raise RejectedEvent(str(exc)) from None
+                raise RejectedEvent(str(exc), kind=getattr(exc, "kind", "contract")) from None
             if len(self._rules) > _MAX_RULES:
                 self._rules.clear()
             rules = self._rules[key] = Rules(policy, plans)

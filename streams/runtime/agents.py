@@ -14,10 +14,11 @@ from typing import Any
 import orjson
 from faust.types import TP
 
+from models.errors import EventError
 from streams import topics as T
 from streams.engine.processor import DeadLetter
-from streams.runtime.app import Runtime
 from streams.runtime.backlog import Partition, watch_group
+from streams.runtime.context import Runtime
 from streams.runtime.partition import (
     TICK_KEY,
     Result,
@@ -89,7 +90,7 @@ def register(rt: Runtime) -> None:
         k, v = dead_letter_record(dl, key, rt.clock.now_us())
         await emit(dead_name, k, v)
         if rt.metrics is not None:
-            rt.metrics.dead_letter(dl.reason)
+            rt.metrics.dead_letter(dl.kind)
 
     async def apply(msg: Any, key: bytes | None, log_index: int, src: str) -> None:
         """Apply one record of ``log_index`` (0: the ticket-event topic, 1: the keyed topic)
@@ -109,6 +110,7 @@ def register(rt: Runtime) -> None:
                         "please report it with this record",
                         _text(msg.value or b""),
                         src,
+                        kind="internal",
                     )
                 ]
             )
@@ -139,9 +141,10 @@ def register(rt: Runtime) -> None:
         it is when a producer already keyed it as we would); unroutable: a dead letter."""
         src = source_of(msg.topic, msg.partition, msg.offset)
         raw = msg.value if msg.value is not None else b""
-        key, reason = key_of(raw, settings.max_event_bytes)
+        key, problem = key_of(raw, settings.max_event_bytes)
         if key is None:
-            await send_dead(DeadLetter(reason or "unroutable", _text(raw), src), msg.key)
+            why = problem or EventError("unroutable")
+            await send_dead(DeadLetter(str(why), _text(raw), src, kind=why.kind), msg.key)
         elif in_place and msg.key == key and partition_for(key, partitions) == msg.partition:
             await apply(msg, key, 0, src)  # keyed as we would: handled where it is
             return

@@ -106,7 +106,7 @@ class Health:
 
 
 def register_health(rt: Any) -> Health:
-    """Attach :class:`Health` to the worker of ``rt`` (``streams.runtime.app.Runtime``, after
+    """Attach :class:`Health` to the worker of ``rt`` (``streams.runtime.context.Runtime``, after
     ``create_app``): checked once the contracts are loaded, served on ``/health``."""
     app = rt.app
     health = Health(rt.registry, rt.settings.topic(T.CONTRACTS), rt.metrics)

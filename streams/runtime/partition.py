@@ -51,6 +51,7 @@ from typing import Any
 import orjson
 
 from calendars.timeline import US
+from models.errors import EventError
 from models.events import too_large
 from streams.availability.engine import MON_PREFIX, AvailabilitySignal
 from streams.engine.engine import Engine, Signal
@@ -155,6 +156,7 @@ class PartitionRunner:
                     "ticket.closed/ticket.cancelled are not applied",
                     raw.decode("utf-8", errors="replace"),
                     source,
+                    kind="order",
                 )
             )
             return out
@@ -244,6 +246,7 @@ def dead_letter_record(
     ).hexdigest()[:32]
     value: dict[str, Any] = {
         "id": ident,
+        "kind": dl.kind,
         "reason": dl.reason,
         "raw": dl.raw,
         "source": origin,
@@ -274,43 +277,45 @@ def _iso(us: int) -> str:
     return datetime.fromtimestamp(us / US, tz=UTC).isoformat()
 
 
-def _routable(raw: bytes, max_bytes: int) -> tuple[dict[str, Any] | None, str | None]:
-    """The JSON object of an input record, or ``(None, reason)``."""
+def _routable(raw: bytes, max_bytes: int) -> tuple[dict[str, Any] | None, EventError | None]:
+    """The JSON object of an input record, or ``(None, why not)``."""
     if len(raw) > max_bytes:
-        return None, too_large(len(raw), max_bytes)
+        return None, EventError(too_large(len(raw), max_bytes), kind="too_large")
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return None, f"not valid JSON: {exc}"
+        return None, EventError(f"not valid JSON: {exc}", kind="malformed_json")
     if not isinstance(doc, dict):
-        return None, f"an event must be a JSON object, got {type(doc).__name__}"
+        return None, EventError(f"an event must be a JSON object, got {type(doc).__name__}")
     return doc, None
 
 
-def route_key(raw: bytes, max_bytes: int) -> tuple[bytes | None, str | None]:
-    """The key ``tenant:ticket_id`` an input record is handled under, or ``(None, reason)``
+def route_key(raw: bytes, max_bytes: int) -> tuple[bytes | None, EventError | None]:
+    """The key ``tenant:ticket_id`` an input record is handled under, or ``(None, why not)``
     for a record that cannot be routed (the rest of its validation happens in the engine's
     partition, which names the problem in full)."""
-    doc, reason = _routable(raw, max_bytes)
+    doc, problem = _routable(raw, max_bytes)
     if doc is None:
-        return None, reason
+        return None, problem
     missing = [f for f in ("tenant", "ticket_id") if not isinstance(doc.get(f), str) or not doc[f]]
     if missing:
-        return None, (
+        return None, EventError(
             f"missing or non-string {' and '.join(missing)}: a ticket event needs both to be "
             "routed to its ticket"
         )
     return f"{doc['tenant']}:{doc['ticket_id']}".encode(), None
 
 
-def route_monitoring_key(raw: bytes, max_bytes: int) -> tuple[bytes | None, str | None]:
+def route_monitoring_key(raw: bytes, max_bytes: int) -> tuple[bytes | None, EventError | None]:
     """The key ``MON_PREFIX + tenant`` a monitoring record is handled under, or
-    ``(None, reason)`` (the rest of its validation happens in the partition)."""
-    doc, reason = _routable(raw, max_bytes)
+    ``(None, why not)`` (the rest of its validation happens in the partition)."""
+    doc, problem = _routable(raw, max_bytes)
     if doc is None:
-        return None, reason
+        return None, problem
     if not isinstance(doc.get("tenant"), str) or not doc["tenant"]:
-        return None, "missing or non-string tenant: a monitoring event needs it to be routed"
+        return None, EventError(
+            "missing or non-string tenant: a monitoring event needs it to be routed"
+        )
     return (MON_PREFIX + doc["tenant"]).encode(), None
 
 

@@ -40,7 +40,7 @@ import orjson
 
 from streams import topics as T
 from streams.clock import SimClock
-from streams.runtime.app import RAW, Runtime
+from streams.runtime.context import RAW, Runtime
 from streams.sinks.redis_model import ReadModel, ReadModelError
 
 if TYPE_CHECKING:

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from calendars.timeline import US, us_of
 from models.contracts import load_policies
-from streams.availability.downtime import counted_downtime_us, month_bounds_us
+from streams.availability.downtime import month_bounds_us
 from streams.availability.maintenance import Announcement, evaluate, window_occurrences
+from tests.streams.availability.test_downtime import counted_downtime_us
 
 AMS = ZoneInfo("Europe/Amsterdam")
 H = 3600 * US

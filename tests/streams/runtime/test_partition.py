@@ -247,10 +247,10 @@ def test_a_ticket_event_under_a_monitoring_key_is_a_dead_letter() -> None:
 def test_monitoring_records_route_by_tenant() -> None:
     raw = b'{"type":"monitor.down","tenant":"acme","service":"web"}'
     assert route_monitoring_key(raw, 1000) == ((MON_PREFIX + "acme").encode(), None)
-    assert route_monitoring_key(b'{"service":"web"}', 1000)[1] == (
+    assert str(route_monitoring_key(b'{"service":"web"}', 1000)[1]) == (
         "missing or non-string tenant: a monitoring event needs it to be routed"
     )
-    assert "exceeds the limit" in route_monitoring_key(raw, 10)[1]
+    assert "exceeds the limit" in str(route_monitoring_key(raw, 10)[1])
 
 
 def test_a_monitoring_event_on_the_ticket_topic_is_a_dead_letter() -> None:
@@ -277,9 +277,9 @@ def test_a_monitoring_event_on_the_ticket_topic_is_a_dead_letter() -> None:
     ],
 )
 def test_route_key(raw: bytes, key: bytes | None, reason: str | None) -> None:
-    got_key, got_reason = route_key(raw, 256)
+    got_key, problem = route_key(raw, 256)
     assert got_key == key
     if reason is None:
-        assert got_reason is None
+        assert problem is None
     else:
-        assert reason in got_reason
+        assert reason in str(problem)
