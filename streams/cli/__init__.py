@@ -27,6 +27,8 @@ COMMAND_MODULES = (
     "calendar_cmd",
     "config_cmd",
     "demo_cmd",
+    "ingest_cmd",
+    "map_cmd",
     "policy_cmd",
     "replay_cmd",
     "worker_cmd",
