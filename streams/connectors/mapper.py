@@ -144,7 +144,9 @@ class _Reader:
         try:
             return _text(value)
         except TypeError as exc:
-            raise MappingError(f"{where}: expected a text value, found {exc} {value!r:.60}")
+            raise MappingError(
+                f"{where}: expected a text value, found {exc} {value!r:.60}"
+            ) from None
 
     def where(self, src: Source) -> str:
         if isinstance(src, Instant) and src.received:

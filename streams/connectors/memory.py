@@ -46,7 +46,8 @@ class TicketMemory:
 
 
 class MemoryStore(Protocol):
-    """Where ``ingest`` keeps each ticket's :class:`TicketMemory` (key: ``source/tenant:ticket``)."""
+    """Where ``ingest`` keeps each ticket's :class:`TicketMemory` (key:
+    ``source/tenant:ticket``)."""
 
     async def get(self, key: str) -> TicketMemory | None: ...
 
