@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "demo_cmd",
     "ingest_cmd",
     "map_cmd",
+    "notify_cmd",
     "policy_cmd",
     "replay_cmd",
     "worker_cmd",

@@ -108,10 +108,12 @@ class Endpoints:
 def read_secrets(settings: Settings, file: Path | None = None) -> dict[str, SecretStr]:
     """The hook secrets: ``SLAWATCH_HOOK_SECRETS`` over the file (``file``, else
     ``SLAWATCH_HOOK_SECRETS_FILE``: a YAML/JSON mapping ``source/tenant: secret``)."""
-    return _secrets(settings.hook_secrets or {}, file or settings.hook_secrets_file, "hook")
+    return read_secret_file(settings.hook_secrets or {}, file or settings.hook_secrets_file, "hook")
 
 
-def _secrets(given: Mapping[str, SecretStr], file: Path | None, what: str) -> dict[str, SecretStr]:
+def read_secret_file(
+    given: Mapping[str, SecretStr], file: Path | None, what: str
+) -> dict[str, SecretStr]:
     out: dict[str, SecretStr] = {}
     if file is not None:
         try:
