@@ -52,7 +52,7 @@ def serve(settings: Settings, endpoints: Endpoints, host: str, port: int) -> Non
         f"ingest: listening on http://{host}:{port}/hooks/{{source}}/{{tenant}} ({names})",
         flush=True,
     )
-    web.run_app(app, host=host, port=port, print=None, shutdown_timeout=10)
+    web.run_app(app, host=host, port=port, print=None, shutdown_timeout=10, access_log=None)
 
 
 __all__ = ["build", "memory_store", "serve"]
