@@ -23,6 +23,9 @@ def ingest_cmd(
         Path | None,
         typer.Option(help="hook secrets file (default: $SLAWATCH_HOOK_SECRETS_FILE)"),
     ] = None,
+    timeout: Annotated[
+        float, typer.Option(help="seconds Kafka has to confirm a webhook before the answer is 503")
+    ] = 10.0,
     loglevel: Annotated[str, typer.Option("--loglevel", "-l", help="debug|info|warning")] = (
         "info"
     ),
@@ -52,7 +55,7 @@ def ingest_cmd(
         raise typer.Exit(2) from None
     configure_logging(loglevel, json=settings.log_format == "json")
     _ensure_topics(settings)
-    serve(settings, endpoints, bind, port)
+    serve(settings, endpoints, bind, port, timeout)
 
 
 def _ensure_topics(settings: object) -> None:

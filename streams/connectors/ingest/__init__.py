@@ -23,10 +23,13 @@ def memory_store(settings: Settings) -> MemoryStore:
     return LruMemory(settings.ingest_state_size)
 
 
-def build(settings: Settings, endpoints: Endpoints) -> tuple[Ingest, web.Application]:
+def build(
+    settings: Settings, endpoints: Endpoints, timeout: float = 10.0
+) -> tuple[Ingest, web.Application]:
     """The receiver and its aiohttp app, with the producer started on the app's startup and
-    everything closed on its cleanup."""
-    sink = KafkaSink(settings, client_id="slawatch-ingest")
+    everything closed on its cleanup; ``timeout``: seconds Kafka has to confirm a webhook's
+    events before the answer is 503."""
+    sink = KafkaSink(settings, client_id="slawatch-ingest", timeout=timeout)
     ingest = Ingest(endpoints, sink, memory_store(settings), settings)
     app = ingest.app()
 
@@ -43,10 +46,12 @@ def build(settings: Settings, endpoints: Endpoints) -> tuple[Ingest, web.Applica
     return ingest, app
 
 
-def serve(settings: Settings, endpoints: Endpoints, host: str, port: int) -> None:
+def serve(
+    settings: Settings, endpoints: Endpoints, host: str, port: int, timeout: float = 10.0
+) -> None:
     """Run until SIGINT/SIGTERM; requests in flight finish first (aiohttp's graceful
     shutdown)."""
-    _, app = build(settings, endpoints)
+    _, app = build(settings, endpoints, timeout)
     names = ", ".join(sorted(e.name for e in endpoints))
     print(
         f"ingest: listening on http://{host}:{port}/hooks/{{source}}/{{tenant}} ({names})",
