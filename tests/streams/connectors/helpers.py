@@ -126,10 +126,10 @@ class Recorded:
 @dataclass
 class Recorder:
     """A local HTTP receiver (aiohttp, in a thread) that records every POST and answers with
-    the next of ``answers`` (then 200 ``ok``). ``validate`` checks each request's JSON against a
+    the next of ``answers`` (a status, or a status and headers; then 200 ``ok``). ``validate`` checks each request's JSON against a
     vendor's documented shape and answers 400 with the problems (as the real service would)."""
 
-    answers: list[int] = field(default_factory=list)
+    answers: list[int | tuple[int, dict[str, str]]] = field(default_factory=list)
     validate: Callable[[Any], list[str]] | None = None
     requests: list[Recorded] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
@@ -167,9 +167,10 @@ class Recorder:
                 if problems:
                     self.invalid.extend(problems)
                     return web.json_response({"problems": problems}, status=400)
-            status = self.answers.pop(0) if self.answers else 200
+            answer = self.answers.pop(0) if self.answers else 200
+            status, headers = answer if isinstance(answer, tuple) else (answer, {})
             text = "ok" if status < 300 else "unavailable"
-            return web.Response(status=status, text=text)
+            return web.Response(status=status, text=text, headers=headers)
 
         async def main() -> None:
             app = web.Application()
