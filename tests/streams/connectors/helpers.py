@@ -113,6 +113,9 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+HANG = -1
+
+
 @dataclass
 class Recorded:
     path: str
@@ -126,10 +129,12 @@ class Recorded:
 @dataclass
 class Recorder:
     """A local HTTP receiver (aiohttp, in a thread) that records every POST and answers with
-    the next of ``answers`` (a status, or a status and headers; then 200 ``ok``). ``validate`` checks each request's JSON against a
+    the next of ``answers`` (a status, or a status and headers; then ``default``; :data:`HANG`:
+    no answer at all). ``validate`` checks each request's JSON against a
     vendor's documented shape and answers 400 with the problems (as the real service would)."""
 
     answers: list[int | tuple[int, dict[str, str]]] = field(default_factory=list)
+    default: int = 200
     validate: Callable[[Any], list[str]] | None = None
     requests: list[Recorded] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
@@ -167,7 +172,9 @@ class Recorder:
                 if problems:
                     self.invalid.extend(problems)
                     return web.json_response({"problems": problems}, status=400)
-            answer = self.answers.pop(0) if self.answers else 200
+            answer = self.answers.pop(0) if self.answers else self.default
+            if answer == HANG:  # a receiver that accepts the connection and never answers
+                await asyncio.sleep(3600)
             status, headers = answer if isinstance(answer, tuple) else (answer, {})
             text = "ok" if status < 300 else "unavailable"
             return web.Response(status=status, text=text, headers=headers)
