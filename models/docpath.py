@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 _SEGMENT = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
@@ -23,8 +24,10 @@ class PathSyntaxError(ValueError):
     """A path that cannot be parsed (the message says where)."""
 
 
+@lru_cache(maxsize=4096)
 def parse_path(path: str) -> tuple[Step, ...]:
-    """``"a.b[2].c"`` → ``("a", "b", 2, "c")``; raises :class:`PathSyntaxError`."""
+    """``"a.b[2].c"`` → ``("a", "b", 2, "c")``; raises :class:`PathSyntaxError`. Cached: a
+    mapping reads the same few paths on every webhook."""
     if not isinstance(path, str) or not path.strip():
         raise PathSyntaxError("a path must be a non-empty string such as issue.fields.status")
     steps: list[Step] = []
