@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from streams.cli import app
+
+if TYPE_CHECKING:
+    from models.settings import Settings
 
 
 @app.command("ingest")
@@ -58,7 +61,7 @@ def ingest_cmd(
     serve(settings, endpoints, bind, port, timeout)
 
 
-def _ensure_topics(settings: object) -> None:
+def _ensure_topics(settings: Settings) -> None:
     """Create the topics when Kafka is reachable; otherwise ingest starts anyway and answers
     503 until it is."""
     import logging
@@ -66,6 +69,6 @@ def _ensure_topics(settings: object) -> None:
     from streams.topics import ensure_topics
 
     try:
-        ensure_topics(settings=settings, timeout=10)  # type: ignore[arg-type]
+        ensure_topics(settings=settings, timeout=10)
     except Exception as exc:  # Kafka down at start: served as 503s, not a crash
         logging.getLogger("slawatch.ingest").warning("topics not checked: %s", exc)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import SecretStr
 
@@ -25,7 +24,7 @@ from models.connectors import (
     mapping_from_data,
 )
 from models.connectors import Mapping as MappingDoc
-from models.errors import PolicyLoadError
+from models.errors import Issue, PolicyLoadError
 from models.settings import Settings
 from models.yamlio import read_document
 from streams.connectors.mapper import Mapper
@@ -60,17 +59,11 @@ def load_mapping(ref: str | Path, base: Path | None = None) -> MappingDoc:
         if not path.is_absolute() and base is not None:
             path = base / path
         if not path.exists():
+            known = ", ".join(shipped)
             raise ConnectorFileError(
-                text,
-                [_issue(f"no such mapping: give a file or one of {', '.join(shipped)}")],
+                text, [Issue("", f"no such mapping: give a file or one of {known}", "mapping")]
             )
     return mapping_from_data(read_document(path), str(path))
-
-
-def _issue(message: str) -> Any:
-    from models.errors import Issue
-
-    return Issue("", message, "mapping")
 
 
 @dataclass(frozen=True, slots=True)

@@ -203,7 +203,7 @@ class ConnectorDemo:
 
     def drain(self) -> list[dict[str, Any]]:
         """The pages received since the last call (CloudEvents' ``data``: the signals)."""
-        out = []
+        out: list[dict[str, Any]] = []
         while True:
             try:
                 event = self.pages.get_nowait()

@@ -299,8 +299,11 @@ class Mapper:
         if at is None:
             raise MappingError(f"at: nothing at {read.where(m.at)}")
         created_at = read.instant(m.created_at, "created_at", received) or at
-        facts = {name: read.text(getattr(m, name), name) for name in FACTS}
-        facts = {k: v for k, v in facts.items() if v is not None}
+        facts: dict[str, str] = {}
+        for name in FACTS:
+            value = read.text(getattr(m, name), name)
+            if value is not None:
+                facts[name] = value
         status = read.text(m.status, "status")
         now_status = status if status is not None else (memory.status if memory else None)
         responded_before = memory.responded if memory else False
