@@ -57,13 +57,16 @@ def ingest_cmd(
             typer.echo(f"  {line}", err=True)
         raise typer.Exit(2) from None
     configure_logging(loglevel, json=settings.log_format == "json")
-    _ensure_topics(settings)
+    import threading
+
+    # beside the server, which answers 503 until Kafka is there: never delays the start
+    threading.Thread(target=_ensure_topics, args=(settings,), daemon=True).start()
     serve(settings, endpoints, bind, port, timeout)
 
 
 def _ensure_topics(settings: Settings) -> None:
-    """Create the topics when Kafka is reachable; otherwise ingest starts anyway and answers
-    503 until it is."""
+    """Create the topics when Kafka is reachable (ingest serves meanwhile and answers 503
+    until Kafka confirms)."""
     import logging
 
     from streams.topics import ensure_topics
