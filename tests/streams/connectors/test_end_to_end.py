@@ -138,7 +138,8 @@ def test_a_jira_ticket_pages_alertmanager_and_a_webhook_and_its_resolution_resol
         try:
             found = H.wait_for(alerts, 120, "the breach in Alertmanager")
         except AssertionError:
-            raise AssertionError(f"no alert; worker:\n{worker.tail()}\nnotify:\n{notify.tail()}")
+            logs = f"worker:\n{worker.tail()}\nnotify:\n{notify.tail()}"
+            raise AssertionError(f"no alert; {logs}") from None
         labels = {a["labels"]["clock"]: a["labels"] for a in found}
         assert labels["resolution"] == {
             "alertname": "SLABreach",
