@@ -5,8 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUILT := $(VENV)/.compiled
 # what the installed package is built from (setup.py lists the compiled modules)
-SOURCES := $(shell find calendars models streams -name '*.py') $(wildcard policies/*.yaml) \
-	setup.py pyproject.toml
+SOURCES := $(shell find calendars models streams -name '*.py' -o -name '*.yaml') \
+	$(wildcard policies/*.yaml) setup.py pyproject.toml
 
 .PHONY: demo test test-src lint bench clean build
 

@@ -9,7 +9,18 @@ from models.events import EVENT_ADAPTER
 from models.policy import Policy
 from models.signals import Signal
 
-SCHEMA_KINDS = ("policy", "events", "signals", "tenants")
+SCHEMA_KINDS = ("policy", "events", "signals", "tenants", "mapping", "connectors", "notify")
+
+
+def _connector_schema(kind: str) -> tuple[dict[str, Any], str]:
+    from models.connectors import ConnectorsFile, Mapping
+    from models.notify import NotifyFile
+
+    if kind == "mapping":
+        return Mapping.model_json_schema(), "slawatch connector mapping (ITSM webhook)"
+    if kind == "connectors":
+        return ConnectorsFile.model_json_schema(), "slawatch connectors file (ingest endpoints)"
+    return NotifyFile.model_json_schema(by_alias=True), "slawatch notify file (routes)"
 
 
 def json_schema(kind: str) -> dict[str, Any]:
@@ -26,6 +37,8 @@ def json_schema(kind: str) -> dict[str, Any]:
     elif kind == "tenants":
         schema = ContractsFile.model_json_schema()
         title = "slawatch tenant contracts file"
+    elif kind in ("mapping", "connectors", "notify"):
+        schema, title = _connector_schema(kind)
     else:
         raise ValueError(f"unknown schema {kind!r}; choose one of {', '.join(SCHEMA_KINDS)}")
     return {

@@ -33,6 +33,19 @@
 - ``SLAWATCH_LOG_FORMAT`` (``text``): ``json`` makes the worker log one JSON object per line
   (``streams.observability``: ticket payloads only at DEBUG, secrets masked).
 
+Connectors (``slawatch ingest`` / ``notify``, docs/connectors.md):
+
+- ``SLAWATCH_CONNECTORS_FILE``: the webhook endpoints of ``ingest`` (sources, tenants,
+  mappings); ``SLAWATCH_HOOK_SECRETS`` (JSON ``{"source/tenant": "secret"}``, secret) and/or
+  ``SLAWATCH_HOOK_SECRETS_FILE`` (the same as a YAML/JSON file); ``SLAWATCH_MAX_HOOK_BYTES``
+  (262144): larger webhook bodies are refused (413); ``SLAWATCH_INGEST_STATE`` (``memory``)
+  / ``SLAWATCH_INGEST_STATE_SIZE`` (100000): where each ticket's last known state is kept
+  (``redis``: in ``SLAWATCH_REDIS_URL``), and how many tickets the in-memory store keeps.
+- ``SLAWATCH_NOTIFY_FILE``: the receivers and routes of ``notify``; ``SLAWATCH_NOTIFY_SECRETS``
+  (JSON ``{"receiver": "secret"}``: a PagerDuty routing key, a Slack webhook URL, a bearer
+  token) and/or ``SLAWATCH_NOTIFY_SECRETS_FILE``; ``SLAWATCH_NOTIFY_STATE`` (``redis``) keeps
+  the firing alerts and the deliveries made across restarts (``memory``: in the process).
+
 Secrets are :class:`pydantic.SecretStr`: ``repr()``/``model_dump()`` show ``**********``;
 only the ``*_kwargs()`` helpers below reveal them, to hand them to a client.
 """
@@ -84,6 +97,18 @@ class Settings(BaseSettings):
     max_event_bytes: int = Field(MAX_EVENT_BYTES, ge=256)
     metrics_port: int = Field(0, ge=0, le=65535)
     log_format: Literal["text", "json"] = "text"
+
+    # connectors: slawatch ingest / notify (docs/connectors.md)
+    connectors_file: Path | None = None
+    hook_secrets: dict[str, SecretStr] | None = None
+    hook_secrets_file: Path | None = None
+    max_hook_bytes: int = Field(262144, ge=1024)
+    ingest_state: Literal["memory", "redis"] = "memory"
+    ingest_state_size: int = Field(100_000, ge=1)
+    notify_file: Path | None = None
+    notify_secrets: dict[str, SecretStr] | None = None
+    notify_secrets_file: Path | None = None
+    notify_state: Literal["memory", "redis"] = "redis"
 
     security_protocol: SecurityProtocol = "PLAINTEXT"
     sasl_mechanism: SaslMechanism = "PLAIN"

@@ -6,10 +6,13 @@ With no configuration it runs the whole live pipeline on this machine:
 2. one ``slawatch worker`` subprocess, on a simulated clock (``SLAWATCH_CLOCK_START`` = a
    Monday 08:00 in Amsterdam, ``SLAWATCH_CLOCK_SPEED`` = ``--speed``: at 600 a simulated
    minute lasts 0.1 s, a working day 54 s);
-3. a generator of realistic ticket traffic for the five example tenants (one per seed policy,
+3. ``slawatch ingest`` and ``slawatch notify`` (:mod:`streams.connectors.demo`): a few Jira
+   webhooks for Covide's tenant go through ingest, and notify pages a local webhook receiver
+   on every breach and escalation (its pages of the Jira tickets are printed);
+4. a generator of realistic ticket traffic for the five example tenants (one per seed policy,
    ``examples/tenants.yaml``; :mod:`streams.traffic`), sending each event when the simulated
    clock reaches it, stamped with that instant, a few of them deliberately bad;
-4. a reader of the output topics that prints breaches and escalations (warnings dimmed) as
+5. a reader of the output topics that prints breaches and escalations (warnings dimmed) as
    they arrive, and dead letters with their reason.
 
 It stops on Ctrl-C or after ``--for`` (e.g. ``30s``, ``2m``; counted from the first event),
@@ -183,6 +186,7 @@ class LiveDemo:
         self.reader: threading.Thread | None = None
         self.settings: Any = None
         self.origin = 0.0
+        self.connectors: Any = None
 
     # -- top level -------------------------------------------------------------------------
 
@@ -198,6 +202,7 @@ class LiveDemo:
             self.workdir = Path(tempfile.mkdtemp(prefix="slawatch-demo-"))
             self._start_services()
             self._start_worker()
+            self._start_connectors()
             producer = self._producer()
             self._start_reader()
             self._wait_ready()
@@ -312,6 +317,15 @@ class LiveDemo:
             f"(1 simulated hour = {3600 / self.speed:.1f} s)"
         )
 
+    def _start_connectors(self) -> None:
+        """``slawatch ingest`` and ``notify`` beside the worker (streams.connectors.demo)."""
+        from streams.connectors.demo import ConnectorDemo
+
+        assert self.workdir is not None
+        self.connectors = ConnectorDemo(self.workdir, self._worker_env(), self.start)
+        for line in self.connectors.launch():
+            self.console.print(line)
+
     def _producer(self) -> Any:
         from kafka import KafkaProducer
 
@@ -397,6 +411,13 @@ class LiveDemo:
             for msg in traffic.poll_monitoring(now):
                 producer.send(monitoring, key=msg.key, value=msg.value)
             producer.flush()
+            for line in self.connectors.poll(now):
+                self.console.print(line, style="cyan", markup=False)
+            for sig in self.connectors.drain():
+                if sig.get("tenant") == "umbrella" and str(sig.get("ticket_id")).startswith("SUP-"):
+                    who = f"{sig['tenant']}/{sig['ticket_id']}"
+                    page = f"{_hm(sig.get('at')):<9} PAGED    {who:<18} {sig.get('clock'):<12}"
+                    self.console.print(f"{page} on-call, via slawatch notify", style="bold cyan")
             self._drain()
             now = time.monotonic()
             if now - last_check > 0.5:
@@ -449,6 +470,9 @@ class LiveDemo:
         for svc in self.services:
             if not svc.running:
                 raise WorkerDied(f"{svc.name} exited:\n{svc.log_tail()}")
+        died = self.connectors.check() if self.connectors is not None else None
+        if died:
+            raise WorkerDied(died)
 
     def _worker_log_tail(self, lines: int = 30) -> str:
         path = getattr(self, "log_path", None)
@@ -470,6 +494,8 @@ class LiveDemo:
                 while time.monotonic() < end and self._drain(0.1):
                     pass
         self._stop_worker()
+        if self.connectors is not None:
+            self.connectors.stop()
         if self.reader is not None and self.reader.is_alive():
             if producer is not None:
                 with contextlib.suppress(Exception):
@@ -501,6 +527,8 @@ class LiveDemo:
         if self.worker is not None and self.worker.poll() is None:
             self.worker.kill()
             self.worker.wait()
+        if self.connectors is not None:
+            self.connectors.stop()
         for svc in reversed(self.services):
             svc.stop(timeout=1)
         self.services.clear()
@@ -553,6 +581,9 @@ class LiveDemo:
         c.print(f"signals: {total}")
         for t in types:
             c.print(f"  {t:<16}{self.counts[t]:>6}", style=STYLES.get(t), markup=False)
+        if self.connectors is not None:
+            self.connectors.drain()
+            c.print(self.connectors.summary())
         c.print(f"dead letters: {len(self.dead)}")
         kinds = Counter(d.get("kind", "other") for d in self.dead)
         example: dict[str, str] = {}

@@ -87,6 +87,9 @@ def test_live_demo_prints_breaches_and_a_summary() -> None:
     assert int(counts.get("sla.warning", 0)) > 0, summary
     assert re.search(r"^dead letters: \d+$", summary, re.M), summary
     assert re.search(r"^signals: \d+$", summary, re.M), summary
+    # the connectors: Jira webhooks through slawatch ingest, pages through slawatch notify
+    assert re.search(r"^webhook  jira/umbrella SUP-1 created → 200 accepted$", out, re.M), out
+    assert re.search(r"^connectors: 4 Jira webhooks through ingest \(4 accepted\)", summary, re.M)
 
 
 def test_read_model_hint_names_the_demos_redis() -> None:
