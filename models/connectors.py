@@ -401,6 +401,13 @@ class Mapping(Strict):
     priority: Source | None = None
     impact: Source | None = None
     urgency: Source | None = None
+    priority_from: Literal["priority", "impact_urgency"] = Field(
+        "priority",
+        description="when the tool sends both a priority and impact/urgency: which one the "
+        "event carries (an event may not carry both); the other is kept as attributes "
+        "vendor_priority / vendor_impact, vendor_urgency. `impact_urgency` for a tenant whose "
+        "policy has a priority matrix (a tenant override)",
+    )
     kind: Source | None = None
     channel: Source | None = None
     reported_at: Instant | None = None

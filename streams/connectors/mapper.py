@@ -327,6 +327,12 @@ class Mapper:
         if reported is not None:
             fields["reported_at"] = reported.isoformat()
         attributes = self._attributes(read)
+        if "priority" in fields and ("impact" in fields or "urgency" in fields):
+            # an event carries a priority level or impact with urgency, never both
+            drop = ("impact", "urgency") if m.priority_from == "priority" else ("priority",)
+            for name in drop:
+                if name in fields:
+                    attributes[f"vendor_{name}"] = fields.pop(name)
         if attributes:
             fields["attributes"] = attributes
         events = []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.signals import Signal, signal_event_id
+from models.ids import signal_id
+from models.signals import Signal
 
 
 def sla(kind: str, ticket: str = "INC-1", clock: str = "resolution", **extra: Any) -> dict:
@@ -30,7 +31,7 @@ def sla(kind: str, ticket: str = "INC-1", clock: str = "resolution", **extra: An
     base.update(extra)
     base["observed_at"] = base["observed_at"] or base["at"]
     rung = base.get("level") or base.get("threshold") or kind
-    base["event_id"] = signal_event_id(base["tenant"], ticket, clock, rung, base["at"])
+    base["event_id"] = signal_id(base["tenant"], ticket, clock, rung, base["at"])
     return Signal.model_validate(base).to_dict()
 
 
@@ -47,5 +48,5 @@ def heartbeat(kind: str, check: str = "backup", **extra: Any) -> dict:
         "interval_seconds": 86400.0,
     }
     base.update(extra)
-    base["event_id"] = signal_event_id("hooli", check, kind, base["at"])
+    base["event_id"] = signal_id("hooli", check, kind, base["at"])
     return Signal.model_validate(base).to_dict()

@@ -193,12 +193,13 @@ def test_servicenow_state_and_hold_reason():
         "tenant": "acme",
         "ticket_id": "INC0010042",
         "priority": "high",
-        "impact": "high",
-        "urgency": "medium",
         "channel": "portal",
         "attributes": {
             "native_id": "9d385017c611228701d22104cc95c371",
             "servicenow_made_sla": "true",
+            # an event carries a priority or impact with urgency (priority_from: priority)
+            "vendor_impact": "high",
+            "vendor_urgency": "medium",
         },
     }
     sys_id = "9d385017c611228701d22104cc95c371"
@@ -251,7 +252,9 @@ def test_glpi():
     new, solved = run("glpi", "glpi", ["new", "solved"])
     facts = [(e["type"], e["at"], e["status"]) for e in new]
     assert facts == [("ticket.created", "2026-03-02T09:00:00+01:00", "new")]
-    assert (new[0]["priority"], new[0]["impact"], new[0]["urgency"]) == ("high", "medium", "high")
+    assert new[0]["priority"] == "high"
+    attrs = new[0]["attributes"]
+    assert (attrs["vendor_impact"], attrs["vendor_urgency"]) == ("medium", "high")
     assert new[0]["event_id"] == "glpi:4711:new:2026-03-02T09:00:00+01:00:created"
     assert [(e["type"], e["at"], e["status"]) for e in solved] == [
         ("ticket.resolved", "2026-03-02T11:15:00+01:00", "resolved")
@@ -264,3 +267,17 @@ def test_freshservice_uses_the_receive_time():
         ("ticket.created", "2026-03-02T12:00:00+00:00", "open", "portal")
     ]
     assert [e["type"] for e in resolved] == ["ticket.resolved"]
+
+
+def test_a_matrix_tenant_takes_impact_and_urgency_instead_of_the_priority():
+    """ServiceNow sends priority, impact and urgency; an event carries one or the other
+    (``priority_from``): a tenant on a matrix policy overrides it to ``impact_urgency``."""
+    mapping = load_mapping("servicenow").model_copy(update={"priority_from": "impact_urgency"})
+    mapper = Mapper(mapping, "servicenow", ("acme",))
+    fx = fixture("servicenow", "insert")
+    hook = Webhook(
+        "servicenow", "acme", fx.body, {k.lower(): v for k, v in fx.headers.items()}, RECEIVED
+    )
+    (event,) = mapper.derive(mapper.parse(hook), None).events
+    assert (event["impact"], event["urgency"]) == ("high", "medium")
+    assert "priority" not in event and event["attributes"]["vendor_priority"] == "high"
