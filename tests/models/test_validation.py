@@ -241,14 +241,16 @@ def test_option_effect_names_known_clocks_and_values(write):
         d["options"]["subscription"]["effects"][0]["clocks"] = ["reply"]
         d["options"]["subscription"]["effects"][1]["when"] = "gold"
 
+    # in the order of the checks (models/policy/validation.py RULES): the unknown names
+    # first, then what follows from them
     assert write(m) == [
-        # (a consequence: premium and business now set no response target)
-        f"{FILE}: options.subscription.effects: clock rule response takes its target from "
-        "option subscription, but no effect sets it for premium, business",
         f"{FILE}: options.subscription.effects[0].clocks: unknown clock rule 'reply'; clock "
         "rules: response, question_response, resolution",
         f"{FILE}: options.subscription.effects[1].when: 'gold' is not a choice of option "
         "subscription: premium, business, basic",
+        # (a consequence: premium and business now set no response target)
+        f"{FILE}: options.subscription.effects: clock rule response takes its target from "
+        "option subscription, but no effect sets it for premium, business",
     ]
 
 
