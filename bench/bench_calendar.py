@@ -153,8 +153,8 @@ def main() -> int:
     if rolled:
         print(
             f"note: in {rolled} add cases the deadline lands on a closing time (17:00); pandas "
-            "moves it to the next opening (09:00), slawatch keeps 17:00 (CONTRACTS R2) - the same "
-            "amount of business time, a different convention, not counted as a mismatch"
+            "moves it to the next opening (09:00), slawatch keeps 17:00 (docs/contracts.md R2) - "
+            "the same amount of business time, a different convention, not counted as a mismatch"
         )
 
     # -- timing --------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ class BusinessCalendar:
     # -- arithmetic ----------------------------------------------------------------------------
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The earliest instant at which ``duration`` of open time has been counted from
-        ``start`` (CONTRACTS R2: a start outside the hours counts from the next opening; a
+        ``start`` (docs/contracts.md R2: a start outside the hours counts from the next opening; a
         deadline landing on a closing time is that closing time). ``duration == 0`` returns
         ``start``; a negative duration counts backwards (the latest such instant)."""
         s = self._us(start, "start")
@@ -180,7 +180,7 @@ class BusinessCalendar:
         return timedelta(0, 0, tl.open_before(e) - tl.open_before(s))
 
     def add_workdays(self, start: datetime, workdays: float) -> datetime:
-        """``add(start, workdays × workday_hours)`` (CONTRACTS R3)."""
+        """``add(start, workdays × workday_hours)`` (docs/contracts.md R3)."""
         return self.add(start, self.workdays(workdays))
 
     def workdays(self, workdays: float) -> timedelta:
@@ -200,7 +200,7 @@ class BusinessCalendar:
         nxt = self._tl.next_open(us)
         return instant.astimezone(self.spec.timezone) if nxt == us else self._dt(nxt)
 
-    # -- wall-clock arithmetic (weeks / months targets, CONTRACTS R3) --------------------------
+    # -- wall-clock arithmetic (weeks / months targets, docs/contracts.md R3) ----------------
     def shift_wall(self, start: datetime, *, weeks: int = 0, months: int = 0) -> datetime:
         """The same local wall time ``weeks`` weeks and ``months`` months later (a day past
         the end of the month clamps to its last day; a wall time in a DST gap moves to the

@@ -196,7 +196,7 @@ class Instant(Source):
     """A :class:`Source` read as an instant: ``format`` ``iso`` (default), ``epoch_ms``,
     ``epoch_s`` or a ``strptime`` pattern; ``zone`` (IANA) gives a value without an offset its
     zone (ServiceNow sends UTC wall time, GLPI its server's). A value without an offset and no
-    ``zone`` is an error (CONTRACTS R1). ``received: true`` instead of a source: the instant
+    ``zone`` is an error (docs/contracts.md R1). ``received: true`` instead of a source: the instant
     the webhook arrived."""
 
     format: TimeFormat = "iso"

@@ -17,7 +17,7 @@ Unit = Literal["m", "h", "workdays", "weeks", "months"]
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A duration in a unit, counted on a named calendar of the policy (CONTRACTS R3).
+    """A duration in a unit, counted on a named calendar of the policy (docs/contracts.md R3).
 
     ``m``/``h``/``workdays`` are business time on ``calendar``; ``weeks``/``months`` are
     wall-clock calendar durations from the clock's business-aligned start.

@@ -83,7 +83,7 @@ def map_cmd(
         except ValueError:
             raise typer.BadParameter(f"--received {received!r} is not ISO 8601") from None
         if when.tzinfo is None:
-            raise typer.BadParameter("--received needs a UTC offset (CONTRACTS R1)")
+            raise typer.BadParameter("--received needs a UTC offset (docs/contracts.md R1)")
     else:
         when = datetime.now(UTC)
     memory = LruMemory()

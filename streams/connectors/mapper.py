@@ -241,7 +241,7 @@ def _instant(value: Any, src: Instant, where: str) -> datetime:
         if src.zone is None:
             raise MappingError(
                 f"{where}: {value!r} has no UTC offset and the mapping gives no zone "
-                "(CONTRACTS R1): set zone, e.g. Europe/Amsterdam, in the mapping or the "
+                "(docs/contracts.md R1): set zone, e.g. Europe/Amsterdam, in the mapping or the "
                 "tenant's overrides"
             )
         parsed = parsed.replace(tzinfo=src.zone)

@@ -6,7 +6,7 @@ escalations — an absolute instant. The same items drive the live engine and
 :func:`project`, the "if never paused or stopped" schedule shown by ``slawatch deadline``.
 
 Tracks: ``m``/``h``/``workdays`` count the open time of the target's calendar; ``weeks`` and
-``months`` are wall-clock durations from the clock's business-aligned start (CONTRACTS R3),
+``months`` are wall-clock durations from the clock's business-aligned start (docs/contracts.md R3),
 counted on the real-time track :data:`WALL`, so paused time extends them.
 """
 
@@ -81,7 +81,7 @@ def resolve_target(policy: Any, target: Target, origin_us: int) -> Goal:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One signal a clock fires at most once (CONTRACTS R7).
+    """One signal a clock fires at most once (docs/contracts.md R7).
 
     ``key`` is stable across priority changes (it names the rung, not the instant), so a
     rung that already fired never fires again. ``at_us`` is set for absolute items

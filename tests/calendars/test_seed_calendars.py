@@ -1,4 +1,4 @@
-"""Hand-pinned cases for the business calendars of the five seed contracts (CONTRACTS.md).
+"""Hand-pinned cases for the business calendars of the five seed contracts (docs/contracts.md).
 
 The specs are written inline (independently of policies/*.yaml). Every expected instant is
 worked out by hand in the comment next to it; weekdays are checked against the stdlib in

@@ -1,4 +1,4 @@
-"""CONTRACTS.md "Rules common to all policies" (R1–R7): what the policies and their plans
+"""docs/contracts.md "Rules common to all policies" (R1–R7): what the policies and their plans
 must say for each rule. (The engine's own behaviour under each rule is tested in
 tests/streams.) Expected instants are worked out by hand in the comments."""
 

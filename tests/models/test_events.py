@@ -1,4 +1,4 @@
-"""Incoming event schemas and ``parse_event`` (issue 3; CONTRACTS R1)."""
+"""Incoming event schemas and ``parse_event`` (issue 3; docs/contracts.md R1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CONTRACTS.md "1do" — one test per clause, every matrix cell and level.
+"""docs/contracts.md "1do" — one test per clause, every matrix cell and level.
 
 Calendar `supportcenter`: Mon–Fri 08:00–17:00, NL public holidays closed except Good Friday
 (open 08:00–16:00); 5, 24 and 31 December close at 16:00 on workdays; workday 9 h.

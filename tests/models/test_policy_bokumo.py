@@ -1,4 +1,4 @@
-"""CONTRACTS.md "Bokumo ICT" — one test per clause, every matrix cell.
+"""docs/contracts.md "Bokumo ICT" — one test per clause, every matrix cell.
 
 Calendar `office`: Mon–Fri 09:00–17:00, NL public holidays closed, workday 8 h.
 2026-03-02 is a Monday (CET, +01:00); DST starts Sunday 2026-03-29; Easter Sunday 2026-04-05
@@ -56,7 +56,7 @@ def test_matrix_cell_targets(bokumo, impact, urgency, level, response, resolutio
 
 
 def test_targets_belong_to_the_cell_not_the_level(bokumo):
-    # single_user/laag and multiple_users/laag are both `laag` but differ (CONTRACTS).
+    # single_user/laag and multiple_users/laag are both `laag` but differ (docs/contracts.md).
     a = plans(bokumo, impact="single_user", urgency="laag")
     b = plans(bokumo, impact="multiple_users", urgency="laag")
     assert a["response"].priority == b["response"].priority == "laag"

@@ -1,4 +1,4 @@
-"""CONTRACTS.md "Covide" — one test per clause, every priority and subscription.
+"""docs/contracts.md "Covide" — one test per clause, every priority and subscription.
 
 Calendar `incidents`: Mon–Fri 08:00–17:00, NL public holidays closed, workday 9 h.
 2026-03-02 is a Monday (CET); DST starts Sunday 2026-03-29; Ascension Day 2026-05-14.

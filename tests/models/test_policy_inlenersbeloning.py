@@ -1,4 +1,4 @@
-"""CONTRACTS.md "Inlenersbeloning" — one test per clause.
+"""docs/contracts.md "Inlenersbeloning" — one test per clause.
 
 Registration: 24 h on a 24x7 clock from `reported_at`, stopped by ticket.created.
 2026-03-02 is a Monday (CET); DST starts Sunday 2026-03-29.

@@ -1,4 +1,4 @@
-"""CONTRACTS.md "Smart FMS" — one test per clause, every priority.
+"""docs/contracts.md "Smart FMS" — one test per clause, every priority.
 
 Calendar `service_window`: Mon–Thu 09:00–12:30 and 13:00–17:00 (7.5 h), Fri 09:00–12:00
 (3 h), NL public holidays closed. 2026-03-02 is a Monday (CET); King's Day 2026-04-27 (Mon).

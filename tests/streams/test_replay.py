@@ -1,6 +1,6 @@
 """``slawatch replay`` end to end on examples/events.jsonl + examples/tenants.yaml.
 
-Expected signals are worked out by hand from CONTRACTS.md (local time Europe/Amsterdam, CEST =
+Expected signals are worked out by hand from docs/contracts.md (local time Europe/Amsterdam, CEST =
 UTC+2 in April 2026). Tenants: acme = bokumo-ict with critical_after_hours, globex = 1do with
 calamity_service, initech = inlenersbeloning, umbrella = covide business, hooli = smart-fms.
 """

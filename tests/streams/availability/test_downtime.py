@@ -1,4 +1,4 @@
-"""Downtime arithmetic: hand-worked cases from CONTRACTS.md and properties against a
+"""Downtime arithmetic: hand-worked cases from docs/contracts.md and properties against a
 minute-stepping oracle (is the calendar open in this minute, is the service down in it and
 not excluded)."""
 

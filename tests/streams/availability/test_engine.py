@@ -1,4 +1,4 @@
-"""The availability engine on hand-worked months of the seed policies (CONTRACTS.md).
+"""The availability engine on hand-worked months of the seed policies (docs/contracts.md).
 
 Every expected instant and figure is worked out in the comment above it, from the contract's
 numbers; none is computed by the code under test.

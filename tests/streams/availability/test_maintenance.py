@@ -1,4 +1,4 @@
-"""Maintenance rules of the seed policies, hand-worked (CONTRACTS.md): which announced
+"""Maintenance rules of the seed policies, hand-worked (docs/contracts.md): which announced
 maintenance is excluded from downtime, which part, and which rule a counted one broke."""
 
 from __future__ import annotations

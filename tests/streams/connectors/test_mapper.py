@@ -131,7 +131,7 @@ def test_default_and_fallback_of_a_table():
 
 
 def test_naive_timestamps_need_a_zone():
-    with pytest.raises(MappingError, match=r"has no UTC offset .*\(CONTRACTS R1\)"):
+    with pytest.raises(MappingError, match=r"has no UTC offset .*\(docs/contracts.md R1\)"):
         derive(mapper(), ticket(at="2026-03-02 09:00:00"), X_Delivery="n")
     local = {"path": "t.at", "format": "%Y-%m-%d %H:%M:%S", "zone": "Europe/Amsterdam"}
     doc = {**SNAPSHOT, "at": local}

@@ -423,7 +423,7 @@ def _timers_agree(eng: Engine, now: int) -> None:
                 ):
                     # an absolute rung (same_day) whose instant fell while the clock was
                     # stopped is moot for good: resolved on the day, nothing escalates, even
-                    # after a reopen (CONTRACTS Smart FMS); found by hypothesis in CI
+                    # after a reopen (docs/contracts.md, Smart FMS); found by hypothesis in CI
                     continue
                 due = (
                     item.at_us

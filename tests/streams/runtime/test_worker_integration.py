@@ -439,7 +439,7 @@ def test_two_workers_rebalance_without_loss_or_double_firing(deployment) -> None
 
 def test_a_quiet_ticket_breaches_on_time(deployment, redis_server) -> None:
     """Bokumo with critical_after_hours: a `kritiek` ticket (company_wide × hoog) must be
-    responded to within 30 minutes, round the clock (CONTRACTS, Bokumo §3). Created 29 min
+    responded to within 30 minutes, round the clock (docs/contracts.md, Bokumo §3). Created 29 min
     56 s before clock instant S, it breaches at S: no event arrives to reveal it, the timer
     has to fire it."""
     dep = deployment
