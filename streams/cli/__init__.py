@@ -28,7 +28,10 @@ COMMAND_MODULES = (
     "config_cmd",
     "demo_cmd",
     "policy_cmd",
+    "query_cmd",
     "replay_cmd",
+    "report_cmd",
+    "sink_cmd",
     "worker_cmd",
 )
 
