@@ -82,9 +82,9 @@ def _axes(labels: list[str], lo: float, hi: float, unit: str) -> list[str]:
             f'<line x1="{PAD_L}" y1="{y:.1f}" x2="{W - PAD_R}" y2="{y:.1f}" stroke="#eef1f4"/>'
             f'<text x="{PAD_L - 4}" y="{y + 3:.1f}" text-anchor="end">{v:g}{unit}</text>'
         )
-    step = max(1, len(labels) // 6)
+    step = max(1, -(-(len(labels) - 1) // 5))  # at most 6 labels, the last one included
     for i, lab in enumerate(labels):
-        if i % step == 0 or i == len(labels) - 1:
+        if (len(labels) - 1 - i) % step == 0:
             out.append(
                 f'<text x="{_x(i, len(labels)):.1f}" y="{H - PAD_B + 14}" '
                 f'text-anchor="middle">{escape(lab)}</text>'
