@@ -91,6 +91,8 @@ class SinkLoop:
             )
         self.writer = SinkWriter(store, on_written=self._written)
         self.commits = 0
+        self.uncommitted = 0  # records consumed since the last commit
+        self.closing = False
         self.reports_sent = 0
         self._unknown: set[str] = set()
 
@@ -140,7 +142,9 @@ class SinkLoop:
 
         class OnRevoke(ConsumerRebalanceListener):
             def on_partitions_revoked(self, revoked: Any) -> None:
-                if revoked:
+                # a rebalance: what was consumed is written and committed before another
+                # member gets the partitions (at close, the loop has done so already)
+                if revoked and loop.uncommitted and not loop.closing:
                     loop.flush_commit(consumer)
 
             def on_partitions_assigned(self, assigned: Any) -> None:
@@ -152,7 +156,6 @@ class SinkLoop:
         producer = None
         last_flush = time.monotonic()
         last_report = 0.0
-        consumed = 0
         if ready is not None:
             ready()
         try:
@@ -162,26 +165,25 @@ class SinkLoop:
                     dataset = self.routes.get(tp.topic)
                     for m in msgs:
                         self.writer.add(dataset or "signals", m.value, m.topic, m.partition, m.offset)
-                        consumed += 1
+                        self.uncommitted += 1
                 now = time.monotonic()
-                if consumed and (
+                if self.uncommitted and (
                     self.writer.pending >= self.options.flush_records
                     or now - last_flush >= self.options.flush_seconds
                 ):
                     self.flush_commit(consumer)
-                    consumed = 0
                     last_flush = now
                 if self.reporter is not None and now - last_report >= self.options.report_interval:
                     last_report = now
                     if self._due():
-                        if consumed:  # the report reads the files: what was consumed first
+                        if self.uncommitted:  # the report reads the files: consumed first
                             self.flush_commit(consumer)
-                            consumed = 0
                             last_flush = now
                         producer = self._report(producer)
-            if consumed:
+            if self.uncommitted:
                 self.flush_commit(consumer)
         finally:
+            self.closing = True
             if producer is not None:
                 producer.close(5)
             consumer.close(autocommit=False)
@@ -190,6 +192,7 @@ class SinkLoop:
         """Write the buffer (durable when it returns), then commit what was consumed."""
         files = self.writer.flush()
         consumer.commit()
+        self.uncommitted = 0
         self.commits += 1
         if files:
             log.info("sink: %d file(s) written, offsets committed", len(files))
