@@ -277,8 +277,10 @@ def render(report: Report, tz: ZoneInfo) -> str:
                 values.append(None if hit is None else hit.percent_within)
             title = f"{clock} · {kind or '—'} · {prio or 'all priorities'} · {tier}"
             caption = e(title) + (f" — aggregate {target:g} %" if target is not None else "")
+            row_id = "/".join(x or "all" for x in key)
             parts.append(
-                f"<figure>{trend_chart(title + ': % within target', labels, values, target)}"
+                f'<figure data-row="{e(row_id)}">'
+                f"{trend_chart(title + ': % within target', labels, values, target)}"
                 f"<figcaption>{caption}</figcaption></figure>"
             )
         parts.append("</div>")
