@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from models.report import Report
+from models.report import Report, Row
 
 
 def as_json(report: Report) -> bytes:
@@ -125,7 +125,7 @@ def write_csv(report: Report, directory: Path) -> list[Path]:
     r = report
     tables: dict[str, tuple[list[str], list[list[Any]]]] = {
         "rows.csv": (
-            list(r.rows[0].model_fields) if r.rows else ["clock"],
+            list(Row.model_fields),
             [list(x.model_dump().values()) for x in r.rows],
         ),
         "availability.csv": (
