@@ -120,6 +120,11 @@ def demo_cmd(
         "2026-04-20T00:00:00+02:00"
     ),
     explain: Annotated[str, typer.Option(help="--offline: ticket to explain")] = "acme:INC-1",
+    sink: Annotated[
+        Path | None,
+        typer.Option(help="keep the analytics sink's Parquet files here (default: a temporary "
+                     "directory, removed at the end)"),
+    ] = None,
 ) -> None:
     """Run the live pipeline on the embedded broker with generated traffic for the five seed
     contracts, printing breaches as they happen (--offline: replay the example events)."""
@@ -131,9 +136,9 @@ def demo_cmd(
     if rate <= 0:
         raise typer.BadParameter("--rate must be positive")
     seconds = parse_duration(duration) if duration else None
-    code = LiveDemo(speed=speed, seed=seed, rate=rate, tenants=tenants, warnings=warnings).run(
-        seconds
-    )
+    code = LiveDemo(
+        speed=speed, seed=seed, rate=rate, tenants=tenants, warnings=warnings, sink=sink
+    ).run(seconds)
     raise typer.Exit(code)
 
 
@@ -156,6 +161,7 @@ class LiveDemo:
         tenants: Path = EXAMPLES / "tenants.yaml",
         warnings: bool = True,
         start: str = DEMO_START,
+        sink: Path | None = None,
     ) -> None:
         from rich.console import Console
 
@@ -170,6 +176,9 @@ class LiveDemo:
         self.records: queue.Queue[dict[str, Any] | BaseException | None] = queue.Queue()
         self.services: list[Any] = []
         self.worker: subprocess.Popen[bytes] | None = None
+        self.sink: subprocess.Popen[bytes] | None = None
+        self.sink_dir = sink
+        self.sink_kept = sink is not None
         self.workdir: Path | None = None
         self.reader: threading.Thread | None = None
         self.settings: Any = None
@@ -189,6 +198,7 @@ class LiveDemo:
             self.workdir = Path(tempfile.mkdtemp(prefix="slawatch-demo-"))
             self._start_services()
             self._start_worker()
+            self._start_sink()
             producer = self._producer()
             self._start_reader()
             self._wait_ready()
@@ -302,6 +312,28 @@ class LiveDemo:
             f"  worker   pid {self.worker.pid}, simulated clock from {sim} at ×{self.speed:g} "
             f"(1 simulated hour = {3600 / self.speed:.1f} s)"
         )
+
+    def _start_sink(self) -> None:
+        """``slawatch sink`` beside the worker (the same settings and clock): the analytics
+        sink's Parquet files, queried in the summary."""
+        from streams.embedded import _pdeathsig_preexec
+
+        assert self.workdir is not None
+        if self.sink_dir is None:
+            self.sink_dir = self.workdir / "sink"
+        with (self.workdir / "sink.log").open("wb") as log:
+            self.sink = subprocess.Popen(
+                [sys.executable, "-m", "streams", "sink", "--sink", str(self.sink_dir),
+                 "--flush-seconds", "1"],
+                env=self._worker_env(),
+                cwd=self.workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_pdeathsig_preexec(),
+            )
+        self.console.print(f"  sink     pid {self.sink.pid}, Parquet under {self.sink_dir}")
 
     def _producer(self) -> Any:
         from kafka import KafkaProducer
@@ -458,6 +490,7 @@ class LiveDemo:
                 while time.monotonic() < end and self._drain(0.1):
                     pass
         self._stop_worker()
+        self._stop_sink()
         if self.reader is not None and self.reader.is_alive():
             if producer is not None:
                 with contextlib.suppress(Exception):
@@ -485,7 +518,29 @@ class LiveDemo:
             w.kill()
             w.wait()
 
+    def _stop_sink(self) -> None:
+        """SIGTERM: it writes and commits what it has read, then leaves; then its counts."""
+        p = self.sink
+        if p is None or p.poll() is not None:
+            return
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        self.sink_counts: dict[str, int] = {}
+        with contextlib.suppress(Exception):  # a courtesy line: never fail the demo over it
+            from streams.sink.query import connect
+
+            con = connect(self.sink_dir)
+            for view in ("signals", "clock_states", "dead_letters"):
+                self.sink_counts[view] = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+
     def _kill_all(self) -> None:
+        if self.sink is not None and self.sink.poll() is None:
+            self.sink.kill()
+            self.sink.wait()
         if self.worker is not None and self.worker.poll() is None:
             self.worker.kill()
             self.worker.wait()
@@ -545,6 +600,17 @@ class LiveDemo:
         reasons = Counter(_reason_kind(d.get("reason", "")) for d in self.dead)
         for reason, n in reasons.most_common():
             c.print(f"  {n:>3} × {reason}", markup=False)
+        sink = getattr(self, "sink_counts", {})
+        if sink:
+            keep = ""
+            if self.sink_kept:
+                keep = (f" in {self.sink_dir} (try: slawatch query --sink {self.sink_dir} "
+                        '"SELECT type, count(*) FROM signals GROUP BY type")')
+            c.print(
+                f"sink: {sink['signals']} signals, {sink['clock_states']} clock states, "
+                f"{sink['dead_letters']} dead letters as Parquet{keep}",
+                markup=False,
+            )
         at_risk = getattr(self, "at_risk", {})
         if any(at_risk.values()):
             now = self.at_risk_now

@@ -35,6 +35,10 @@ def sink_cmd(
         typer.Option("--report-grace", help="seconds (runtime clock) after a month's end "
                      "before its report"),
     ] = 600.0,
+    health_file: Annotated[
+        str | None,
+        typer.Option("--health-file", help="touch this file every few seconds while running"),
+    ] = None,
     loglevel: Annotated[str, typer.Option("--loglevel", "-l", help="debug|info|warning")] = "info",
 ) -> None:
     """Write every signal, clock state and dead letter to Parquet datasets (its own consumer
@@ -54,6 +58,10 @@ def sink_cmd(
     settings = Settings()
     try:
         store = open_store(location or default_sink_dir())
+        if health_file is not None:  # its directory (the sink's, by default) must exist
+            root = store.local_root()
+            if root is not None:
+                root.mkdir(parents=True, exist_ok=True)
         registry = None
         if reports:
             from streams.runtime.contracts import LiveRegistry
@@ -68,6 +76,7 @@ def sink_cmd(
         flush_records=flush_records,
         reports=reports,
         report_grace_seconds=report_grace,
+        health_file=health_file,
     )
     loop = SinkLoop(settings, store, options, registry=registry)
     logging.getLogger("slawatch.sink").info(

@@ -24,6 +24,7 @@ sent). Run one sink with reports per deployment (``--no-reports`` for any other)
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -50,6 +51,16 @@ DATASET_OF: dict[str, str] = {
 }
 
 
+def _touch(path: str) -> None:
+    """The liveness mark of ``--health-file`` (the compose health check reads its age)."""
+    try:
+        with open(path, "a"):
+            pass
+        os.utime(path)
+    except OSError as exc:  # a health file that cannot be written must not stop the sink
+        log.warning("sink: cannot touch %s: %s", path, exc)
+
+
 def group_id(settings: Settings) -> str:
     return f"{settings.app_id}-sink"
 
@@ -61,6 +72,7 @@ class SinkOptions:
     reports: bool = True
     report_grace_seconds: float = 600.0  # of the runtime's clock
     report_interval: float = 2.0  # wall seconds between checks of what is due
+    health_file: str | None = None  # touched every few seconds while the loop runs
 
 
 class SinkLoop:
@@ -155,7 +167,7 @@ class SinkLoop:
             self._recover()
         producer = None
         last_flush = time.monotonic()
-        last_report = 0.0
+        last_report = last_alive = 0.0
         if ready is not None:
             ready()
         try:
@@ -167,6 +179,9 @@ class SinkLoop:
                         self.writer.add(dataset or "signals", m.value, m.topic, m.partition, m.offset)
                         self.uncommitted += 1
                 now = time.monotonic()
+                if self.options.health_file and now - last_alive >= 5.0:
+                    last_alive = now
+                    _touch(self.options.health_file)
                 if self.uncommitted and (
                     self.writer.pending >= self.options.flush_records
                     or now - last_flush >= self.options.flush_seconds

@@ -45,6 +45,9 @@ def test_live_demo_prints_breaches_and_a_summary() -> None:
     assert int(counts.get("sla.warning", 0)) > 0, summary
     assert re.search(r"^dead letters: \d+$", summary, re.M), summary
     assert re.search(r"^signals: \d+$", summary, re.M), summary
+    # the analytics sink ran beside the worker and stored what it published
+    sink = re.search(r"^sink: (\d+) signals, (\d+) clock states", summary, re.M)
+    assert sink and int(sink.group(1)) > 0 and int(sink.group(2)) > 0, summary
 
 
 def test_offline_demo_replays_the_examples() -> None:
