@@ -122,8 +122,10 @@ def demo_cmd(
     explain: Annotated[str, typer.Option(help="--offline: ticket to explain")] = "acme:INC-1",
     sink: Annotated[
         Path | None,
-        typer.Option(help="keep the analytics sink's Parquet files here (default: a temporary "
-                     "directory, removed at the end)"),
+        typer.Option(
+            help="keep the analytics sink's Parquet files here (default: a temporary "
+            "directory, removed at the end)"
+        ),
     ] = None,
 ) -> None:
     """Run the live pipeline on the embedded broker with generated traffic for the five seed
@@ -323,8 +325,16 @@ class LiveDemo:
             self.sink_dir = self.workdir / "sink"
         with (self.workdir / "sink.log").open("wb") as log:
             self.sink = subprocess.Popen(
-                [sys.executable, "-m", "streams", "sink", "--sink", str(self.sink_dir),
-                 "--flush-seconds", "1"],
+                [
+                    sys.executable,
+                    "-m",
+                    "streams",
+                    "sink",
+                    "--sink",
+                    str(self.sink_dir),
+                    "--flush-seconds",
+                    "1",
+                ],
                 env=self._worker_env(),
                 cwd=self.workdir,
                 stdin=subprocess.DEVNULL,
@@ -604,8 +614,10 @@ class LiveDemo:
         if sink:
             keep = ""
             if self.sink_kept:
-                keep = (f" in {self.sink_dir} (try: slawatch query --sink {self.sink_dir} "
-                        '"SELECT type, count(*) FROM signals GROUP BY type")')
+                keep = (
+                    f" in {self.sink_dir} (try: slawatch query --sink {self.sink_dir} "
+                    '"SELECT type, count(*) FROM signals GROUP BY type")'
+                )
             c.print(
                 f"sink: {sink['signals']} signals, {sink['clock_states']} clock states, "
                 f"{sink['dead_letters']} dead letters as Parquet{keep}",

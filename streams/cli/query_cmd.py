@@ -12,11 +12,18 @@ from streams.cli import app
 
 @app.command("query")
 def query_cmd(
-    sql: Annotated[str, typer.Argument(help="SQL over the views signals, verdicts, "
-                                       "clock_states, dead_letters (docs/reports.md)")],
+    sql: Annotated[
+        str,
+        typer.Argument(
+            help="SQL over the views signals, verdicts, "
+            "clock_states, dead_letters (docs/reports.md)"
+        ),
+    ],
     sink: Annotated[
         str | None,
-        typer.Option("--sink", help="the sink's directory or URL (default $SLAWATCH_DATA_DIR/sink)"),
+        typer.Option(
+            "--sink", help="the sink's directory or URL (default $SLAWATCH_DATA_DIR/sink)"
+        ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
 ) -> None:
@@ -48,7 +55,9 @@ def query_cmd(
     rows = cur.fetchall()
     if fmt == "json":
         for r in rows:
-            sys.stdout.buffer.write(orjson.dumps(dict(zip(names, r, strict=True)), default=str) + b"\n")
+            sys.stdout.buffer.write(
+                orjson.dumps(dict(zip(names, r, strict=True)), default=str) + b"\n"
+            )
         return
     if fmt == "csv":
         import csv

@@ -42,8 +42,10 @@ def load_registry(tenants: Path | None, policies: Path | None) -> Any:
 def report_cmd(
     events: Annotated[
         Path | None,
-        typer.Argument(help="an events file (JSON lines) to run through the engine; default: "
-                       "read the analytics sink"),
+        typer.Argument(
+            help="an events file (JSON lines) to run through the engine; default: "
+            "read the analytics sink"
+        ),
     ] = None,
     tenant: Annotated[str, typer.Option("--tenant", help="the tenant")] = "",
     month: Annotated[str | None, typer.Option("--month", help="calendar month, YYYY-MM")] = None,
@@ -52,12 +54,15 @@ def report_cmd(
     ] = None,
     to: Annotated[str | None, typer.Option("--to", help="last date, YYYY-MM-DD, inclusive")] = None,
     tenants: Annotated[
-        Path | None, typer.Option("--tenants", help="tenant contracts (default SLAWATCH_TENANTS_FILE)")
+        Path | None,
+        typer.Option("--tenants", help="tenant contracts (default SLAWATCH_TENANTS_FILE)"),
     ] = None,
     policies: Annotated[Path | None, typer.Option("--policies", help="policy dir")] = None,
     sink: Annotated[
         str | None,
-        typer.Option("--sink", help="the sink's directory or URL (default $SLAWATCH_DATA_DIR/sink)"),
+        typer.Option(
+            "--sink", help="the sink's directory or URL (default $SLAWATCH_DATA_DIR/sink)"
+        ),
     ] = None,
     until: Annotated[
         str | None, typer.Option("--until", help="events file: advance time to this instant")
@@ -133,12 +138,18 @@ def build(
         with events.open("rb") as fh:
             lines = fh.readlines()
         data, result = from_events(
-            lines, registry, tenant, until=None if until is None else parse_instant(until),
+            lines,
+            registry,
+            tenant,
+            until=None if until is None else parse_instant(until),
             source=str(events),
         )
         if result.dead_letters:
-            typer.echo(f"{len(result.dead_letters)} line(s) of {events} are dead letters "
-                       "(slawatch replay lists them)", err=True)
+            typer.echo(
+                f"{len(result.dead_letters)} line(s) of {events} are dead letters "
+                "(slawatch replay lists them)",
+                err=True,
+            )
         return build_report(data, policy, period)
     from streams.reports.sources import from_sink
     from streams.sink.query import connect
@@ -148,7 +159,9 @@ def build(
     store = open_store(location)
     root = store.local_root()
     if root is not None and not root.exists():
-        _fail(f"no sink at {location}: run `slawatch sink`, or give --sink DIR|URL "
-              "(or an events file)")
+        _fail(
+            f"no sink at {location}: run `slawatch sink`, or give --sink DIR|URL "
+            "(or an events file)"
+        )
     con = connect(store)
     return build_report(from_sink(con, tenant), policy, period)

@@ -15,8 +15,9 @@ def sink_cmd(
     location: Annotated[
         str | None,
         typer.Option(
-            "--sink", help="directory or filesystem URL (s3://…) of the datasets "
-            "(default $SLAWATCH_DATA_DIR/sink)"
+            "--sink",
+            help="directory or filesystem URL (s3://…) of the datasets "
+            "(default $SLAWATCH_DATA_DIR/sink)",
         ),
     ] = None,
     flush_seconds: Annotated[
@@ -27,13 +28,16 @@ def sink_cmd(
     ] = 50_000,
     reports: Annotated[
         bool,
-        typer.Option("--reports/--no-reports", help="send the monthly sla.compliance reports "
-                     "(one sink per deployment)"),
+        typer.Option(
+            "--reports/--no-reports",
+            help="send the monthly sla.compliance reports (one sink per deployment)",
+        ),
     ] = True,
     report_grace: Annotated[
         float,
-        typer.Option("--report-grace", help="seconds (runtime clock) after a month's end "
-                     "before its report"),
+        typer.Option(
+            "--report-grace", help="seconds (runtime clock) after a month's end before its report"
+        ),
     ] = 600.0,
     health_file: Annotated[
         str | None,
@@ -80,7 +84,9 @@ def sink_cmd(
     )
     loop = SinkLoop(settings, store, options, registry=registry)
     logging.getLogger("slawatch.sink").info(
-        "sink: group %s → %s%s", group_id(settings), store.url,
+        "sink: group %s → %s%s",
+        group_id(settings),
+        store.url,
         " (monthly reports on)" if loop.reporter is not None else "",
     )
     loop.run(ready=lambda: logging.getLogger("slawatch.sink").info("sink: running"))

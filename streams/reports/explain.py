@@ -136,14 +136,13 @@ def explain_breach(o: TierOutcome, sigs: Sequence[SignalRow], policy: Policy) ->
                 )
         if cal is not None:
             paused_s = sum(
-                cal.elapsed_us(a, breached if b is None else b) / 1e6 for a, b, _ in _pauses(
-                    rec, breached
-                )
+                cal.elapsed_us(a, breached if b is None else b) / 1e6
+                for a, b, _ in _pauses(rec, breached)
             )
         elif _wall_target(target):
-            paused_s = sum(((breached if b is None else b) - a) / 1e6 for a, b, _ in _pauses(
-                rec, breached
-            ))
+            paused_s = sum(
+                ((breached if b is None else b) - a) / 1e6 for a, b, _ in _pauses(rec, breached)
+            )
     counted = o.signal.elapsed_business_seconds
     history = _history(sigs)
     loc = lambda us: _dt(us).astimezone(tz).strftime("%a %d %b %Y %H:%M")  # noqa: E731
@@ -168,7 +167,9 @@ def explain_breach(o: TierOutcome, sigs: Sequence[SignalRow], policy: Policy) ->
         )
     if len(history) > 1:
         parts.append(
-            "priority " + " → ".join(h.priority or "—" for h in history) + " (as its signals carried it)"
+            "priority "
+            + " → ".join(h.priority or "—" for h in history)
+            + " (as its signals carried it)"
         )
     deadline = o.signal.deadline_us
     parts.append(

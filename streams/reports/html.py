@@ -73,8 +73,7 @@ def _x(i: int, n: int) -> float:
 
 def _axes(labels: list[str], lo: float, hi: float, unit: str) -> list[str]:
     out = [
-        f'<line x1="{PAD_L}" y1="{H - PAD_B}" x2="{W - PAD_R}" y2="{H - PAD_B}" '
-        'stroke="#d5dbe2"/>'
+        f'<line x1="{PAD_L}" y1="{H - PAD_B}" x2="{W - PAD_R}" y2="{H - PAD_B}" stroke="#d5dbe2"/>'
     ]
     for v in (lo, (lo + hi) / 2, hi):
         y = _y(v, lo, hi)
@@ -100,8 +99,9 @@ def _svg(kind: str, title: str, body: list[str]) -> str:
     )
 
 
-def trend_chart(title: str, labels: list[str], values: list[float | None],
-                target: float | None) -> str:
+def trend_chart(
+    title: str, labels: list[str], values: list[float | None], target: float | None
+) -> str:
     """% within target per month (a line, a dot per month with clocks) and the aggregate's
     line (dashed)."""
     present = [v for v in values if v is not None]
@@ -132,9 +132,16 @@ def trend_chart(title: str, labels: list[str], values: list[float | None],
     return _svg("trend", title, body)
 
 
-def bar_chart(kind: str, title: str, labels: list[str], values: list[float | None],
-              target: float | None = None, unit: str = "", lo: float = 0.0,
-              hi: float | None = None) -> str:
+def bar_chart(
+    kind: str,
+    title: str,
+    labels: list[str],
+    values: list[float | None],
+    target: float | None = None,
+    unit: str = "",
+    lo: float = 0.0,
+    hi: float | None = None,
+) -> str:
     present = [v for v in values if v is not None]
     top = hi if hi is not None else max([*present, 1.0])
     if target is not None:
@@ -287,8 +294,14 @@ def render(report: Report, tz: ZoneInfo) -> str:
     if any(m.service_credit_percent for m in months):
         parts.append('<div class="grid"><figure>')
         parts.append(
-            bar_chart("credit", "service credit per month", [lab[2:] for lab in labels],
-                      [m.service_credit_percent for m in months], unit="%", hi=50.0)
+            bar_chart(
+                "credit",
+                "service credit per month",
+                [lab[2:] for lab in labels],
+                [m.service_credit_percent for m in months],
+                unit="%",
+                hi=50.0,
+            )
         )
         parts.append("<figcaption>Service credit per month (% of the invoice)</figcaption>")
         parts.append("</figure></div>")
@@ -319,7 +332,11 @@ def render(report: Report, tz: ZoneInfo) -> str:
             tgt = None
             for m in months:
                 hit = next(
-                    (a for a in m.availability if (a.service, a.target or "") == (service, target_name)),
+                    (
+                        a
+                        for a in m.availability
+                        if (a.service, a.target or "") == (service, target_name)
+                    ),
                     None,
                 )
                 vals.append(None if hit is None else hit.availability_percent)
@@ -328,9 +345,16 @@ def render(report: Report, tz: ZoneInfo) -> str:
             lo = max(0.0, round(lo, 1))
             parts.append(
                 "<figure>"
-                + bar_chart("availability", f"{service}: availability per month",
-                            [lab[2:] for lab in labels], vals, target=tgt, unit="%", lo=lo,
-                            hi=100.0)
+                + bar_chart(
+                    "availability",
+                    f"{service}: availability per month",
+                    [lab[2:] for lab in labels],
+                    vals,
+                    target=tgt,
+                    unit="%",
+                    lo=lo,
+                    hi=100.0,
+                )
                 + f"<figcaption>{e(service)} — availability per month against "
                 f"{tgt:g} %</figcaption></figure>"
             )

@@ -54,14 +54,18 @@ class Emitted:
     figure: tuple[Any, ...]
 
 
-def figure(compliant: bool | None, k: int | None, credit: float | None, rows: Iterable[Any]) -> tuple[Any, ...]:
+def figure(
+    compliant: bool | None, k: int | None, credit: float | None, rows: Iterable[Any]
+) -> tuple[Any, ...]:
     """The comparable content of a month's report."""
     return (
         compliant,
         k,
         credit or None,
         tuple(
-            orjson.dumps(r.model_dump() if hasattr(r, "model_dump") else dict(r), option=orjson.OPT_SORT_KEYS)
+            orjson.dumps(
+                r.model_dump() if hasattr(r, "model_dump") else dict(r), option=orjson.OPT_SORT_KEYS
+            )
             for r in rows
         ),
     )
@@ -114,7 +118,9 @@ class MonthlyCompliance:
         if have is None or rev >= have.revision:
             t.reported[period] = Emitted(rev, fig)
 
-    def observe(self, tenant: str | None, instant: str | int | None, *, reopened: bool = False) -> None:
+    def observe(
+        self, tenant: str | None, instant: str | int | None, *, reopened: bool = False
+    ) -> None:
         """Data of ``tenant`` at ``instant`` reached the sink: its first month moves back if
         earlier, and a month already reported is marked for re-evaluation (``reopened``: a
         clock that had stopped runs again, which can take an outcome out of any month)."""
@@ -191,7 +197,9 @@ class MonthlyCompliance:
             ym = (int(m.month[:4]), int(m.month[5:]))
             if ym < oldest:
                 continue
-            fig = figure(m.compliant, m.consecutive_noncompliant_months, m.service_credit_percent, m.rows)
+            fig = figure(
+                m.compliant, m.consecutive_noncompliant_months, m.service_credit_percent, m.rows
+            )
             have = t.reported.get(m.month)
             if have is not None and have.figure == fig:
                 continue
@@ -218,7 +226,13 @@ class MonthlyCompliance:
 
 def to_json(sig: ComplianceSignal) -> bytes:
     """The record value: the signal's keys, ``service_credit_percent`` only when earned."""
-    return orjson.dumps(sig.model_dump(mode="json", exclude_none=False, exclude={"service_credit_percent"} if sig.service_credit_percent is None else set()))
+    return orjson.dumps(
+        sig.model_dump(
+            mode="json",
+            exclude_none=False,
+            exclude={"service_credit_percent"} if sig.service_credit_percent is None else set(),
+        )
+    )
 
 
 __all__ = ["REVISE_MONTHS", "MonthlyCompliance", "compliance_id", "figure", "label", "to_json"]

@@ -49,7 +49,7 @@ from streams.reports.outcomes import (
     tier_outcomes,
 )
 from streams.reports.periods import Month as MonthKey
-from streams.reports.periods import Period, label, month_of, month_start_us, months_between, shift
+from streams.reports.periods import Period, label, month_of, months_between, shift
 
 #: months of trend in a report (the HTML's charts; ``months`` in the JSON)
 TREND_MONTHS = 12

@@ -96,4 +96,6 @@ class Period:
     @property
     def months(self) -> list[Month]:
         """The calendar months the period overlaps."""
-        return months_between((self.first.year, self.first.month), (self.last.year, self.last.month))
+        return months_between(
+            (self.first.year, self.first.month), (self.last.year, self.last.month)
+        )

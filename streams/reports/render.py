@@ -53,14 +53,38 @@ def text(report: Report, tz: ZoneInfo) -> str:
         + (f" (as of {local(r.as_of, tz)})" if r.as_of else ""),
         "",
     ]
-    head = ("clock", "kind", "priority", "tier", "target", "count", "met", "missed", "open",
-            "within", "aggregate", "compliant", "median", "p90")
+    head = (
+        "clock",
+        "kind",
+        "priority",
+        "tier",
+        "target",
+        "count",
+        "met",
+        "missed",
+        "open",
+        "within",
+        "aggregate",
+        "compliant",
+        "median",
+        "p90",
+    )
     rows = [
         (
-            x.clock, x.kind or "—", x.priority or "all", x.tier, x.target or "—", str(x.count),
-            str(x.met), str(x.missed), str(x.open), percent(x.percent_within),
-            percent(x.aggregate_target_percent), verdict(x.compliant),
-            duration(x.median_business_seconds), duration(x.p90_business_seconds),
+            x.clock,
+            x.kind or "—",
+            x.priority or "all",
+            x.tier,
+            x.target or "—",
+            str(x.count),
+            str(x.met),
+            str(x.missed),
+            str(x.open),
+            percent(x.percent_within),
+            percent(x.aggregate_target_percent),
+            verdict(x.compliant),
+            duration(x.median_business_seconds),
+            duration(x.p90_business_seconds),
         )
         for x in r.rows
     ]
@@ -79,15 +103,23 @@ def text(report: Report, tz: ZoneInfo) -> str:
             _table(
                 ("month", "service", "availability", "target", "met", "downtime", "budget"),
                 [
-                    (a.month, a.service, f"{a.availability_percent:.4f} %",
-                     f"{a.target_percent:g} %", verdict(a.met), duration(a.downtime_seconds),
-                     duration(a.budget_seconds))
+                    (
+                        a.month,
+                        a.service,
+                        f"{a.availability_percent:.4f} %",
+                        f"{a.target_percent:g} %",
+                        verdict(a.met),
+                        duration(a.downtime_seconds),
+                        duration(a.budget_seconds),
+                    )
                     for a in r.availability
                 ],
             )
         )
     if r.heartbeats:
-        out.append("heartbeats missed: " + ", ".join(f"{h.check} {h.missed}×" for h in r.heartbeats))
+        out.append(
+            "heartbeats missed: " + ", ".join(f"{h.check} {h.missed}×" for h in r.heartbeats)
+        )
     out.append("")
     out.append(f"breaches: {len(r.breaches)}")
     for b in r.breaches:
@@ -129,29 +161,113 @@ def write_csv(report: Report, directory: Path) -> list[Path]:
             [list(x.model_dump().values()) for x in r.rows],
         ),
         "availability.csv": (
-            ["month", "service", "target", "availability_percent", "target_percent", "met",
-             "downtime_seconds", "budget_seconds", "revision"],
-            [[a.month, a.service, a.target, a.availability_percent, a.target_percent, a.met,
-              a.downtime_seconds, a.budget_seconds, a.revision] for a in r.availability],
+            [
+                "month",
+                "service",
+                "target",
+                "availability_percent",
+                "target_percent",
+                "met",
+                "downtime_seconds",
+                "budget_seconds",
+                "revision",
+            ],
+            [
+                [
+                    a.month,
+                    a.service,
+                    a.target,
+                    a.availability_percent,
+                    a.target_percent,
+                    a.met,
+                    a.downtime_seconds,
+                    a.budget_seconds,
+                    a.revision,
+                ]
+                for a in r.availability
+            ],
         ),
         "breaches.csv": (
-            ["ticket_id", "clock", "kind", "priority", "cell", "started_at", "deadline",
-             "breached_at", "stopped_at", "target", "calendar", "counted_seconds",
-             "paused_seconds", "explanation"],
-            [[b.ticket_id, b.clock, b.kind, b.priority, b.cell, _iso(b.started_at),
-              _iso(b.deadline), _iso(b.breached_at), _iso(b.stopped_at), b.target, b.calendar,
-              b.counted_seconds, b.paused_seconds, b.explanation] for b in r.breaches],
+            [
+                "ticket_id",
+                "clock",
+                "kind",
+                "priority",
+                "cell",
+                "started_at",
+                "deadline",
+                "breached_at",
+                "stopped_at",
+                "target",
+                "calendar",
+                "counted_seconds",
+                "paused_seconds",
+                "explanation",
+            ],
+            [
+                [
+                    b.ticket_id,
+                    b.clock,
+                    b.kind,
+                    b.priority,
+                    b.cell,
+                    _iso(b.started_at),
+                    _iso(b.deadline),
+                    _iso(b.breached_at),
+                    _iso(b.stopped_at),
+                    b.target,
+                    b.calendar,
+                    b.counted_seconds,
+                    b.paused_seconds,
+                    b.explanation,
+                ]
+                for b in r.breaches
+            ],
         ),
         "priority_one.csv": (
-            ["ticket_id", "priority", "cell", "started_at", "clock", "tier", "outcome", "at",
-             "business_seconds"],
-            [[p.ticket_id, p.priority, p.cell, _iso(p.started_at), c.clock, c.tier, c.outcome,
-              _iso(c.at), c.business_seconds] for p in r.priority_one for c in p.clocks],
+            [
+                "ticket_id",
+                "priority",
+                "cell",
+                "started_at",
+                "clock",
+                "tier",
+                "outcome",
+                "at",
+                "business_seconds",
+            ],
+            [
+                [
+                    p.ticket_id,
+                    p.priority,
+                    p.cell,
+                    _iso(p.started_at),
+                    c.clock,
+                    c.tier,
+                    c.outcome,
+                    _iso(c.at),
+                    c.business_seconds,
+                ]
+                for p in r.priority_one
+                for c in p.clocks
+            ],
         ),
         "months.csv": (
-            ["month", "compliant", "consecutive_noncompliant_months", "service_credit_percent",
-             "breaches", "clock", "kind", "priority", "tier", "count", "percent_within",
-             "aggregate_target_percent", "row_compliant"],
+            [
+                "month",
+                "compliant",
+                "consecutive_noncompliant_months",
+                "service_credit_percent",
+                "breaches",
+                "clock",
+                "kind",
+                "priority",
+                "tier",
+                "count",
+                "percent_within",
+                "aggregate_target_percent",
+                "row_compliant",
+            ],
             _month_lines(r),
         ),
     }
@@ -169,13 +285,29 @@ def write_csv(report: Report, directory: Path) -> list[Path]:
 def _month_lines(r: Report) -> list[list[Any]]:
     out: list[list[Any]] = []
     for m in r.months:
-        base = [m.month, m.compliant, m.consecutive_noncompliant_months,
-                m.service_credit_percent, m.breaches]
+        base = [
+            m.month,
+            m.compliant,
+            m.consecutive_noncompliant_months,
+            m.service_credit_percent,
+            m.breaches,
+        ]
         if not m.rows:
             out.append(base + [None] * 8)
         for x in m.rows:
-            out.append(base + [x.clock, x.kind, x.priority, x.tier, x.count, x.percent_within,
-                               x.aggregate_target_percent, x.compliant])
+            out.append(
+                [
+                    *base,
+                    x.clock,
+                    x.kind,
+                    x.priority,
+                    x.tier,
+                    x.count,
+                    x.percent_within,
+                    x.aggregate_target_percent,
+                    x.compliant,
+                ]
+            )
     return out
 
 

@@ -34,7 +34,11 @@ def from_replay(result: Any, tenant: str) -> ReportData:
 
 
 def from_events(
-    lines: Iterable[bytes | str], registry: Any, tenant: str, *, until: datetime | None = None,
+    lines: Iterable[bytes | str],
+    registry: Any,
+    tenant: str,
+    *,
+    until: datetime | None = None,
     source: str = "<events>",
 ) -> tuple[ReportData, Any]:
     """Replay ``lines`` (every tenant's: a ticket's signals depend on its own events only)

@@ -114,8 +114,11 @@ class SinkLoop:
         except Exception:  # an unknown tenant: its months are not reported (logged once)
             if tenant not in self._unknown:
                 self._unknown.add(tenant)
-                log.warning("tenant %s is not in the sink's tenant contracts: no monthly "
-                            "report for it (SLAWATCH_TENANTS_FILE)", tenant)
+                log.warning(
+                    "tenant %s is not in the sink's tenant contracts: no monthly "
+                    "report for it (SLAWATCH_TENANTS_FILE)",
+                    tenant,
+                )
             return None
 
     def _written(self, dataset: str, tenant: str | None, docs: list[dict[str, Any]]) -> None:
@@ -176,7 +179,9 @@ class SinkLoop:
                 for tp, msgs in batch.items():
                     dataset = self.routes.get(tp.topic)
                     for m in msgs:
-                        self.writer.add(dataset or "signals", m.value, m.topic, m.partition, m.offset)
+                        self.writer.add(
+                            dataset or "signals", m.value, m.topic, m.partition, m.offset
+                        )
                         self.uncommitted += 1
                 now = time.monotonic()
                 if self.options.health_file and now - last_alive >= 5.0:
@@ -220,14 +225,21 @@ class SinkLoop:
         assert self.reporter is not None
         con = connect(self.store)
         for tenant, first in con.execute(
-            "SELECT tenant, min(t) FROM (SELECT tenant, min(\"at\") AS t FROM signals_raw "
+            'SELECT tenant, min(t) FROM (SELECT tenant, min("at") AS t FROM signals_raw '
             "WHERE type IN ('sla.breach','sla.warning','sla.escalation','sla.met','sla.missed') "
             "GROUP BY tenant UNION ALL SELECT tenant, min(started_at) FROM clock_states_raw "
             "WHERE kind IS NULL GROUP BY tenant) WHERE tenant IS NOT NULL GROUP BY tenant"
         ).fetchall():
             self.reporter.observe(tenant, int(first.timestamp() * 1_000_000))
-        cols = ["tenant", "period", "revision", "compliant", "consecutive_noncompliant_months",
-                "service_credit_percent", "rows"]
+        cols = [
+            "tenant",
+            "period",
+            "revision",
+            "compliant",
+            "consecutive_noncompliant_months",
+            "service_credit_percent",
+            "rows",
+        ]
         for row in con.execute(
             f"SELECT {', '.join(cols)} FROM signals WHERE type = 'sla.compliance'"
         ).fetchall():

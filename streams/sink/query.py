@@ -27,7 +27,14 @@ from typing import Any
 from streams.sink.schema import CLOCK_STATES, DATASETS, DEAD_LETTERS, META_COLUMNS, SIGNALS, Dataset
 from streams.sink.store import Store, open_store
 
-_DUCK = {"str": "VARCHAR", "float": "DOUBLE", "int": "BIGINT", "bool": "BOOLEAN", "ts": "TIMESTAMPTZ", "json": "VARCHAR"}
+_DUCK = {
+    "str": "VARCHAR",
+    "float": "DOUBLE",
+    "int": "BIGINT",
+    "bool": "BOOLEAN",
+    "ts": "TIMESTAMPTZ",
+    "json": "VARCHAR",
+}
 
 VIEWS = {
     "signals": (
@@ -56,8 +63,9 @@ VIEWS = {
 
 def _empty(ds: Dataset) -> str:
     cols = [*ds.columns, *META_COLUMNS]
-    typed = ", ".join(f"CAST(NULL AS {_DUCK[c.kind]}) AS \"{c.name}\"" for c in cols)
-    return f"SELECT {typed}, CAST(NULL AS VARCHAR) AS tenant, CAST(NULL AS VARCHAR) AS month WHERE false"
+    typed = ", ".join(f'CAST(NULL AS {_DUCK[c.kind]}) AS "{c.name}"' for c in cols)
+    parts = "CAST(NULL AS VARCHAR) AS tenant, CAST(NULL AS VARCHAR) AS month"
+    return f"SELECT {typed}, {parts} WHERE false"
 
 
 def connect(location: str | Any, *, threads: int | None = None) -> Any:

@@ -202,7 +202,9 @@ class RecordError(ValueError):
     """A record that cannot become a row (the reason is its dead letter's)."""
 
 
-def build_table(dataset: Dataset, docs: list[dict[str, Any]], meta: dict[str, list[Any]]) -> pa.Table:
+def build_table(
+    dataset: Dataset, docs: list[dict[str, Any]], meta: dict[str, list[Any]]
+) -> pa.Table:
     """The Arrow table of ``docs`` (decoded records of one tenant and month) with the meta
     columns ``meta`` (``kafka_topic`` … ``sink_written_at``, one value per doc). Raises
     ``pa.ArrowInvalid``/``ArrowTypeError`` on a value of the wrong type (the caller then
@@ -238,7 +240,9 @@ def _array(col: Column, values: list[Any]) -> pa.Array:
             raise pa.ArrowTypeError(f"{col.name}: a boolean is not a number")
         return pa.array(values, pa.float64())
     if col.kind == "int":
-        if any(isinstance(v, bool) or (isinstance(v, float) and not v.is_integer()) for v in values):
+        if any(
+            isinstance(v, bool) or (isinstance(v, float) and not v.is_integer()) for v in values
+        ):
             raise pa.ArrowTypeError(f"{col.name}: not an integer")
         return pa.array(values, pa.int64())
     if col.kind == "bool":

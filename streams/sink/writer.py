@@ -138,7 +138,11 @@ class SinkWriter:
             month = utc_month(doc.get(spec.time_column))
         except RecordError as exc:
             self._dead(
-                f"{spec.time_column}: {exc}", raw or orjson.dumps(doc), topic, partition, offset,
+                f"{spec.time_column}: {exc}",
+                raw or orjson.dumps(doc),
+                topic,
+                partition,
+                offset,
                 tenant,
             )
             return
@@ -210,7 +214,10 @@ class SinkWriter:
         now = self.wall()
         stamp = datetime.fromtimestamp(now, UTC).isoformat()
         # data first; the dead letters they give (bad fields) are written after
-        order = sorted(buckets.items(), key=lambda kv: (kv[0][0] == "dead_letters", kv[0][1] or "", kv[0][0], kv[0][2]))
+        order = sorted(
+            buckets.items(),
+            key=lambda kv: (kv[0][0] == "dead_letters", kv[0][1] or "", kv[0][0], kv[0][2]),
+        )
         late: dict[tuple[str, str | None, str], _Bucket] = {}
         for key, bucket in order:
             self._write(key, bucket, now, stamp, written, late)
@@ -241,7 +248,8 @@ class SinkWriter:
             table = self._salvage(spec, b, stamp, late)
             if table is None:
                 return
-        relpath = f"{partition_dir(name, tenant, month)}/part-{int(now * 1000)}-{uuid.uuid4().hex[:12]}.parquet"
+        part = f"part-{int(now * 1000)}-{uuid.uuid4().hex[:12]}.parquet"
+        relpath = f"{partition_dir(name, tenant, month)}/{part}"
         self.store.write(relpath, table)
         written.append(relpath)
         if self.on_written is not None:

@@ -50,8 +50,13 @@ class Events:
         self._ids = itertools.count(1)
 
     def add(self, type_: str, at: str, **fields: Any) -> Events:
-        doc = {"event_id": f"e{next(self._ids)}", "type": type_, "tenant": self.tenant,
-               "at": d(at), **fields}
+        doc = {
+            "event_id": f"e{next(self._ids)}",
+            "type": type_,
+            "tenant": self.tenant,
+            "at": d(at),
+            **fields,
+        }
         self.lines.append(orjson.dumps(doc))
         return self
 
@@ -64,8 +69,9 @@ class Events:
 
 
 def data(events: Events, until: str) -> tuple[ReportData, Any]:
-    d_, result = from_events(events.lines, registry(), events.tenant,
-                             until=datetime.fromisoformat(d(until)))
+    d_, result = from_events(
+        events.lines, registry(), events.tenant, until=datetime.fromisoformat(d(until))
+    )
     assert not result.dead_letters, [dl.reason for dl in result.dead_letters]
     return d_, result
 
@@ -77,6 +83,10 @@ def report(events: Events, month: str, until: str) -> Report:
 
 
 def row(rep: Report, clock: str, priority: str | None, tier: str, kind: str = "incident") -> Any:
-    hits = [r for r in rep.rows if (r.clock, r.priority, r.tier, r.kind) == (clock, priority, tier, kind)]
+    hits = [
+        r
+        for r in rep.rows
+        if (r.clock, r.priority, r.tier, r.kind) == (clock, priority, tier, kind)
+    ]
     assert len(hits) == 1, [(r.clock, r.priority, r.tier, r.kind) for r in rep.rows]
     return hits[0]

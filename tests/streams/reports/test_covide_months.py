@@ -33,9 +33,23 @@ from tests.streams.reports.helpers import Events, report, row
 
 #: a workday (no NL holiday) in each month, Jan 2025 … May 2026
 DAYS = [
-    "2025-01-10", "2025-02-10", "2025-03-10", "2025-04-10", "2025-05-12", "2025-06-10",
-    "2025-07-10", "2025-08-11", "2025-09-10", "2025-10-10", "2025-11-10", "2025-12-10",
-    "2026-01-12", "2026-02-10", "2026-03-10", "2026-04-10", "2026-05-11",
+    "2025-01-10",
+    "2025-02-10",
+    "2025-03-10",
+    "2025-04-10",
+    "2025-05-12",
+    "2025-06-10",
+    "2025-07-10",
+    "2025-08-11",
+    "2025-09-10",
+    "2025-10-10",
+    "2025-11-10",
+    "2025-12-10",
+    "2026-01-12",
+    "2026-02-10",
+    "2026-03-10",
+    "2026-04-10",
+    "2026-05-11",
 ]
 FAST = {"2025-03-10"}
 
@@ -45,14 +59,18 @@ def events() -> Events:
     ev = Events("cov")
     for i, day in enumerate(DAYS):
         done = "10:00" if day in FAST else "14:00"
-        ev.ticket(f"INC-{i}", f"{day} 09:00", ("ticket.resolved", f"{day} {done}"),
-                  kind="incident", priority="urgent")
+        ev.ticket(
+            f"INC-{i}",
+            f"{day} 09:00",
+            ("ticket.resolved", f"{day} {done}"),
+            kind="incident",
+            priority="urgent",
+        )
     # March 2025: a question created Mon 10 Mar 09:00, answered Tue 18 Mar 09:00. Business
     # time: Mon 09–17 8 h, Tue–Fri 9 h each → 27 h (3 workdays) reached Thu 13 Mar 09:00
     # (8 + 9 + 9 + 1): soft missed then; 45 h (5 workdays) reached Mon 17 Mar 09:00
     # (8 + 4 × 9 = 44 by Fri 17:00, + 1): hard missed then. Both in March.
-    ev.ticket("Q-1", "2025-03-10 09:00", ("ticket.responded", "2025-03-18 09:00"),
-              kind="question")
+    ev.ticket("Q-1", "2025-03-10 09:00", ("ticket.responded", "2025-03-18 09:00"), kind="question")
     return ev
 
 
@@ -77,15 +95,28 @@ def test_a_slow_month_misses_the_soft_aggregate_only() -> None:
 
 def test_consecutive_months_then_a_reset_then_the_cap() -> None:
     expected = {
-        "2025-01": (1, 0.0), "2025-02": (2, 0.0), "2025-03": (0, 0.0),
-        "2025-04": (1, 0.0), "2025-05": (2, 0.0), "2025-06": (3, 0.0),
-        "2025-07": (4, 5.0), "2025-08": (5, 10.0), "2025-09": (6, 15.0),
-        "2025-10": (7, 20.0), "2025-11": (8, 25.0), "2025-12": (9, 30.0),
-        "2026-01": (10, 35.0), "2026-02": (11, 40.0), "2026-03": (12, 45.0),
-        "2026-04": (13, 50.0), "2026-05": (14, 50.0),
+        "2025-01": (1, 0.0),
+        "2025-02": (2, 0.0),
+        "2025-03": (0, 0.0),
+        "2025-04": (1, 0.0),
+        "2025-05": (2, 0.0),
+        "2025-06": (3, 0.0),
+        "2025-07": (4, 5.0),
+        "2025-08": (5, 10.0),
+        "2025-09": (6, 15.0),
+        "2025-10": (7, 20.0),
+        "2025-11": (8, 25.0),
+        "2025-12": (9, 30.0),
+        "2026-01": (10, 35.0),
+        "2026-02": (11, 40.0),
+        "2026-03": (12, 45.0),
+        "2026-04": (13, 50.0),
+        "2026-05": (14, 50.0),
     }
-    got = {m: (month(m).consecutive_noncompliant_months, month(m).service_credit_percent)
-           for m in expected}
+    got = {
+        m: (month(m).consecutive_noncompliant_months, month(m).service_credit_percent)
+        for m in expected
+    }
     assert got == expected
     # the trend of the last report: Jun 2025 … May 2026, the same figures month by month
     trend = month("2026-05").months
@@ -101,10 +132,16 @@ def test_questions_are_reported_but_do_not_feed_the_credit() -> None:
     qsoft = row(rep, "response", None, "soft", kind="question")
     qhard = row(rep, "response", None, "hard", kind="question")
     assert (qsoft.count, qsoft.missed, qsoft.aggregate_target_percent, qsoft.compliant) == (
-        1, 1, 90.0, False
+        1,
+        1,
+        90.0,
+        False,
     )
     assert (qhard.count, qhard.missed, qhard.aggregate_target_percent, qhard.compliant) == (
-        1, 1, 100.0, False
+        1,
+        1,
+        100.0,
+        False,
     )
     assert (qsoft.target, qhard.target) == ("3 workdays", "5 workdays")
     # the fast incident met both resolution tiers
@@ -132,8 +169,13 @@ def test_a_clock_counts_in_the_local_month_of_its_stop() -> None:
     # stop, an instant of March in Amsterdam (February in UTC): March counts it; at the end
     # of February it was still open.
     ev = Events("cov")
-    ev.ticket("EDGE", "2026-02-27 16:00", ("ticket.resolved", "2026-03-01 00:30"),
-              kind="incident", priority="urgent")
+    ev.ticket(
+        "EDGE",
+        "2026-02-27 16:00",
+        ("ticket.resolved", "2026-03-01 00:30"),
+        kind="incident",
+        priority="urgent",
+    )
     feb = report(ev, "2026-02", until="2026-04-01 00:00")
     mar = report(ev, "2026-03", until="2026-04-01 00:00")
     f = row(feb, "resolution", "urgent", "hard")

@@ -21,13 +21,15 @@ def us(text: str) -> int:
 
 
 def slow(ev: Events, tid: str, day: str) -> None:
-    ev.ticket(tid, f"{day} 09:00", ("ticket.resolved", f"{day} 14:00"), kind="incident",
-              priority="urgent")
+    ev.ticket(
+        tid, f"{day} 09:00", ("ticket.resolved", f"{day} 14:00"), kind="incident", priority="urgent"
+    )
 
 
 def fast(ev: Events, tid: str, day: str) -> None:
-    ev.ticket(tid, f"{day} 09:00", ("ticket.resolved", f"{day} 10:00"), kind="incident",
-              priority="urgent")
+    ev.ticket(
+        tid, f"{day} 09:00", ("ticket.resolved", f"{day} 10:00"), kind="incident", priority="urgent"
+    )
 
 
 def reporter() -> MonthlyCompliance:
@@ -45,7 +47,10 @@ def test_a_month_is_reported_once_after_its_end_and_the_grace() -> None:
     d, _ = data(ev, "2026-02-01 00:11")
     (sig,) = rc.evaluate("cov", d, now)
     assert (sig.period, sig.revision, sig.compliant, sig.consecutive_noncompliant_months) == (
-        "2026-01", 0, False, 1
+        "2026-01",
+        0,
+        False,
+        1,
     )
     assert sig.service_credit_percent is None  # 0 % is not sent
     assert sig.event_id == signal_id("cov", "compliance", "2026-01", "sla.compliance")
@@ -70,7 +75,10 @@ def test_late_data_for_a_reported_month_gives_a_revision_with_its_own_id() -> No
     d, _ = data(ev, "2026-02-03 12:00")
     (rev,) = rc.evaluate("cov", d, now)
     assert (rev.period, rev.revision, rev.compliant, rev.consecutive_noncompliant_months) == (
-        "2026-01", 1, False, 1
+        "2026-01",
+        1,
+        False,
+        1,
     )
     assert rev.event_id == signal_id("cov", "compliance", "2026-01", "sla.compliance", 1)
     assert rev.event_id != first.event_id
@@ -94,10 +102,16 @@ def test_a_revised_month_revises_the_credit_of_the_months_after_it() -> None:
     now = us("2026-07-01 12:00")
     d, _ = data(ev, "2026-07-01 12:00")
     sent = rc.evaluate("cov", d, now)
-    assert [(s.period, s.revision, s.consecutive_noncompliant_months, s.service_credit_percent)
-            for s in sent] == [
-        ("2026-01", 0, 1, None), ("2026-02", 0, 2, None), ("2026-03", 0, 3, None),
-        ("2026-04", 0, 4, 5.0), ("2026-05", 0, 5, 10.0), ("2026-06", 0, 6, 15.0),
+    assert [
+        (s.period, s.revision, s.consecutive_noncompliant_months, s.service_credit_percent)
+        for s in sent
+    ] == [
+        ("2026-01", 0, 1, None),
+        ("2026-02", 0, 2, None),
+        ("2026-03", 0, 3, None),
+        ("2026-04", 0, 4, 5.0),
+        ("2026-05", 0, 5, 10.0),
+        ("2026-06", 0, 6, 15.0),
     ]
     # nine fast February incidents arrive late: soft 9 of 10 = 90 % ≥ 90 %, hard 10 of 10:
     # February becomes compliant (k = 0); March k = 1, April 2, May 3 (0 %), June 4 (5 %)
@@ -106,10 +120,20 @@ def test_a_revised_month_revises_the_credit_of_the_months_after_it() -> None:
     rc.observe("cov", us("2026-02-11 10:00"))
     d, _ = data(ev, "2026-07-01 12:00")
     revised = rc.evaluate("cov", d, now)
-    assert [(s.period, s.revision, s.compliant, s.consecutive_noncompliant_months,
-             s.service_credit_percent) for s in revised] == [
-        ("2026-02", 1, True, 0, None), ("2026-03", 1, False, 1, None),
-        ("2026-04", 1, False, 2, None), ("2026-05", 1, False, 3, None),
+    assert [
+        (
+            s.period,
+            s.revision,
+            s.compliant,
+            s.consecutive_noncompliant_months,
+            s.service_credit_percent,
+        )
+        for s in revised
+    ] == [
+        ("2026-02", 1, True, 0, None),
+        ("2026-03", 1, False, 1, None),
+        ("2026-04", 1, False, 2, None),
+        ("2026-05", 1, False, 3, None),
         ("2026-06", 1, False, 4, 5.0),
     ]
 

@@ -13,9 +13,15 @@ def test_a_reopened_clock_counts_at_the_stop_that_ends_it() -> None:
     # ends the clock is in February: January counts nothing (the clock was open at its end,
     # as far as is known now), February counts one met clock with 2 h.
     ev = Events("cov")
-    ev.ticket("R", "2026-01-30 09:00", ("ticket.resolved", "2026-01-30 10:00"),
-              ("ticket.reopened", "2026-02-02 09:00"), ("ticket.resolved", "2026-02-02 10:00"),
-              kind="incident", priority="urgent")
+    ev.ticket(
+        "R",
+        "2026-01-30 09:00",
+        ("ticket.resolved", "2026-01-30 10:00"),
+        ("ticket.reopened", "2026-02-02 09:00"),
+        ("ticket.resolved", "2026-02-02 10:00"),
+        kind="incident",
+        priority="urgent",
+    )
     jan = report(ev, "2026-01", until="2026-03-01 00:00")
     feb = report(ev, "2026-02", until="2026-03-01 00:00")
     j = row(jan, "resolution", "urgent", "hard")
@@ -28,9 +34,15 @@ def test_a_passed_deadline_is_final_even_if_a_reopen_follows() -> None:
     # Created Mon 2 Mar 2026 09:00, not resolved by 15:00 (6 h: breach at 15:00), resolved
     # 16:00, reopened Tue 09:00 and resolved 09:30: missed, fixed at the breach in March.
     ev = Events("cov")
-    ev.ticket("M", "2026-03-02 09:00", ("ticket.resolved", "2026-03-02 16:00"),
-              ("ticket.reopened", "2026-03-03 09:00"), ("ticket.resolved", "2026-03-03 09:30"),
-              kind="incident", priority="urgent")
+    ev.ticket(
+        "M",
+        "2026-03-02 09:00",
+        ("ticket.resolved", "2026-03-02 16:00"),
+        ("ticket.reopened", "2026-03-03 09:00"),
+        ("ticket.resolved", "2026-03-03 09:30"),
+        kind="incident",
+        priority="urgent",
+    )
     rep = report(ev, "2026-03", until="2026-04-01 00:00")
     hard = row(rep, "resolution", "urgent", "hard")
     assert (hard.count, hard.missed) == (1, 1)
@@ -45,10 +57,20 @@ def test_a_cancelled_ticket_counts_nowhere_unless_its_deadline_had_passed() -> N
     # B: created Mon 2 Mar 09:00, cancelled Tue 3 Mar 12:00: the 6 h deadline passed Mon
     #    15:00 (breach): missed in March; soft 4 h passed at 13:00: missed.
     ev = Events("cov")
-    ev.ticket("A", "2026-03-02 09:00", ("ticket.cancelled", "2026-03-02 10:00"),
-              kind="incident", priority="urgent")
-    ev.ticket("B", "2026-03-02 09:00", ("ticket.cancelled", "2026-03-03 12:00"),
-              kind="incident", priority="urgent")
+    ev.ticket(
+        "A",
+        "2026-03-02 09:00",
+        ("ticket.cancelled", "2026-03-02 10:00"),
+        kind="incident",
+        priority="urgent",
+    )
+    ev.ticket(
+        "B",
+        "2026-03-02 09:00",
+        ("ticket.cancelled", "2026-03-03 12:00"),
+        kind="incident",
+        priority="urgent",
+    )
     rep = report(ev, "2026-03", until="2026-04-01 00:00")
     hard = row(rep, "resolution", "urgent", "hard")
     soft = row(rep, "resolution", "urgent", "soft")
@@ -75,7 +97,8 @@ def test_a_breach_explained_with_its_pause() -> None:
     ]
     assert b.paused_seconds == 7200
     assert [(s.start.strftime("%H:%M"), s.end.strftime("%H:%M")) for s in b.segments] == [
-        ("09:00", "10:00"), ("12:00", "17:00")
+        ("09:00", "10:00"),
+        ("12:00", "17:00"),
     ]
     assert b.counted_seconds == 6 * 3600
     assert "paused 1× (2h00m of open time) while waiting_for_customer" in b.explanation

@@ -30,19 +30,24 @@ from tests.streams.reports.helpers import Events, report, row
 @cache
 def events() -> Events:
     ev = Events("one")
-    ev.ticket("P-3", "2026-02-27 16:45", ("ticket.responded", "2026-03-02 08:05"),
-              impact="1", urgency="a")
-    ev.ticket("P-1", "2026-03-02 09:00", ("ticket.responded", "2026-03-02 09:20"),
-              impact="1", urgency="a")
-    ev.ticket("S-1", "2026-03-02 10:00", ("ticket.responded", "2026-03-02 11:00"),
-              impact="3", urgency="a")
-    ev.ticket("P-2", "2026-03-03 16:30", ("ticket.responded", "2026-03-04 09:00"),
-              impact="2", urgency="a")
+    ev.ticket(
+        "P-3", "2026-02-27 16:45", ("ticket.responded", "2026-03-02 08:05"), impact="1", urgency="a"
+    )
+    ev.ticket(
+        "P-1", "2026-03-02 09:00", ("ticket.responded", "2026-03-02 09:20"), impact="1", urgency="a"
+    )
+    ev.ticket(
+        "S-1", "2026-03-02 10:00", ("ticket.responded", "2026-03-02 11:00"), impact="3", urgency="a"
+    )
+    ev.ticket(
+        "P-2", "2026-03-03 16:30", ("ticket.responded", "2026-03-04 09:00"), impact="2", urgency="a"
+    )
     ev.ticket("L-1", "2026-03-09 10:00", impact="3", urgency="b")
     ev.add("ticket.updated", "2026-03-09 10:10", ticket_id="L-1", impact="1", urgency="a")
     ev.add("ticket.responded", "2026-03-09 10:20", ticket_id="L-1")
-    ev.ticket("P-4", "2026-03-31 16:50", ("ticket.responded", "2026-04-01 08:10"),
-              impact="1", urgency="a")
+    ev.ticket(
+        "P-4", "2026-03-31 16:50", ("ticket.responded", "2026-04-01 08:10"), impact="1", urgency="a"
+    )
     return ev
 
 
@@ -55,21 +60,45 @@ def test_priority_one_list_of_march() -> None:
     rep = march()
     assert rep.priority_one_levels == ["kritisch", "ernstig"]
     got = [
-        (p.ticket_id, p.priority, p.started_at.isoformat(),
-         [(c.clock, c.tier, c.outcome, c.at.isoformat()) for c in p.clocks])
+        (
+            p.ticket_id,
+            p.priority,
+            p.started_at.isoformat(),
+            [(c.clock, c.tier, c.outcome, c.at.isoformat()) for c in p.clocks],
+        )
         for p in rep.priority_one
     ]
     assert got == [
-        ("P-3", "kritisch", "2026-02-27T15:45:00+00:00",
-         [("response", "hard", "met", "2026-03-02T07:05:00+00:00")]),
-        ("P-1", "kritisch", "2026-03-02T08:00:00+00:00",
-         [("response", "hard", "met", "2026-03-02T08:20:00+00:00")]),
-        ("P-2", "ernstig", "2026-03-03T15:30:00+00:00",
-         [("response", "hard", "missed", "2026-03-04T07:30:00+00:00")]),
-        ("L-1", "kritisch", "2026-03-09T09:00:00+00:00",
-         [("response", "hard", "met", "2026-03-09T09:20:00+00:00")]),
-        ("P-4", "kritisch", "2026-03-31T14:50:00+00:00",
-         [("response", "hard", "met", "2026-04-01T06:10:00+00:00")]),
+        (
+            "P-3",
+            "kritisch",
+            "2026-02-27T15:45:00+00:00",
+            [("response", "hard", "met", "2026-03-02T07:05:00+00:00")],
+        ),
+        (
+            "P-1",
+            "kritisch",
+            "2026-03-02T08:00:00+00:00",
+            [("response", "hard", "met", "2026-03-02T08:20:00+00:00")],
+        ),
+        (
+            "P-2",
+            "ernstig",
+            "2026-03-03T15:30:00+00:00",
+            [("response", "hard", "missed", "2026-03-04T07:30:00+00:00")],
+        ),
+        (
+            "L-1",
+            "kritisch",
+            "2026-03-09T09:00:00+00:00",
+            [("response", "hard", "met", "2026-03-09T09:20:00+00:00")],
+        ),
+        (
+            "P-4",
+            "kritisch",
+            "2026-03-31T14:50:00+00:00",
+            [("response", "hard", "met", "2026-04-01T06:10:00+00:00")],
+        ),
     ]
 
 
@@ -83,7 +112,12 @@ def test_rows_and_the_breach_explained() -> None:
     assert (s.count, s.met, s.target) == (1, 1, "1 workdays")
     assert all(r.compliant is None for r in rep.rows)  # 1do declares no aggregate
     (b,) = rep.breaches
-    assert (b.ticket_id, b.priority, b.target, b.calendar) == ("P-2", "ernstig", "1h", "supportcenter")
+    assert (b.ticket_id, b.priority, b.target, b.calendar) == (
+        "P-2",
+        "ernstig",
+        "1h",
+        "supportcenter",
+    )
     assert b.deadline.isoformat() == "2026-03-04T07:30:00+00:00"
     assert b.stopped_at.isoformat() == "2026-03-04T08:00:00+00:00"
     assert b.counted_seconds == 3600

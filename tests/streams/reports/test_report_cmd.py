@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from models.contracts import load_policies, tenants_from_data
 from streams.cli import _register, app
-from streams.reports.records import report_records
 from streams.replay import replay
+from streams.reports.records import report_records
 from streams.runtime.partition import signal_key
 from streams.sink.store import open_store
 from streams.sink.writer import SinkWriter
@@ -34,8 +34,10 @@ UNTIL = "2026-05-01T00:00:00+02:00"
 @pytest.fixture(scope="module")
 def events(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("ev") / "all.jsonl"
-    path.write_bytes((REPO / "examples/events.jsonl").read_bytes()
-                     + (REPO / "examples/monitoring.jsonl").read_bytes())
+    path.write_bytes(
+        (REPO / "examples/events.jsonl").read_bytes()
+        + (REPO / "examples/monitoring.jsonl").read_bytes()
+    )
     return path
 
 
@@ -51,18 +53,47 @@ def report_json(*args: str) -> dict[str, Any]:
 
 
 def test_json_follows_the_schema_with_the_issue_names(events: Path) -> None:
-    doc = report_json(str(events), "--tenants", str(TENANTS), "--tenant", "umbrella",
-                      "--month", "2026-04", "--until", UNTIL)
+    doc = report_json(
+        str(events),
+        "--tenants",
+        str(TENANTS),
+        "--tenant",
+        "umbrella",
+        "--month",
+        "2026-04",
+        "--until",
+        UNTIL,
+    )
     schema = json.loads(cli("schema", "report").stdout)
     jsonschema.validate(doc, schema)
-    for key in ("tenant", "policy", "period", "rows", "compliant",
-                "consecutive_noncompliant_months", "service_credit_percent", "availability",
-                "breaches"):
+    for key in (
+        "tenant",
+        "policy",
+        "period",
+        "rows",
+        "compliant",
+        "consecutive_noncompliant_months",
+        "service_credit_percent",
+        "availability",
+        "breaches",
+    ):
         assert key in schema["required"], key
     assert doc["period"] == {"from": "2026-04-01", "to": "2026-04-30"}
     row_props = schema["$defs"]["Row"]["properties"]
-    for key in ("clock", "kind", "priority", "tier", "target", "count", "met", "missed", "open",
-                "percent_within", "aggregate_target_percent", "compliant"):
+    for key in (
+        "clock",
+        "kind",
+        "priority",
+        "tier",
+        "target",
+        "count",
+        "met",
+        "missed",
+        "open",
+        "percent_within",
+        "aggregate_target_percent",
+        "compliant",
+    ):
         assert key in row_props and key in doc["rows"][0], key
     for key in ("service", "availability_percent", "target_percent", "met"):
         assert key in schema["$defs"]["AvailabilityRow"]["properties"]
@@ -72,8 +103,18 @@ def test_json_follows_the_schema_with_the_issue_names(events: Path) -> None:
 
 
 def test_csv_and_html_files(events: Path, tmp_path: Path) -> None:
-    res = cli("report", str(events), "--tenants", str(TENANTS), "--tenant", "acme",
-              "--month", "2026-04", "--csv", str(tmp_path / "csv"))
+    res = cli(
+        "report",
+        str(events),
+        "--tenants",
+        str(TENANTS),
+        "--tenant",
+        "acme",
+        "--month",
+        "2026-04",
+        "--csv",
+        str(tmp_path / "csv"),
+    )
     assert res.exit_code == 0, res.output
     with (tmp_path / "csv" / "rows.csv").open() as fh:
         rows = list(csv.DictReader(fh))
@@ -83,8 +124,18 @@ def test_csv_and_html_files(events: Path, tmp_path: Path) -> None:
     with (tmp_path / "csv" / "breaches.csv").open() as fh:
         (breach,) = list(csv.DictReader(fh))
     assert breach["ticket_id"] == "INC-1" and "deadline" in breach["explanation"]
-    res = cli("report", str(events), "--tenants", str(TENANTS), "--tenant", "acme",
-              "--month", "2026-04", "--html", str(tmp_path / "r.html"))
+    res = cli(
+        "report",
+        str(events),
+        "--tenants",
+        str(TENANTS),
+        "--tenant",
+        "acme",
+        "--month",
+        "2026-04",
+        "--html",
+        str(tmp_path / "r.html"),
+    )
     assert res.exit_code == 0, res.output
     page = (tmp_path / "r.html").read_text()
     assert page.startswith("<!doctype html>") and "INC-1" in page and "<svg" in page
@@ -113,19 +164,47 @@ def _sink_from_replay(root: Path) -> None:
 
 def test_the_sink_gives_the_same_report_as_the_events_file(events: Path, tmp_path: Path) -> None:
     _sink_from_replay(tmp_path / "sink")
-    for tenant, month in (("umbrella", "2026-04"), ("acme", "2026-04"), ("globex", "2026-04"),
-                          ("hooli", "2026-03"), ("initech", "2026-04")):
-        from_file = report_json(str(events), "--tenants", str(TENANTS), "--tenant", tenant,
-                                "--month", month, "--until", UNTIL)
-        from_sink = report_json("--sink", str(tmp_path / "sink"), "--tenants", str(TENANTS),
-                                "--tenant", tenant, "--month", month)
+    for tenant, month in (
+        ("umbrella", "2026-04"),
+        ("acme", "2026-04"),
+        ("globex", "2026-04"),
+        ("hooli", "2026-03"),
+        ("initech", "2026-04"),
+    ):
+        from_file = report_json(
+            str(events),
+            "--tenants",
+            str(TENANTS),
+            "--tenant",
+            tenant,
+            "--month",
+            month,
+            "--until",
+            UNTIL,
+        )
+        from_sink = report_json(
+            "--sink",
+            str(tmp_path / "sink"),
+            "--tenants",
+            str(TENANTS),
+            "--tenant",
+            tenant,
+            "--month",
+            month,
+        )
         assert from_sink == from_file, tenant
 
 
 def test_query(tmp_path: Path) -> None:
     _sink_from_replay(tmp_path / "sink")
-    res = cli("query", "--sink", str(tmp_path / "sink"), "--format", "json",
-              "SELECT tenant, count(*) AS n FROM verdicts GROUP BY tenant ORDER BY tenant")
+    res = cli(
+        "query",
+        "--sink",
+        str(tmp_path / "sink"),
+        "--format",
+        "json",
+        "SELECT tenant, count(*) AS n FROM verdicts GROUP BY tenant ORDER BY tenant",
+    )
     assert res.exit_code == 0, res.output
     got = [json.loads(line) for line in res.stdout.splitlines()]
     assert [g["tenant"] for g in got] == sorted(g["tenant"] for g in got)
@@ -152,7 +231,18 @@ def test_mistakes_are_one_line_and_exit_2(events: Path, args: list[str], message
 
 
 def test_a_date_range(events: Path) -> None:
-    doc = report_json(str(events), "--tenants", str(TENANTS), "--tenant", "hooli",
-                      "--from", "2026-03-01", "--to", "2026-04-30", "--until", UNTIL)
+    doc = report_json(
+        str(events),
+        "--tenants",
+        str(TENANTS),
+        "--tenant",
+        "hooli",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-04-30",
+        "--until",
+        UNTIL,
+    )
     assert doc["period"] == {"from": "2026-03-01", "to": "2026-04-30"}
     assert [a["month"] for a in doc["availability"]] == ["2026-03", "2026-04"]

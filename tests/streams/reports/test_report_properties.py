@@ -43,8 +43,12 @@ ticket = st.fixed_dictionaries(
         "pause": st.one_of(st.none(), st.tuples(st.integers(1, 600), st.integers(1, 3000))),
         "end": st.one_of(
             st.none(),
-            st.tuples(st.sampled_from(["ticket.resolved", "ticket.responded", "ticket.cancelled",
-                                       "ticket.closed"]), st.integers(1, 30 * 24 * 60)),
+            st.tuples(
+                st.sampled_from(
+                    ["ticket.resolved", "ticket.responded", "ticket.cancelled", "ticket.closed"]
+                ),
+                st.integers(1, 30 * 24 * 60),
+            ),
         ),
         "resolve_after_response": st.one_of(st.none(), st.integers(1, 20 * 24 * 60)),
     }
@@ -69,8 +73,9 @@ def build(tickets: list[dict]) -> tuple[Events, dict[str, str]]:
         last = t["start"]
         if t["pause"] is not None:
             a, b = t["pause"]
-            lines.append((last + a, "ticket.updated",
-                          {"ticket_id": tid, "status": "waiting_for_customer"}))
+            lines.append(
+                (last + a, "ticket.updated", {"ticket_id": tid, "status": "waiting_for_customer"})
+            )
             lines.append((last + a + b, "ticket.updated", {"ticket_id": tid, "status": "open"}))
             last = last + a + b
         if t["end"] is not None:
@@ -78,8 +83,9 @@ def build(tickets: list[dict]) -> tuple[Events, dict[str, str]]:
             lines.append((last + after, typ, {"ticket_id": tid}))
             last += after
             if typ == "ticket.responded" and t["resolve_after_response"] is not None:
-                lines.append((last + t["resolve_after_response"], "ticket.resolved",
-                              {"ticket_id": tid}))
+                lines.append(
+                    (last + t["resolve_after_response"], "ticket.resolved", {"ticket_id": tid})
+                )
         for minutes, typ, f in lines:
             n += 1
             ev.lines.append(_line(n, typ, minutes, f))
@@ -89,8 +95,9 @@ def build(tickets: list[dict]) -> tuple[Events, dict[str, str]]:
 def _line(n: int, typ: str, minutes: int, fields: dict) -> bytes:
     import orjson
 
-    return orjson.dumps({"event_id": f"e{n}", "type": typ, "tenant": "cov", "at": _at(minutes),
-                         **fields})
+    return orjson.dumps(
+        {"event_id": f"e{n}", "type": typ, "tenant": "cov", "at": _at(minutes), **fields}
+    )
 
 
 def brute_force(signals: list[dict], kinds: dict[str, str]) -> Counter:

@@ -19,10 +19,19 @@ from streams.sink.writer import SinkWriter
 
 def signal(event_id: str, tenant: str = "acme", at: str = "2026-03-02T09:00:00+00:00", **kw):
     doc = {
-        "event_id": event_id, "type": "sla.breach", "tenant": tenant, "ticket_id": "T-1",
-        "clock": "response", "policy": "bokumo-ict", "policy_version": "25.1",
-        "priority": "hoog", "deadline": at, "at": at, "observed_at": at,
-        "elapsed_business_seconds": 3600.0, "elapsed_wall_seconds": 3600.0,
+        "event_id": event_id,
+        "type": "sla.breach",
+        "tenant": tenant,
+        "ticket_id": "T-1",
+        "clock": "response",
+        "policy": "bokumo-ict",
+        "policy_version": "25.1",
+        "priority": "hoog",
+        "deadline": at,
+        "at": at,
+        "observed_at": at,
+        "elapsed_business_seconds": 3600.0,
+        "elapsed_wall_seconds": 3600.0,
     }
     doc.update(kw)
     return orjson.dumps(doc)
@@ -70,16 +79,25 @@ def test_duplicates_are_written_and_removed_by_the_views(tmp_path: Path) -> None
         w.flush()
     con = connect(tmp_path)
     assert con.execute("SELECT count(*) FROM signals_raw").fetchone() == (4,)
-    assert con.execute("SELECT count(*), count(DISTINCT event_id) FROM signals").fetchone() == (2, 2)
+    assert con.execute("SELECT count(*), count(DISTINCT event_id) FROM signals").fetchone() == (
+        2,
+        2,
+    )
 
 
 def test_clock_states_view_keeps_the_latest_record_per_key(tmp_path: Path) -> None:
     w = SinkWriter(open_store(tmp_path))
 
     def rec(status: str, updated: str, offset: int) -> None:
-        doc = {"key": "acme:T-1:response", "tenant": "acme", "ticket_id": "T-1",
-               "clock": "response", "status": status, "updated_at": updated,
-               "state": {"stops": []}}
+        doc = {
+            "key": "acme:T-1:response",
+            "tenant": "acme",
+            "ticket_id": "T-1",
+            "clock": "response",
+            "status": status,
+            "updated_at": updated,
+            "state": {"stops": []},
+        }
         w.add("clock_states", orjson.dumps(doc), "sla.clock-states", 3, offset)
 
     rec("running", "2026-03-02T09:00:00+00:00", 10)
@@ -107,8 +125,7 @@ def test_bad_records_become_dead_letters_with_their_reason(tmp_path: Path) -> No
     con = connect(tmp_path)
     assert con.execute("SELECT event_id FROM signals").fetchall() == [("ok",)]
     dead = con.execute(
-        "SELECT tenant, json_extract(source, '$.offset')::INT, reason FROM dead_letters "
-        "ORDER BY 2"
+        "SELECT tenant, json_extract(source, '$.offset')::INT, reason FROM dead_letters ORDER BY 2"
     ).fetchall()
     assert [(t, o) for t, o, _ in dead] == [(None, 5), (None, 6), ("acme", 8), ("acme", 9)]
     reasons = [r for _, _, r in dead]
@@ -121,25 +138,38 @@ def test_bad_records_become_dead_letters_with_their_reason(tmp_path: Path) -> No
 def test_a_file_of_an_older_schema_reads_with_null_in_the_new_columns(tmp_path: Path) -> None:
     # A signals file as a version before `revision`, `compliant`, … existed would have
     # written it: a subset of today's columns, no `extra`, no schema metadata.
-    old = pa.table({
-        "event_id": ["old-1"], "type": ["sla.met"], "ticket_id": ["T-9"], "clock": ["response"],
-        "policy": ["covide"], "policy_version": ["1.0"],
-        "at": pa.array(["2026-01-05T10:00:00+00:00"]).cast(pa.timestamp("us", "UTC")),
-        "kafka_topic": ["sla.verdicts"], "kafka_partition": pa.array([0], pa.int64()),
-        "kafka_offset": pa.array([1], pa.int64()),
-    })
+    old = pa.table(
+        {
+            "event_id": ["old-1"],
+            "type": ["sla.met"],
+            "ticket_id": ["T-9"],
+            "clock": ["response"],
+            "policy": ["covide"],
+            "policy_version": ["1.0"],
+            "at": pa.array(["2026-01-05T10:00:00+00:00"]).cast(pa.timestamp("us", "UTC")),
+            "kafka_topic": ["sla.verdicts"],
+            "kafka_partition": pa.array([0], pa.int64()),
+            "kafka_offset": pa.array([1], pa.int64()),
+        }
+    )
     part = tmp_path / "signals" / "tenant=umbrella" / "month=2026-01"
     part.mkdir(parents=True)
     pq.write_table(old, part / "part-old.parquet")
     con = connect(tmp_path)  # only old files: the current columns exist all the same
     assert con.execute(
-        'SELECT event_id, tenant, revision, compliant, elapsed_business_seconds, extra '
-        "FROM signals"
+        "SELECT event_id, tenant, revision, compliant, elapsed_business_seconds, extra FROM signals"
     ).fetchall() == [("old-1", "umbrella", None, None, None, None)]
     # and beside a file of today's schema
     w = SinkWriter(open_store(tmp_path))
-    w.add("signals", signal("new-1", "umbrella", at="2026-01-06T10:00:00+00:00",
-                            revision=2, future_field={"x": 1}), "sla.verdicts", 0, 2)
+    w.add(
+        "signals",
+        signal(
+            "new-1", "umbrella", at="2026-01-06T10:00:00+00:00", revision=2, future_field={"x": 1}
+        ),
+        "sla.verdicts",
+        0,
+        2,
+    )
     w.flush()
     con = connect(tmp_path)
     assert con.execute(

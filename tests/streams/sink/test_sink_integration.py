@@ -24,11 +24,11 @@ from models.settings import Settings
 from models.shipped import shipped
 from streams.cli.broker_cmd import tail_records
 from streams.embedded import EMBEDDED_SESSION_TIMEOUT
+from streams.replay import replay
 from streams.reports.model import build_report
 from streams.reports.periods import Period
 from streams.reports.records import report_records
 from streams.reports.sources import from_replay, from_sink
-from streams.replay import replay
 from streams.runtime.partition import signal_key
 from streams.sink.query import connect
 from streams.topics import CLOCK_STATES, DEAD_LETTERS, REPORTS, SIGNAL_ROUTES, ensure_topics
@@ -62,16 +62,30 @@ def deployment(kafka, tmp_path: Path) -> Iterator[dict[str, Any]]:
     sink_dir = tmp_path / "sink"
 
     def sink(*args: str, **more: str) -> Worker:
-        argv = [sys.executable, "-m", "streams", "sink", "--sink", str(sink_dir),
-                "--flush-seconds", "0.3", *args]
+        argv = [
+            sys.executable,
+            "-m",
+            "streams",
+            "sink",
+            "--sink",
+            str(sink_dir),
+            "--flush-seconds",
+            "0.3",
+            *args,
+        ]
         w = Worker(argv, {**env, **more}, tmp_path / f"sink{len(sinks)}.log")
         sinks.append(w)
         return w.start()
 
     producer = KafkaProducer(bootstrap_servers=[kafka.bootstrap], acks="all", linger_ms=5)
     try:
-        yield {"settings": settings, "sink": sink, "dir": sink_dir, "producer": producer,
-               "sinks": sinks}
+        yield {
+            "settings": settings,
+            "sink": sink,
+            "dir": sink_dir,
+            "producer": producer,
+            "sinks": sinks,
+        }
     finally:
         producer.close(5)
         for w in sinks:
@@ -105,9 +119,17 @@ def _synthetic(i: int) -> tuple[str, bytes, bytes]:
     types = ("sla.warning", "sla.escalation", "sla.breach", "sla.met")
     typ = types[i % 4]
     doc: dict[str, Any] = {
-        "event_id": f"sig-{i:06d}", "type": typ, "tenant": tenant, "ticket_id": f"T{i}",
-        "clock": "response", "policy": "p", "policy_version": "1", "priority": "hoog",
-        "deadline": at, "at": at, "observed_at": at,
+        "event_id": f"sig-{i:06d}",
+        "type": typ,
+        "tenant": tenant,
+        "ticket_id": f"T{i}",
+        "clock": "response",
+        "policy": "p",
+        "policy_version": "1",
+        "priority": "hoog",
+        "deadline": at,
+        "at": at,
+        "observed_at": at,
     }
     if typ == "sla.warning":
         doc["threshold"] = 0.5
@@ -170,8 +192,13 @@ def _publish(result: Any, s: Settings, producer: KafkaProducer) -> int:
         for rec in result.availability.records(tenant):
             producer.send(s.topic(CLOCK_STATES), key=rec["key"].encode(), value=orjson.dumps(rec))
     for dl in result.dead_letters:
-        value = {"id": uuid.uuid4().hex, "reason": dl.reason, "raw": dl.raw,
-                 "source": {"where": dl.source}, "dead_at": "2026-04-30T00:00:00+00:00"}
+        value = {
+            "id": uuid.uuid4().hex,
+            "reason": dl.reason,
+            "raw": dl.raw,
+            "source": {"where": dl.source},
+            "dead_at": "2026-04-30T00:00:00+00:00",
+        }
         producer.send(s.topic(DEAD_LETTERS), value=orjson.dumps(value))
     producer.flush(30)
     return len(result.signals)
@@ -185,8 +212,9 @@ def _examples() -> list[bytes]:
 
 def test_report_from_the_sink_equals_the_report_from_the_events_file(deployment) -> None:
     s = deployment["settings"]
-    registry = tenants_from_data(yaml.safe_load((EXAMPLES / "tenants.yaml").read_text()),
-                                 load_policies())
+    registry = tenants_from_data(
+        yaml.safe_load((EXAMPLES / "tenants.yaml").read_text()), load_policies()
+    )
     until = datetime.fromisoformat("2026-05-01T00:00:00+02:00")
     result = replay(_examples(), registry, until=until)
     n = _publish(result, s, deployment["producer"])
@@ -202,7 +230,8 @@ def test_report_from_the_sink_equals_the_report_from_the_events_file(deployment)
             from_file = build_report(from_replay(result, tenant), policy, period)
             from_parquet = build_report(from_sink(con, tenant), policy, period)
             assert from_parquet.model_dump(mode="json") == from_file.model_dump(mode="json"), (
-                tenant, month
+                tenant,
+                month,
             )
             compared += bool(from_file.rows or from_file.availability)
     assert compared >= 5  # the examples give every tenant something to report
@@ -211,19 +240,27 @@ def test_report_from_the_sink_equals_the_report_from_the_events_file(deployment)
 def test_monthly_compliance_reports_and_a_revision(deployment) -> None:
     s = deployment["settings"]
     producer = deployment["producer"]
-    registry = tenants_from_data(yaml.safe_load((EXAMPLES / "tenants.yaml").read_text()),
-                                 load_policies())
-    result = replay(_examples(), registry,
-                    until=datetime.fromisoformat("2026-05-01T00:00:00+02:00"))
+    registry = tenants_from_data(
+        yaml.safe_load((EXAMPLES / "tenants.yaml").read_text()), load_policies()
+    )
+    result = replay(
+        _examples(), registry, until=datetime.fromisoformat("2026-05-01T00:00:00+02:00")
+    )
     n = _publish(result, s, producer)
     # the runtime's clock stands at 2 May 2026 12:00 Amsterdam: March and April are closed
-    sink = deployment["sink"]("--report-grace", "600",
-                              SLAWATCH_CLOCK_START="2026-05-02T12:00:00+02:00",
-                              SLAWATCH_CLOCK_SPEED="0")
+    sink = deployment["sink"](
+        "--report-grace",
+        "600",
+        SLAWATCH_CLOCK_START="2026-05-02T12:00:00+02:00",
+        SLAWATCH_CLOCK_SPEED="0",
+    )
     _wait(deployment["dir"], "SELECT count(*) FROM signals WHERE type <> 'sla.compliance'", n, sink)
-    _wait(deployment["dir"],
-          "SELECT count(*) FROM signals WHERE type = 'sla.compliance' AND tenant = 'umbrella'",
-          1, sink)
+    _wait(
+        deployment["dir"],
+        "SELECT count(*) FROM signals WHERE type = 'sla.compliance' AND tenant = 'umbrella'",
+        1,
+        sink,
+    )
     con = connect(deployment["dir"])
     got = con.execute(
         "SELECT period, revision, compliant, consecutive_noncompliant_months, event_id "
@@ -237,28 +274,59 @@ def test_monthly_compliance_reports_and_a_revision(deployment) -> None:
     # targets. April's soft row becomes 1 of 2 within (50 % < 90 %): still noncompliant, but
     # the rows changed, so April is revised: revision 1, its own id.
     at = "2026-04-20T09:00:00+00:00"
-    late = {"event_id": "late-1", "type": "sla.met", "tenant": "umbrella", "ticket_id": "C-9",
-            "clock": "resolution", "policy": "covide", "policy_version": "1.0",
-            "priority": "urgent", "deadline": None, "at": at, "observed_at": at,
-            "elapsed_business_seconds": 3600.0, "elapsed_wall_seconds": 3600.0}
+    late = {
+        "event_id": "late-1",
+        "type": "sla.met",
+        "tenant": "umbrella",
+        "ticket_id": "C-9",
+        "clock": "resolution",
+        "policy": "covide",
+        "policy_version": "1.0",
+        "priority": "urgent",
+        "deadline": None,
+        "at": at,
+        "observed_at": at,
+        "elapsed_business_seconds": 3600.0,
+        "elapsed_wall_seconds": 3600.0,
+    }
     producer.send(s.topic(SIGNAL_ROUTES["sla.met"]), key=b"umbrella:C-9", value=orjson.dumps(late))
-    rec = {"key": "umbrella:C-9:resolution", "tenant": "umbrella", "ticket_id": "C-9",
-           "clock": "resolution", "policy": "covide", "policy_version": "1.0",
-           "priority": "urgent", "cell": None, "phase": "closed", "status": "stopped",
-           "tier": "hard", "started_at": "2026-04-20T08:00:00+00:00", "deadline": None,
-           "updated_at": at, "state": {"stops": [[1776675600000000, None]]},
-           "ticket_kind": "incident", "hard_target": "6h", "hard_calendar": "incidents",
-           "soft_target": "4h", "soft_calendar": "incidents", "pause_statuses": [],
-           "status_log": [["2026-04-20T08:00:00+00:00", None]]}
+    rec = {
+        "key": "umbrella:C-9:resolution",
+        "tenant": "umbrella",
+        "ticket_id": "C-9",
+        "clock": "resolution",
+        "policy": "covide",
+        "policy_version": "1.0",
+        "priority": "urgent",
+        "cell": None,
+        "phase": "closed",
+        "status": "stopped",
+        "tier": "hard",
+        "started_at": "2026-04-20T08:00:00+00:00",
+        "deadline": None,
+        "updated_at": at,
+        "state": {"stops": [[1776675600000000, None]]},
+        "ticket_kind": "incident",
+        "hard_target": "6h",
+        "hard_calendar": "incidents",
+        "soft_target": "4h",
+        "soft_calendar": "incidents",
+        "pause_statuses": [],
+        "status_log": [["2026-04-20T08:00:00+00:00", None]],
+    }
     producer.send(s.topic(CLOCK_STATES), key=b"umbrella:C-9:resolution", value=orjson.dumps(rec))
     producer.flush(30)
-    _wait(deployment["dir"],
-          "SELECT count(*) FROM signals WHERE type = 'sla.compliance' AND period = '2026-04' "
-          "AND tenant = 'umbrella'", 2, sink)
+    _wait(
+        deployment["dir"],
+        "SELECT count(*) FROM signals WHERE type = 'sla.compliance' AND period = '2026-04' "
+        "AND tenant = 'umbrella'",
+        2,
+        sink,
+    )
     sink.stop(signal.SIGTERM)
     on_topic = [
-        r["value"] for r in tail_records([s.topic(REPORTS)], s.brokers, s, from_beginning=True,
-                                         idle_timeout=3)
+        r["value"]
+        for r in tail_records([s.topic(REPORTS)], s.brokers, s, from_beginning=True, idle_timeout=3)
     ]
     april = [v for v in on_topic if v["tenant"] == "umbrella" and v["period"] == "2026-04"]
     assert [(v["revision"], v["compliant"]) for v in april] == [(0, False), (1, False)]
