@@ -163,5 +163,5 @@ def build(
             f"no sink at {location}: run `slawatch sink`, or give --sink DIR|URL "
             "(or an events file)"
         )
-    con = connect(store)
+    con = connect(store, tenant=tenant)
     return build_report(from_sink(con, tenant), policy, period)

@@ -39,6 +39,13 @@ def sink_cmd(
             "--report-grace", help="seconds (runtime clock) after a month's end before its report"
         ),
     ] = 600.0,
+    compact_seconds: Annotated[
+        float,
+        typer.Option("--compact-seconds", help="merge partitions of many small files this often"),
+    ] = 300.0,
+    compact_now: Annotated[
+        bool, typer.Option("--compact", help="merge the small files once, then exit (no Kafka)")
+    ] = False,
     health_file: Annotated[
         str | None,
         typer.Option("--health-file", help="touch this file every few seconds while running"),
@@ -74,6 +81,15 @@ def sink_cmd(
     except SlawatchError as exc:
         typer.echo(f"error: {str(exc).splitlines()[0]}", err=True)
         raise typer.Exit(2) from None
+    if compact_now:
+        from streams.sink.compact import MIN_FILES, compact
+
+        stats = compact(store, min_files=MIN_FILES)
+        typer.echo(
+            f"compacted {stats.partitions} partition(s): {stats.files_in} files → "
+            f"{stats.files_out}, {stats.rows} rows"
+        )
+        return
     ensure_topics(settings=settings)
     options = SinkOptions(
         flush_seconds=flush_seconds,
@@ -81,6 +97,7 @@ def sink_cmd(
         reports=reports,
         report_grace_seconds=report_grace,
         health_file=health_file,
+        compact_seconds=compact_seconds,
     )
     loop = SinkLoop(settings, store, options, registry=registry)
     logging.getLogger("slawatch.sink").info(

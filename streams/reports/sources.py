@@ -80,7 +80,8 @@ WHERE tenant = ? AND kind IS NULL AND ticket_id IS NOT NULL
 
 def from_sink(con: Any, tenant: str, until_us: int | None = None) -> ReportData:
     """``tenant``'s signals (before ``until_us``, if given) and latest clock records from a
-    connection of :func:`streams.sink.query.connect`."""
+    connection of :func:`streams.sink.query.connect` (best made with ``tenant=``: it then
+    opens that tenant's files only)."""
     limit = until_us if until_us is not None else 2**62
     signals = [
         SignalRow(

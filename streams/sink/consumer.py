@@ -73,6 +73,8 @@ class SinkOptions:
     report_grace_seconds: float = 600.0  # of the runtime's clock
     report_interval: float = 2.0  # wall seconds between checks of what is due
     health_file: str | None = None  # touched every few seconds while the loop runs
+    compact_seconds: float = 300.0  # merge partitions of many small files this often
+    compact_files: int = 16  # … those with at least this many
 
 
 class SinkLoop:
@@ -171,6 +173,7 @@ class SinkLoop:
         producer = None
         last_flush = time.monotonic()
         last_report = last_alive = 0.0
+        last_compact = time.monotonic()
         if ready is not None:
             ready()
         try:
@@ -193,6 +196,9 @@ class SinkLoop:
                 ):
                     self.flush_commit(consumer)
                     last_flush = now
+                if now - last_compact >= self.options.compact_seconds and not self.uncommitted:
+                    last_compact = now
+                    self.compact()
                 if self.reporter is not None and now - last_report >= self.options.report_interval:
                     last_report = now
                     if self._due():
@@ -216,6 +222,21 @@ class SinkLoop:
         self.commits += 1
         if files:
             log.info("sink: %d file(s) written, offsets committed", len(files))
+
+    def compact(self) -> None:
+        """Merge the partitions that collected many small files (:mod:`streams.sink.compact`)."""
+        from streams.sink.compact import compact
+
+        t = time.monotonic()
+        stats = compact(self.store, min_files=self.options.compact_files)
+        if stats.partitions:
+            log.info(
+                "sink: compacted %d partition(s), %d files → %d, in %.1f s",
+                stats.partitions,
+                stats.files_in,
+                stats.files_out,
+                time.monotonic() - t,
+            )
 
     # -- monthly reports ---------------------------------------------------------------------
     def _recover(self) -> None:
@@ -268,11 +289,11 @@ class SinkLoop:
         due = self.reporter.due(now)
         if not due:
             return producer
-        con = connect(self.store)
         out = []
         for tenant in due:
+            con = connect(self.store, tenant=tenant)
             out.extend(self.reporter.evaluate(tenant, from_sink(con, tenant), now))
-        con.close()
+            con.close()
         if not out:
             return producer
         if producer is None:

@@ -26,6 +26,7 @@ from typing import Any
 
 from streams.sink.schema import CLOCK_STATES, DATASETS, DEAD_LETTERS, META_COLUMNS, SIGNALS, Dataset
 from streams.sink.store import Store, open_store
+from streams.sink.writer import partition_dir
 
 _DUCK = {
     "str": "VARCHAR",
@@ -38,14 +39,14 @@ _DUCK = {
 
 VIEWS = {
     "signals": (
-        "SELECT * EXCLUDE (_n) FROM (SELECT *, row_number() OVER (PARTITION BY event_id "
-        "ORDER BY kafka_topic, kafka_partition, kafka_offset) AS _n FROM signals_raw) "
+        "SELECT * EXCLUDE (_n) FROM (SELECT *, row_number() OVER (PARTITION BY tenant, "
+        "event_id ORDER BY kafka_topic, kafka_partition, kafka_offset) AS _n FROM signals_raw) "
         "WHERE _n = 1"
     ),
     "verdicts": "SELECT * FROM signals WHERE type IN ('sla.met', 'sla.missed')",
     "clock_state_history": (
-        "SELECT * EXCLUDE (_n) FROM (SELECT *, row_number() OVER (PARTITION BY kafka_topic, "
-        "kafka_partition, kafka_offset ORDER BY sink_written_at) AS _n "
+        "SELECT * EXCLUDE (_n) FROM (SELECT *, row_number() OVER (PARTITION BY tenant, "
+        "kafka_topic, kafka_partition, kafka_offset ORDER BY sink_written_at) AS _n "
         "FROM clock_states_raw) WHERE _n = 1"
     ),
     "clock_states": (
@@ -54,7 +55,7 @@ VIEWS = {
         "WHERE _n = 1"
     ),
     "dead_letters": (
-        "SELECT * EXCLUDE (_n) FROM (SELECT *, row_number() OVER (PARTITION BY id "
+        "SELECT * EXCLUDE (_n) FROM (SELECT *, row_number() OVER (PARTITION BY tenant, id "
         "ORDER BY kafka_topic, kafka_partition, kafka_offset) AS _n FROM dead_letters_raw) "
         "WHERE _n = 1"
     ),
@@ -68,9 +69,11 @@ def _empty(ds: Dataset) -> str:
     return f"SELECT {typed}, {parts} WHERE false"
 
 
-def connect(location: str | Any, *, threads: int | None = None) -> Any:
+def connect(location: str | Any, *, tenant: str | None = None, threads: int | None = None) -> Any:
     """A DuckDB connection with the views over the sink at ``location`` (a directory or a
-    filesystem URL, :func:`streams.sink.store.open_store`)."""
+    filesystem URL, :func:`streams.sink.store.open_store`). With ``tenant``, the views see
+    that tenant's partitions only (its directories are the only files opened: a report of
+    one tenant costs its data, not the whole sink's)."""
     import duckdb
 
     store = location if hasattr(location, "write") else open_store(location)
@@ -78,16 +81,17 @@ def connect(location: str | Any, *, threads: int | None = None) -> Any:
     if threads is not None:
         con.execute(f"SET threads = {int(threads)}")
     for ds in DATASETS.values():
-        con.execute(f"CREATE VIEW {ds.name}_raw AS {_raw(store, ds, con)}")
+        con.execute(f"CREATE VIEW {ds.name}_raw AS {_raw(store, ds, con, tenant)}")
     for name, sql in VIEWS.items():
         con.execute(f"CREATE VIEW {name} AS {sql}")
     return con
 
 
-def _raw(store: Store, ds: Dataset, con: Any) -> str:
+def _raw(store: Store, ds: Dataset, con: Any, tenant: str | None) -> str:
+    sub = "" if tenant is None else partition_dir(ds.name, tenant, "x").rsplit("/", 2)[1]
     root = store.local_root()
     if root is not None:
-        base = root / ds.name
+        base = root / ds.name / sub if sub else root / ds.name
         if not base.exists() or not any(base.rglob("*.parquet")):
             return _empty(ds)
         glob = str(base / "**" / "*.parquet").replace("'", "''")
@@ -103,7 +107,7 @@ def _raw(store: Store, ds: Dataset, con: Any) -> str:
     try:
         files = [
             f.path
-            for f in fs.get_file_info(_selector(f"{path}/{ds.name}"))
+            for f in fs.get_file_info(_selector(f"{path}/{ds.name}" + (f"/{sub}" if sub else "")))
             if f.path.endswith(".parquet") and not f.base_name.startswith((".", "_"))
         ]
     except FileNotFoundError:

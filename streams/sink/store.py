@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
@@ -50,6 +52,18 @@ class Store(Protocol):
         durable and visible as a whole when this returns."""
         ...
 
+    def write_many(self, items: Sequence[tuple[str, pa.Table]]) -> None:
+        """:meth:`write` of several files, durable together (one round of fsyncs)."""
+        ...
+
+    def delete_many(self, relpaths: Sequence[str]) -> None: ...
+
+    def list_files(self, prefix: str) -> list[str]:
+        """The data files under ``prefix`` (e.g. ``signals/tenant=acme/month=2026-03``)."""
+        ...
+
+    def read(self, relpath: str) -> pa.Table: ...
+
     def local_root(self) -> Path | None:
         """The root directory if the store is local (DuckDB then reads the files itself)."""
         ...
@@ -59,7 +73,7 @@ class Store(Protocol):
         ...
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync_path(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -67,15 +81,31 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+#: fsyncs issued at once: a journaling filesystem commits concurrent fsyncs together, so a
+#: flush of many small files costs about one journal commit, not one per file
+FSYNC_THREADS = 16
+
+
+def _fsync_all(paths: Iterable[Path]) -> None:
+    todo = list(dict.fromkeys(paths))
+    if len(todo) <= 1:
+        for p in todo:
+            _fsync_path(p)
+        return
+    with ThreadPoolExecutor(min(FSYNC_THREADS, len(todo))) as pool:
+        list(pool.map(_fsync_path, todo))  # (re-raises the first error)
+
+
 class LocalStore:
-    """A directory: temp file + fsync + rename + fsync of the directory."""
+    """A directory: temp files, fsync'd, renamed into place, directories fsync'd."""
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.url = str(self.root)
 
-    def _mkdirs(self, path: Path) -> None:
-        """Create ``path`` and its missing parents, each made durable in its parent."""
+    def _mkdirs(self, path: Path, created: list[Path]) -> None:
+        """Create ``path`` and its missing parents (each new one's parent goes to
+        ``created``: it must be fsync'd for the new directory to survive a crash)."""
         missing = []
         p = path
         while not p.exists():
@@ -83,22 +113,55 @@ class LocalStore:
             p = p.parent
         for d in reversed(missing):
             d.mkdir(exist_ok=True)
-            _fsync_dir(d.parent)
+            created.append(d.parent)
 
     def write(self, relpath: str, table: pa.Table) -> None:
-        final = self.root / relpath
-        self._mkdirs(final.parent)
-        tmp = final.parent / f".tmp-{uuid.uuid4().hex}-{final.name}"
+        self.write_many([(relpath, table)])
+
+    def write_many(self, items: Sequence[tuple[str, pa.Table]]) -> None:
+        """Write every file; all are durable and in place when this returns (a crash before
+        leaves at most ``.tmp-`` files, which readers skip)."""
+        dirs: list[Path] = []
+        moves: list[tuple[Path, Path]] = []
         try:
-            with open(tmp, "wb") as fh:
-                pq.write_table(table, fh, compression=COMPRESSION)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, final)
+            for relpath, table in items:
+                final = self.root / relpath
+                self._mkdirs(final.parent, dirs)
+                tmp = final.parent / f".tmp-{uuid.uuid4().hex}-{final.name}"
+                moves.append((tmp, final))
+                with open(tmp, "wb") as fh:
+                    pq.write_table(table, fh, compression=COMPRESSION)
+            _fsync_all(tmp for tmp, _ in moves)
+            for tmp, final in moves:
+                os.replace(tmp, final)
+                dirs.append(final.parent)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            for tmp, _ in moves:
+                tmp.unlink(missing_ok=True)
             raise
-        _fsync_dir(final.parent)
+        _fsync_all(dirs)
+
+    def delete_many(self, relpaths: Sequence[str]) -> None:
+        dirs = []
+        for rel in relpaths:
+            path = self.root / rel
+            path.unlink(missing_ok=True)
+            dirs.append(path.parent)
+        _fsync_all(dirs)
+
+    def list_files(self, prefix: str) -> list[str]:
+        """The data files under ``prefix`` (relative paths; temporaries excluded)."""
+        base = self.root / prefix
+        if not base.exists():
+            return []
+        return sorted(
+            str(p.relative_to(self.root))
+            for p in base.rglob("*.parquet")
+            if not p.name.startswith((".", "_"))
+        )
+
+    def read(self, relpath: str) -> pa.Table:
+        return pq.read_table(self.root / relpath)
 
     def local_root(self) -> Path | None:
         return self.root
@@ -127,6 +190,31 @@ class FileSystemStore:
         with self.fs.open_output_stream(tmp) as out:
             pq.write_table(table, out, compression=COMPRESSION)
         self.fs.move(tmp, final)
+
+    def write_many(self, items: Sequence[tuple[str, pa.Table]]) -> None:
+        for relpath, table in items:
+            self.write(relpath, table)
+
+    def delete_many(self, relpaths: Sequence[str]) -> None:
+        for rel in relpaths:
+            self.fs.delete_file(f"{self.root}/{rel}")
+
+    def list_files(self, prefix: str) -> list[str]:
+        try:
+            infos = self.fs.get_file_info(
+                pafs.FileSelector(f"{self.root}/{prefix}", recursive=True)
+            )
+        except FileNotFoundError:
+            return []
+        n = len(self.root) + 1
+        return sorted(
+            i.path[n:]
+            for i in infos
+            if i.path.endswith(".parquet") and not i.base_name.startswith((".", "_"))
+        )
+
+    def read(self, relpath: str) -> pa.Table:
+        return pq.read_table(f"{self.root}/{relpath}", filesystem=self.fs)
 
     def local_root(self) -> Path | None:
         return None

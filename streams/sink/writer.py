@@ -205,33 +205,39 @@ class SinkWriter:
 
     # -- output ------------------------------------------------------------------------------
     def flush(self) -> list[str]:
-        """Write every buffered record; return the files written (relative paths). Durable
-        when it returns."""
+        """Write every buffered record, one file per (dataset, tenant, month), all made
+        durable together; return the files written (relative paths)."""
         if not self.pending:
             return []
-        written: list[str] = []
         buckets, self.buckets, self.pending = self.buckets, {}, 0
         now = self.wall()
         stamp = datetime.fromtimestamp(now, UTC).isoformat()
-        # data first; the dead letters they give (bad fields) are written after
+        # data first; the dead letters its bad records give are added after
         order = sorted(
             buckets.items(),
             key=lambda kv: (kv[0][0] == "dead_letters", kv[0][1] or "", kv[0][0], kv[0][2]),
         )
         late: dict[tuple[str, str | None, str], _Bucket] = {}
+        files: list[tuple[str, pa.Table, str, str | None, list[dict[str, Any]]]] = []
         for key, bucket in order:
-            self._write(key, bucket, now, stamp, written, late)
+            self._table(key, bucket, now, stamp, files, late)
         for key, bucket in late.items():
-            self._write(key, bucket, now, stamp, written, None)
-        return written
+            self._table(key, bucket, now, stamp, files, None)
+        self.store.write_many([(relpath, table) for relpath, table, *_ in files])
+        for _, table, name, tenant, docs in files:
+            self.stats.files += 1
+            self.stats.rows[name] = self.stats.rows.get(name, 0) + table.num_rows
+            if self.on_written is not None:
+                self.on_written(name, tenant, docs)
+        return [relpath for relpath, *_ in files]
 
-    def _write(
+    def _table(
         self,
         key: tuple[str, str | None, str],
         b: _Bucket,
         now: float,
         stamp: str,
-        written: list[str],
+        files: list[tuple[str, pa.Table, str, str | None, list[dict[str, Any]]]],
         late: dict[tuple[str, str | None, str], _Bucket] | None,
     ) -> None:
         name, tenant, month = key
@@ -249,13 +255,7 @@ class SinkWriter:
             if table is None:
                 return
         part = f"part-{int(now * 1000)}-{uuid.uuid4().hex[:12]}.parquet"
-        relpath = f"{partition_dir(name, tenant, month)}/{part}"
-        self.store.write(relpath, table)
-        written.append(relpath)
-        if self.on_written is not None:
-            self.on_written(name, tenant, b.docs)
-        self.stats.files += 1
-        self.stats.rows[name] = self.stats.rows.get(name, 0) + table.num_rows
+        files.append((f"{partition_dir(name, tenant, month)}/{part}", table, name, tenant, b.docs))
 
     def _salvage(
         self,
