@@ -8,7 +8,7 @@ import pytest
 
 from tests.docs.markdown import DOCS, REPO, read, sections, slug
 
-PAGES = ("policy-language.md", "contracts.md")
+PAGES = ("policy-language.md", "contracts.md", "reports.md")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
