@@ -229,29 +229,24 @@ def build_table(
 
 
 def _array(col: Column, values: list[Any]) -> pa.Array:
+    """One column. Arrow refuses a non-string in a string column and a non-boolean in a
+    boolean one by itself; it would turn ``true`` into ``1.0`` and ``1.5`` into ``1``, which
+    the type set (a C loop) catches first."""
     if col.kind == "json":
         return pa.array(
             [None if v is None else orjson.dumps(v).decode() for v in values], pa.string()
         )
     if col.kind == "ts":
         return pa.array(values, pa.string()).cast(col.arrow)
-    if col.kind == "float":
-        if any(isinstance(v, bool) for v in values):
+    if col.kind in ("float", "int"):
+        types = set(map(type, values))
+        if bool in types:
             raise pa.ArrowTypeError(f"{col.name}: a boolean is not a number")
-        return pa.array(values, pa.float64())
-    if col.kind == "int":
-        if any(
-            isinstance(v, bool) or (isinstance(v, float) and not v.is_integer()) for v in values
+        if col.kind == "int" and float in types and not all(
+            v.is_integer() for v in values if type(v) is float
         ):
             raise pa.ArrowTypeError(f"{col.name}: not an integer")
-        return pa.array(values, pa.int64())
-    if col.kind == "bool":
-        if any(v is not None and not isinstance(v, bool) for v in values):
-            raise pa.ArrowTypeError(f"{col.name}: not a boolean")
-        return pa.array(values, pa.bool_())
-    if any(v is not None and not isinstance(v, str) for v in values):
-        raise pa.ArrowTypeError(f"{col.name}: not a string")
-    return pa.array(values, pa.string())
+    return pa.array(values, col.arrow)
 
 
 def check_record(dataset: Dataset, doc: dict[str, Any]) -> str | None:

@@ -52,6 +52,8 @@ def utc_month(value: Any) -> str:
     """``YYYY-MM`` of an ISO 8601 instant with an offset, in UTC."""
     if not isinstance(value, str):
         raise RecordError(f"time {value!r} is not an ISO 8601 string")
+    if value.endswith("+00:00") and len(value) >= 25 and value[4] == "-" and value[10] == "T":
+        return value[:7]  # UTC already (what slawatch writes): no parsing
     try:
         dt = datetime.fromisoformat(value)
     except ValueError:
