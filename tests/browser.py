@@ -3,8 +3,9 @@
 Reusable for any page slawatch renders (the report's HTML today, a web board later):
 ``browser.open(path_or_url)`` loads a page and records what a person would notice going
 wrong — console errors, uncaught exceptions, requests for anything but the page itself —
-and ``browser.pdf(page)`` prints it as the browser's print dialog would. The session
-fixture ``browser`` (tests/conftest.py) starts one browser for the whole run.
+and ``browser.pdf(page)`` prints it as the browser's print dialog would. The fixture
+``browser`` (tests/conftest.py) starts one browser per test module (module scope: while
+Playwright's sync API is open, an event loop runs in the main thread).
 
 The browser is the distribution's (``/usr/bin/chromium``, or ``SLAWATCH_CHROMIUM``), not one
 Playwright downloads: ``.ci/run`` installs it with apt when it is missing. Running as root

@@ -70,9 +70,11 @@ def kafka() -> Iterator[KafkaService]:
         broker.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's chromium, headless, for the whole session (:mod:`tests.browser`)."""
+    """Debian's chromium, headless, for one test module (:mod:`tests.browser`). Not for the
+    session: Playwright's sync API keeps an event loop running in the main thread while it
+    is open, and ``asyncio.run`` in a later test would refuse to start."""
     from tests.browser import launch
 
     try:
