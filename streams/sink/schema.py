@@ -242,8 +242,10 @@ def _array(col: Column, values: list[Any]) -> pa.Array:
         types = set(map(type, values))
         if bool in types:
             raise pa.ArrowTypeError(f"{col.name}: a boolean is not a number")
-        if col.kind == "int" and float in types and not all(
-            v.is_integer() for v in values if type(v) is float
+        if (
+            col.kind == "int"
+            and float in types
+            and not all(v.is_integer() for v in values if type(v) is float)
         ):
             raise pa.ArrowTypeError(f"{col.name}: not an integer")
     return pa.array(values, col.arrow)

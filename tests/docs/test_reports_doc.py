@@ -49,7 +49,7 @@ def test_the_common_columns_and_views() -> None:
 
 def test_names_it_cites_exist() -> None:
     assert REPORTS == "sla.reports" and SIGNAL_ROUTES["sla.compliance"] == REPORTS
-    assert "signal_id(tenant, \"compliance\", period,\n\"sla.compliance\")" in PAGE
+    assert 'signal_id(tenant, "compliance", period,\n"sla.compliance")' in PAGE
 
 
 def test_readme_points_here_with_a_row_per_command() -> None:
