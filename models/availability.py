@@ -1,8 +1,8 @@
 """Availability targets, heartbeats, aggregate (monthly share) targets and service credits.
 
 Availability targets and heartbeats are evaluated by :mod:`streams.availability`; aggregate
-targets and service credits are schema only so far (their monthly evaluation is not built:
-:meth:`ServiceCredit.percent` is the rule it will call).
+targets and service credits by the monthly report (:mod:`streams.reports.model`, which calls
+:meth:`ServiceCredit.percent`).
 """
 
 from __future__ import annotations

@@ -7,9 +7,20 @@ from typing import Any
 from models.contracts import ContractsFile
 from models.events import EVENT_ADAPTER
 from models.policy import Policy
+from models.report import ComplianceSignal, Report
 from models.signals import Signal
 
-SCHEMA_KINDS = ("policy", "events", "signals", "tenants", "mapping", "connectors", "notify")
+SCHEMA_KINDS = (
+    "policy",
+    "events",
+    "signals",
+    "tenants",
+    "report",
+    "compliance",
+    "mapping",
+    "connectors",
+    "notify",
+)
 
 
 def _connector_schema(kind: str) -> tuple[dict[str, Any], str]:
@@ -24,7 +35,7 @@ def _connector_schema(kind: str) -> tuple[dict[str, Any], str]:
 
 
 def json_schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of ``policy``, ``events``, ``signals`` or ``tenants``."""
+    """The JSON Schema (draft 2020-12) of one of :data:`SCHEMA_KINDS`."""
     if kind == "policy":
         schema = Policy.model_json_schema()
         title = "slawatch SLA policy"
@@ -37,6 +48,12 @@ def json_schema(kind: str) -> dict[str, Any]:
     elif kind == "tenants":
         schema = ContractsFile.model_json_schema()
         title = "slawatch tenant contracts file"
+    elif kind == "report":
+        schema = Report.model_json_schema(by_alias=True, mode="serialization")
+        title = "slawatch service report (slawatch report --json)"
+    elif kind == "compliance":
+        schema = ComplianceSignal.model_json_schema(mode="serialization")
+        title = "slawatch sla.compliance signal (topic sla.reports)"
     elif kind in ("mapping", "connectors", "notify"):
         schema, title = _connector_schema(kind)
     else:

@@ -16,6 +16,8 @@ from pydantic_core import PydanticCustomError
 SLA_SIGNAL_TYPES = ("sla.warning", "sla.escalation", "sla.breach", "sla.met", "sla.missed")
 AVAILABILITY_SIGNAL_TYPES = ("availability.warning", "availability.breach", "availability.report")
 HEARTBEAT_SIGNAL_TYPES = ("heartbeat.missed", "heartbeat.recovered")
+#: the monthly report on ``sla.reports``: its own schema, :class:`models.report.ComplianceSignal`
+REPORT_SIGNAL_TYPES = ("sla.compliance",)
 SignalType = Literal[
     "sla.warning",
     "sla.escalation",
@@ -161,6 +163,7 @@ __all__ = [
     "AVAILABILITY_SIGNAL_TYPES",
     "CORE_KEYS",
     "HEARTBEAT_SIGNAL_TYPES",
+    "REPORT_SIGNAL_TYPES",
     "SLA_SIGNAL_TYPES",
     "Signal",
     "SignalType",

@@ -26,6 +26,7 @@ __all__ = [
     "ESCALATIONS",
     "INPUT_TOPICS",
     "MONITORING_EVENTS",
+    "REPORTS",
     "SIGNAL_ROUTES",
     "SIGNAL_TOPICS",
     "TICKET_EVENTS",
@@ -50,6 +51,7 @@ BREACHES = "sla.breaches"
 VERDICTS = "sla.verdicts"
 CLOCK_STATES = "sla.clock-states"
 DEAD_LETTERS = "sla.dead-letters"
+REPORTS = "sla.reports"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(VERDICTS, False, "out: verdicts when a clock stops, monthly reports, recoveries"),
     TopicSpec(CLOCK_STATES, True, "out: full state of each ticket clock (latest per key)"),
     TopicSpec(DEAD_LETTERS, False, "out: undecodable/invalid input with reason and origin"),
+    TopicSpec(REPORTS, False, "out: monthly sla.compliance per tenant (and revisions)"),
 )
 INPUT_TOPICS = (TICKET_EVENTS, MONITORING_EVENTS, CONTRACTS)
 SIGNAL_TOPICS = (WARNINGS, ESCALATIONS, BREACHES)
@@ -94,6 +97,7 @@ SIGNAL_ROUTES: dict[str, str] = {
     "sla.missed": VERDICTS,
     "availability.report": VERDICTS,
     "heartbeat.recovered": VERDICTS,
+    "sla.compliance": REPORTS,
 }
 _BY_NAME = {spec.name: spec for spec in ALL_TOPICS}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -67,6 +68,20 @@ def kafka() -> Iterator[KafkaService]:
         yield KafkaService(broker.bootstrap, embedded=True)
     finally:
         broker.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, for one test module (:mod:`tests.browser`). Not for the
+    session: Playwright's sync API keeps an event loop running in the main thread while it
+    is open, and ``asyncio.run`` in a later test would refuse to start."""
+    from tests.browser import launch
+
+    try:
+        with launch() as b:
+            yield b
+    except RuntimeError as exc:  # no browser installed
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,10 @@ COMMAND_MODULES = (
     "map_cmd",
     "notify_cmd",
     "policy_cmd",
+    "query_cmd",
     "replay_cmd",
+    "report_cmd",
+    "sink_cmd",
     "worker_cmd",
 )
 

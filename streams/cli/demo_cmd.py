@@ -131,6 +131,13 @@ def demo_cmd(
             parser=ticket_key, metavar="TENANT:TICKET", help="--offline: ticket to explain"
         ),
     ] = "acme:INC-1",
+    sink: Annotated[
+        Path | None,
+        typer.Option(
+            help="keep the analytics sink's Parquet files here (default: a temporary "
+            "directory, removed at the end)"
+        ),
+    ] = None,
 ) -> None:
     """Run the live pipeline on the embedded broker with generated traffic for the five seed
     contracts, printing breaches as they happen (--offline: replay the example events)."""
@@ -143,9 +150,9 @@ def demo_cmd(
         raise CliError(f"--speed {speed:g}: must be positive, e.g. 600")
     if rate <= 0:
         raise CliError(f"--rate {rate:g}: must be positive, e.g. 40")
-    code = LiveDemo(speed=speed, seed=seed, rate=rate, tenants=tenants, warnings=warnings).run(
-        duration
-    )
+    code = LiveDemo(
+        speed=speed, seed=seed, rate=rate, tenants=tenants, warnings=warnings, sink=sink
+    ).run(duration)
     raise typer.Exit(code)
 
 
@@ -168,6 +175,7 @@ class LiveDemo:
         tenants: Path = EXAMPLES / "tenants.yaml",
         warnings: bool = True,
         start: str = DEMO_START,
+        sink: Path | None = None,
     ) -> None:
         from rich.console import Console
 
@@ -182,6 +190,9 @@ class LiveDemo:
         self.records: queue.Queue[dict[str, Any] | BaseException | None] = queue.Queue()
         self.services: list[Any] = []
         self.worker: subprocess.Popen[bytes] | None = None
+        self.sink: subprocess.Popen[bytes] | None = None
+        self.sink_dir = sink
+        self.sink_kept = sink is not None
         self.workdir: Path | None = None
         self.reader: threading.Thread | None = None
         self.settings: Any = None
@@ -203,6 +214,7 @@ class LiveDemo:
             self._start_services()
             self._start_worker()
             self._start_connectors()
+            self._start_sink()
             producer = self._producer()
             self._start_reader()
             self._wait_ready()
@@ -325,6 +337,36 @@ class LiveDemo:
         self.connectors = ConnectorDemo(self.workdir, self._worker_env(), self.start)
         for line in self.connectors.launch():
             self.console.print(line)
+
+    def _start_sink(self) -> None:
+        """``slawatch sink`` beside the worker (the same settings and clock): the analytics
+        sink's Parquet files, queried in the summary."""
+        from streams.embedded import _pdeathsig_preexec
+
+        assert self.workdir is not None
+        if self.sink_dir is None:
+            self.sink_dir = self.workdir / "sink"
+        with (self.workdir / "sink.log").open("wb") as log:
+            self.sink = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "streams",
+                    "sink",
+                    "--sink",
+                    str(self.sink_dir),
+                    "--flush-seconds",
+                    "1",
+                ],
+                env=self._worker_env(),
+                cwd=self.workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_pdeathsig_preexec(),
+            )
+        self.console.print(f"  sink     pid {self.sink.pid}, Parquet under {self.sink_dir}")
 
     def _producer(self) -> Any:
         from kafka import KafkaProducer
@@ -496,6 +538,7 @@ class LiveDemo:
         self._stop_worker()
         if self.connectors is not None:
             self.connectors.stop()
+        self._stop_sink()
         if self.reader is not None and self.reader.is_alive():
             if producer is not None:
                 with contextlib.suppress(Exception):
@@ -523,7 +566,29 @@ class LiveDemo:
             w.kill()
             w.wait()
 
+    def _stop_sink(self) -> None:
+        """SIGTERM: it writes and commits what it has read, then leaves; then its counts."""
+        p = self.sink
+        if p is None or p.poll() is not None:
+            return
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        self.sink_counts: dict[str, int] = {}
+        with contextlib.suppress(Exception):  # a courtesy line: never fail the demo over it
+            from streams.sink.query import connect
+
+            con = connect(self.sink_dir)
+            for view in ("signals", "clock_states", "dead_letters"):
+                self.sink_counts[view] = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+
     def _kill_all(self) -> None:
+        if self.sink is not None and self.sink.poll() is None:
+            self.sink.kill()
+            self.sink.wait()
         if self.worker is not None and self.worker.poll() is None:
             self.worker.kill()
             self.worker.wait()
@@ -591,6 +656,19 @@ class LiveDemo:
             example.setdefault(d.get("kind", "other"), d.get("reason", ""))
         for kind, n in kinds.most_common():
             c.print(f"  {n:>3} × {kind}: {example[kind].split(';')[0][:90]}", markup=False)
+        sink = getattr(self, "sink_counts", {})
+        if sink:
+            keep = ""
+            if self.sink_kept:
+                keep = (
+                    f" in {self.sink_dir} (try: slawatch query --sink {self.sink_dir} "
+                    '"SELECT type, count(*) FROM signals GROUP BY type")'
+                )
+            c.print(
+                f"sink: {sink['signals']} signals, {sink['clock_states']} clock states, "
+                f"{sink['dead_letters']} dead letters as Parquet{keep}",
+                markup=False,
+            )
         at_risk = getattr(self, "at_risk", {})
         if any(at_risk.values()):
             now = self.at_risk_now

@@ -8,7 +8,8 @@ and an event of one ticket never race) into:
 * the signals to send,
 * the dead letters (input that cannot be applied, with the reason and the origin),
 * the table writes: ``{ticket key: value | None}`` for every ticket whose state changed,
-* the analytics records (one per clock of every changed ticket).
+* the analytics records (one per clock of every changed ticket, with the keys a service
+  report needs: :mod:`streams.reports.records`).
 
 Input logs. A partition's records come from two logs with the same partition number (Faust
 assigns co-partitioned topics together): log 0 is the ticket-event topic itself (records a
@@ -56,6 +57,7 @@ from models.events import too_large
 from streams.availability.engine import MON_PREFIX, AvailabilitySignal
 from streams.engine.engine import Engine, Signal
 from streams.engine.processor import DeadLetter, Processor
+from streams.reports.records import report_records
 
 #: Kafka key of timer ticks in the keyed topic (never a valid ``tenant:ticket_id``: NUL).
 TICK_KEY = b"\x00tick"
@@ -197,7 +199,7 @@ class PartitionRunner:
                 ticket = eng.tickets.get(key)
                 if ticket is None:
                     continue  # a rejected ticket.created: nothing was stored
-                out.records.extend(eng.clock_records(key))
+                out.records.extend(report_records(eng, key))  # + what reports need
             offs = self.offsets.setdefault(key, [-1, -1])
             offs[log] = offset
             box = self.outbox.get(key, [])

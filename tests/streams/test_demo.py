@@ -91,6 +91,10 @@ def test_live_demo_prints_breaches_and_a_summary() -> None:
     assert re.search(r"^webhook  jira/umbrella SUP-1 created → 200 accepted$", out, re.M), out
     assert re.search(r"^connectors: 4 Jira webhooks through ingest \(4 accepted\)", summary, re.M)
 
+    # the analytics sink ran beside the worker and stored what it published
+    sink = re.search(r"^sink: (\d+) signals, (\d+) clock states", summary, re.M)
+    assert sink and int(sink.group(1)) > 0 and int(sink.group(2)) > 0, summary
+
 
 def test_read_model_hint_names_the_demos_redis() -> None:
     lines = read_model_hint("redis://127.0.0.1:41234/0", "acme", program=".venv/bin/slawatch")

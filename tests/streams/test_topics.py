@@ -73,7 +73,7 @@ def test_settings_defaults_and_validation() -> None:
 
 def test_topic_names_and_resolution() -> None:
     s = Settings(topic_prefix="x.")
-    assert len({t.name for t in ALL_TOPICS}) == 9
+    assert len({t.name for t in ALL_TOPICS}) == 10
     assert {t.name for t in ALL_TOPICS if t.compacted} == {"sla.contracts", "sla.clock-states"}
     assert topic_name(TICKET_EVENTS, s) == "x.sla.ticket-events"
     assert resolve_topic("breaches", s) == "x.sla.breaches"
