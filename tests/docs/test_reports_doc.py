@@ -52,8 +52,8 @@ def test_names_it_cites_exist() -> None:
     assert 'signal_id(tenant, "compliance", period,\n"sla.compliance")' in PAGE
 
 
-def test_readme_points_here_with_a_row_per_command() -> None:
-    readme = (REPO / "README.md").read_text()
-    assert "docs/reports.md" in readme
+def test_readme_points_here_and_the_cli_reference_has_a_row_per_command() -> None:
+    assert "docs/reports.md" in (REPO / "README.md").read_text()
+    cli = (REPO / "docs" / "cli.md").read_text()
     for command in ("slawatch sink", "slawatch query", "slawatch report"):
-        assert re.search(rf"^\| `{command}\b", readme, re.M), command
+        assert re.search(rf"^\| `{command}\b", cli, re.M), command
