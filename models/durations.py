@@ -264,6 +264,9 @@ def parse_interval(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     try:
-        return parse_wall(value)
+        span = parse_wall(value)
     except DurationError as exc:
         raise rule_error("interval", str(exc)) from None
+    if span <= timedelta(0):
+        raise rule_error("interval", f"{str(value).strip()!r}: an interval must be longer than 0")
+    return span

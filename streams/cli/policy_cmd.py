@@ -187,11 +187,11 @@ def show_cmd(
     from models.durations import format_wall
 
     policy = _get_policy(policies, replace_policies, policy_id, version)
-    console = Console()
-    console.print(
-        f"[bold]{policy.id}[/bold] version {policy.version} — {policy.name or ''}\n"
-        f"time zone {policy.timezone.key}; {policy.source}"
-    )
+    # the policy's own text (names, brackets in "[kritiek]") is printed as it is, not read
+    # as rich markup
+    console = Console(markup=False)
+    console.print(f"{policy.id} version {policy.version} — {policy.name or ''}", style="bold")
+    console.print(f"time zone {policy.timezone.key}; {policy.source}")
 
     cals = Table(title="Calendars")
     for col in ("name", "hours", "holidays", "overrides", "workday"):

@@ -124,6 +124,7 @@ TRIGGERS: dict[str, list[tuple[Any, str]]] = {
     "workday-hours": [
         (_set("calendars.office.workday_hours", 25), "calendars.office.workday_hours"),
         (_drop("calendars.office.workday_hours"), "clocks.response.targets.p4.hard"),
+        (_drop("calendars.office.workday_hours"), "availability[0].maintenance[0].min_notice"),
     ],
     "calendar-unknown": [(_set("clocks.response.calendar", "ofice"), "clocks.response.calendar")],
     "calendar-required": [
@@ -255,7 +256,26 @@ TRIGGERS: dict[str, list[tuple[Any, str]]] = {
     "effect-empty": [
         (_drop("options.after_hours_p1.effects[0].calendar"), "options.after_hours_p1.effects[0]")
     ],
-    "interval": [(_set("heartbeats[0].max_interval", "1 day"), "heartbeats[0].max_interval")],
+    "interval": [
+        (_set("heartbeats[0].max_interval", "1 day"), "heartbeats[0].max_interval"),
+        (_set("heartbeats[0].max_interval", "0m"), "heartbeats[0].max_interval"),
+    ],
+    "clock-event": [
+        (_set("clocks.response.stop_on", ["ticket.updated"]), "clocks.response.stop_on[0]"),
+        (
+            _set("clocks.resolution.resume_on", ["ticket.resolved"]),
+            "clocks.resolution.resume_on[0]",
+        ),
+    ],
+    "maintenance-kind-duplicate": [
+        (
+            _set(
+                "availability[0].maintenance",
+                [{"kinds": ["planned"]}, {"kinds": ["emergency", "planned"], "excluded": False}],
+            ),
+            "availability[0].maintenance[1].kinds",
+        )
+    ],
     "time-of-day": [
         (
             _set("availability[0].maintenance[0].starts_not_before", "8pm"),

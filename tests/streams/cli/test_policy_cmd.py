@@ -72,6 +72,8 @@ def test_policy_show():
         "5 workdays",
         "second_line",
         "critical_after_hours",
+        # an option effect's priorities, printed as written (not read as rich markup)
+        "[kritiek] on always",
     ):
         assert text in r.output
     assert run("policy", "show", "nope").exit_code == 2
