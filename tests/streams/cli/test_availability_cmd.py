@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from streams.cli import _register, app
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 AMS = ZoneInfo("Europe/Amsterdam")
 EVENTS = "examples/monitoring.jsonl"
 TENANTS = "examples/tenants.yaml"

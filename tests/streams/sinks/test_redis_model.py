@@ -23,7 +23,7 @@ from streams.sinks.redis_model import ReadModel, ReadModelError
 
 pytestmark = [pytest.mark.integration]
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from streams.cli.demo_cmd import parse_duration, read_model_hint
 from tests.build_check import package_root
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _env(columns: str = "160") -> dict[str, str]:
