@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "demo_cmd",
     "policy_cmd",
     "replay_cmd",
+    "web_cmd",
     "worker_cmd",
 )
 

@@ -22,6 +22,7 @@ instant) and the month's current figure.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
@@ -69,6 +70,7 @@ class SignalHistory:
             raise ValueError("per_tenant must be at least 1")
         self.per_tenant = per_tenant
         self._by_tenant: dict[str, OrderedDict[str, dict[str, Any]]] = {}
+        self._lock = threading.Lock()  # the feed adds in the event loop, pages read in threads
 
     def add(self, signal: Mapping[str, Any]) -> bool:
         """Keep ``signal``; False if it is a repeat or lacks ``tenant``, ``event_id`` or an
@@ -78,19 +80,22 @@ class SignalHistory:
             return False
         if instant(signal.get("at")) is None:
             return False
-        kept = self._by_tenant.setdefault(tenant, OrderedDict())
-        if event_id in kept:
-            return False
-        kept[event_id] = dict(signal)
-        while len(kept) > self.per_tenant:
-            kept.popitem(last=False)
+        with self._lock:
+            kept = self._by_tenant.setdefault(tenant, OrderedDict())
+            if event_id in kept:
+                return False
+            kept[event_id] = dict(signal)
+            while len(kept) > self.per_tenant:
+                kept.popitem(last=False)
         return True
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._by_tenant.values())
+        with self._lock:
+            return sum(len(v) for v in self._by_tenant.values())
 
-    def _all(self, tenant: str) -> Iterable[dict[str, Any]]:
-        return self._by_tenant.get(tenant, {}).values()
+    def _all(self, tenant: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._by_tenant.get(tenant, {}).values())
 
     def ticket(self, tenant: str, ticket_id: str) -> list[dict[str, Any]]:
         """A ticket's signals in the order they happened (``at``, then the rung order)."""
@@ -131,6 +136,7 @@ class AvailabilityTrail:
             raise ValueError("per_series must be at least 4")
         self.per_series = per_series
         self._series: dict[tuple[str, str, str, str], dict[datetime, float]] = {}
+        self._lock = threading.Lock()
 
     def add(self, record: Mapping[str, Any]) -> bool:
         """Keep the figure of an availability record (``kind: "availability"``) or signal;
@@ -148,10 +154,11 @@ class AvailabilityTrail:
         at = instant(record.get("updated_at") or record.get("at"))
         if at is None:
             return False
-        points = self._series.setdefault(key, {})
-        points[at] = downtime
-        if len(points) > self.per_series:
-            self._thin(points)
+        with self._lock:
+            points = self._series.setdefault(key, {})
+            points[at] = downtime
+            if len(points) > self.per_series:
+                self._thin(points)
         return True
 
     @staticmethod
@@ -165,8 +172,8 @@ class AvailabilityTrail:
         self, tenant: str, service: str, target: str, period: str
     ) -> list[tuple[datetime, float]]:
         """``(instant, downtime seconds)`` in time order."""
-        points = self._series.get((tenant, service, target, period), {})
-        return sorted(points.items())
+        with self._lock:
+            return sorted(self._series.get((tenant, service, target, period), {}).items())
 
 
 class RecentClocks:
@@ -179,6 +186,7 @@ class RecentClocks:
         self.keep = keep
         self._wall = wall
         self._by_tenant: dict[str, dict[tuple[str, str], tuple[float, dict[str, Any]]]] = {}
+        self._lock = threading.Lock()
 
     def add(self, record: Mapping[str, Any]) -> bool:
         try:
@@ -188,22 +196,24 @@ class RecentClocks:
         at = instant(record.get("updated_at"))
         if at is None:
             return False
-        kept = self._by_tenant.setdefault(tenant, {})
-        old = kept.get(key)
-        if old is not None and _newer(old[1], record):
-            return False
-        kept[key] = (self._wall(), dict(record))
+        with self._lock:
+            kept = self._by_tenant.setdefault(tenant, {})
+            old = kept.get(key)
+            if old is not None and _newer(old[1], record):
+                return False
+            kept[key] = (self._wall(), dict(record))
         return True
 
     def records(self, tenant: str, ticket_id: str | None = None) -> list[dict[str, Any]]:
         """The tenant's recent records (of one ticket, if given); older ones are dropped."""
-        kept = self._by_tenant.get(tenant)
-        if not kept:
-            return []
-        horizon = self._wall() - self.keep
-        for key in [k for k, (seen, _) in kept.items() if seen < horizon]:
-            del kept[key]
-        return [r for (ticket, _), (_, r) in kept.items() if ticket_id in (None, ticket)]
+        with self._lock:
+            kept = self._by_tenant.get(tenant)
+            if not kept:
+                return []
+            horizon = self._wall() - self.keep
+            for key in [k for k, (seen, _) in kept.items() if seen < horizon]:
+                del kept[key]
+            return [r for (ticket, _), (_, r) in kept.items() if ticket_id in (None, ticket)]
 
 
 def _newer(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
