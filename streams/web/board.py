@@ -39,7 +39,16 @@ from streams.web.history import (
 
 log = logging.getLogger("slawatch.web")
 
-__all__ = ["AT_RISK", "Board", "Known", "Now", "clock_row", "level_of", "rung_of"]
+__all__ = [
+    "AT_RISK",
+    "Board",
+    "Known",
+    "Now",
+    "clock_row",
+    "level_of",
+    "rung_of",
+    "rung_words",
+]
 
 #: "At risk": due within this long of now (the overview's column, the clock state).
 AT_RISK = timedelta(hours=1)
@@ -153,10 +162,11 @@ def rung_of(fired: Iterable[str]) -> str | None:
     last = None
     for key in fired:
         last = key
-    return None if last is None else _rung_words(last)
+    return None if last is None else rung_words(last)
 
 
-def _rung_words(key: str) -> str:
+def rung_words(key: str) -> str:
+    """A rung key of the engine (``warning:0.5``, ``escalation:second_line``) in words."""
     if key == "breach":
         return "breach"
     if key == "warning:soft":

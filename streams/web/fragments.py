@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from streams.cli.at_risk_cmd import format_left
+from streams.web.board import rung_words
 from streams.web.charts import burn_chart, duration_words
 from streams.web.history import instant
 
@@ -280,9 +281,9 @@ def ticket_clocks(ticket: Mapping[str, Any], zone: tzinfo) -> str:
             f'<th scope="row">{h(r["clock"])}</th><td>{_priority(r)}</td>'
             f"<td>{badge(str(r['state']))}</td><td>{when(r['deadline'], zone)}</td>"
             f"{_left_cell(r)}<td>{h(r['rung'])}</td><td>{h(r['level'])}</td>"
-            f"<td>{h(', '.join(r['fired']) or None)}</td></tr>"
+            f"<td>{h(', '.join(rung_words(k) for k in r['fired']) or None)}</td></tr>"
         )
-    head = ("clock", "priority", "state", "deadline", "left", "rung reached", "escalation", "fired")
+    head = ("clock", "priority", "state", "deadline", "left", "rung reached", "escalation", "rungs")
     return _table("ticket-clocks", "Clocks", head, rows, "No clock of this ticket is stored.")
 
 

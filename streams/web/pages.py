@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from streams.web import fragments as f
-from streams.web.auth import Access
+from streams.web.auth import OPEN, Access
 
 __all__ = ["error_page", "login_page", "overview_page", "tenant_page", "ticket_page"]
 
@@ -47,7 +47,9 @@ def _layout(
         )
     live = '<p class="live"><span id="live" role="status">connecting…</span></p>' if stream else ""
     who = ""
-    if access is not None:
+    if access is not None and access is OPEN:
+        who = f'<p class="who">{escape(access.who)}</p>'
+    elif access is not None:
         who = (
             f'<p class="who">Signed in as {escape(access.who)}. <a href="/logout">Sign out</a></p>'
         )
@@ -56,6 +58,7 @@ def _layout(
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="color-scheme" content="light dark">'
         f"<title>{escape(title)} · slawatch board</title>"
+        '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
         '<link rel="stylesheet" href="/static/board.css">'
         '<script src="/static/board.js" defer></script></head>'
         f"<body {' '.join(data)}>"
