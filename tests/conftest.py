@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -67,6 +68,18 @@ def kafka() -> Iterator[KafkaService]:
         yield KafkaService(broker.bootstrap, embedded=True)
     finally:
         broker.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, for the whole session (:mod:`tests.browser`)."""
+    from tests.browser import launch
+
+    try:
+        with launch() as b:
+            yield b
+    except RuntimeError as exc:  # no browser installed
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
