@@ -40,7 +40,7 @@ BOARD: web.AppKey[Board] = web.AppKey("board", Board)
 HUB: web.AppKey[Hub] = web.AppKey("hub", Hub)
 TOKENS: web.AppKey[Tokens] = web.AppKey("tokens", Tokens)
 FEED: web.AppKey[Any] = web.AppKey("feed", object)
-ACCESS = "slawatch.access"
+ACCESS: web.RequestKey[Access] = web.RequestKey("access", Access)
 #: The longest list an ``/api`` call returns.
 MAX_LIMIT = 1000
 
@@ -111,7 +111,7 @@ async def _auth(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def _access(request: web.Request) -> Access:
-    return request[ACCESS]  # type: ignore[no-any-return]
+    return request[ACCESS]
 
 
 def _tenant(request: web.Request) -> str:

@@ -9,7 +9,7 @@ counts down on the demo's simulated clock as the workers do.
 
 Words the board shows beside colour (so colour is never the only signal):
 
-- a clock's *state*: ``overdue`` (deadline passed), ``at risk`` (due within the hour),
+- a clock's *state*: ``overdue`` (deadline reached), ``at risk`` (due within the hour),
   ``on track``, ``paused`` (the deadline moves while the ticket waits);
 - a clock's *rung*: the last rung it reached — ``warning 50 %``, ``soft target``,
   ``breach``, ``escalation second line``; its *level*: the last escalation level reached;
@@ -203,7 +203,7 @@ def clock_state(record: Mapping[str, Any], now: datetime) -> tuple[str, float | 
         return "paused", left
     if left is None:
         return "no deadline", None
-    if left < 0:
+    if left <= 0:  # the breach fires at the deadline instant
         return "overdue", left
     return ("at risk" if left <= AT_RISK.total_seconds() else "on track"), left
 

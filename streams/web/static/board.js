@@ -61,7 +61,7 @@
       const row = el.closest("tr");
       const cell = row && row.querySelector("[data-state]");
       if (!cell) continue;
-      const state = ms < 0 ? "overdue" : ms <= AT_RISK_MS ? "at risk" : "on track";
+      const state = ms <= 0 ? "overdue" : ms <= AT_RISK_MS ? "at risk" : "on track";
       if (cell.dataset.state !== state) {
         cell.dataset.state = state;
         const badge = cell.querySelector(".badge");
