@@ -1,9 +1,10 @@
 """The burn chart of a monitored service's month, as inline SVG (no script, no library).
 
-x: the calendar month in the tenant's zone; y: downtime counted. Three lines: the downtime
+x: the calendar month in the tenant's zone, from its first day to a day after now (at least
+a week; at most the month's end); y: downtime counted. Three lines: the downtime
 so far (through the figures the runtime reported: :meth:`streams.web.board.Board.services`),
 the month's budget (the target is lost above it) and an *even pace* (the budget spread over
-the month: a service above it is burning faster than the month allows). An outage going on
+the whole month: a service above it is burning faster than the month allows). An outage going on
 adds a dashed line to where it would exhaust the budget (``exhausts_at``). The chart has a
 text equivalent (``<title>``/``<desc>``, and the same figures in the services table), and
 its lines differ by dash pattern as well as colour. Colours come from the stylesheet.
@@ -12,7 +13,7 @@ its lines differ by dash pattern as well as colour. Colours come from the styles
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -22,6 +23,8 @@ __all__ = ["burn_chart", "duration_words"]
 
 WIDTH, HEIGHT = 360, 140
 _LEFT, _RIGHT, _TOP, _BOTTOM = 44, 8, 8, 22
+#: The shortest stretch of the month a chart shows (see :func:`burn_chart`).
+MIN_SPAN = timedelta(days=7)
 
 
 def duration_words(seconds: float) -> str:
@@ -52,8 +55,14 @@ def burn_chart(service: Mapping[str, Any], now: datetime, chart_id: str) -> str:
     points: Sequence[tuple[datetime, float]] = [
         (at, float(v)) for iso, v in service.get("burn") or () if (at := instant(iso))
     ]
+    # the month so far, at least a week: early in a month the whole month would squeeze
+    # everything against the left edge
+    last = max([now, *(at for at, _ in points)])
+    shown_end = min(end, max(start + MIN_SPAN, last + timedelta(days=1)))
+    month = (end - start).total_seconds()
+    pace_end = budget * (shown_end - start).total_seconds() / month
     top = max([budget * 1.15, *(v * 1.05 for _, v in points), 60.0])
-    span = (end - start).total_seconds()
+    span = (shown_end - start).total_seconds()
     plot_w, plot_h = WIDTH - _LEFT - _RIGHT, HEIGHT - _TOP - _BOTTOM
 
     def x(at: datetime) -> float:
@@ -82,12 +91,12 @@ def burn_chart(service: Mapping[str, Any], now: datetime, chart_id: str) -> str:
         f'y2="{y(budget)}"/>',
         f'<text class="label" x="{_LEFT - 4}" y="{y(budget) + 4}" text-anchor="end">budget</text>',
         f'<text class="label" x="{_LEFT - 4}" y="{y(0) + 4}" text-anchor="end">0</text>',
-        f'<line class="pace" x1="{x(start)}" y1="{y(0)}" x2="{x(end)}" y2="{y(budget)}"/>',
+        f'<line class="pace" x1="{x(start)}" y1="{y(0)}" x2="{x(shown_end)}" y2="{y(pace_end)}"/>',
         f'<text class="label" x="{_LEFT}" y="{HEIGHT - 6}">{start:%d %b}</text>',
         f'<text class="label" x="{WIDTH - _RIGHT}" y="{HEIGHT - 6}" text-anchor="end">'
-        f"{end:%d %b}</text>",
+        f"{shown_end:%d %b}</text>",
     ]
-    if start <= now <= end:
+    if start <= now <= shown_end:
         parts.append(f'<line class="now" x1="{x(now)}" y1="{_TOP}" x2="{x(now)}" y2="{y(0)}"/>')
     if points:
         path = " ".join(f"{x(at)},{y(v)}" for at, v in points)

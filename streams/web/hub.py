@@ -155,7 +155,11 @@ class Hub:
         if not self.subscribers:
             return
         now = await asyncio.to_thread(self.board.now)
-        clock = {k: v for k, v in now.to_dict().items() if k in ("start_ms", "origin_ms", "speed")}
+        clock = {
+            k: v
+            for k, v in now.to_dict().items()
+            if k in ("start_ms", "origin_ms", "speed", "source")
+        }
         if clock != self.clock_sent:
             self.clock_sent = clock
             self._send_all(sse("now", now.to_dict()))

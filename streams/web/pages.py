@@ -43,7 +43,7 @@ def _layout(
         at = escape(str(now["now"]))
         clock = (
             f'<p class="clock">Now: <time id="now" datetime="{at}">{at}</time> '
-            f'<span class="source">({escape(str(now["source"]))})</span></p>'
+            f'<span class="source" id="clock-source">({escape(str(now["source"]))})</span></p>'
         )
     live = '<p class="live"><span id="live" role="status">connecting…</span></p>' if stream else ""
     who = ""

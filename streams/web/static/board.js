@@ -84,7 +84,13 @@
   const source = new EventSource(stream);
   source.addEventListener("open", () => say("live"));
   source.addEventListener("error", () => say("reconnecting…"));
-  source.addEventListener("now", (e) => { setClock(JSON.parse(e.data)); tick(); });
+  source.addEventListener("now", (e) => {
+    const c = JSON.parse(e.data);
+    setClock(c);
+    const from = document.getElementById("clock-source");
+    if (from && c.source) from.textContent = `(${c.source})`;
+    tick();
+  });
   source.addEventListener("section", (e) => {
     const d = JSON.parse(e.data);
     const old = document.getElementById(d.id);
