@@ -1,8 +1,8 @@
 """The burn chart's geometry, worked out by hand.
 
 Plot area: x from 44 to 352 (308 px), y from 118 (zero) up to 8 (110 px). March 2026 has
-31 days (743 h in Amsterdam: summer time begins on the 29th); a 99.5 % target leaves 0.5 % of 2,678,400 s = 13,392 s (3 h 43 min) of budget; the
-y axis tops out at 1.15 × the budget = 15,400.8 s.
+31 days (743 h in Amsterdam: summer time begins on the 29th); the budget is 13,392 s
+(3 h 43 min), so the y axis tops out at 1.15 × the budget = 15,400.8 s.
 """
 
 from __future__ import annotations
