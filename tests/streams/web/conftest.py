@@ -17,10 +17,12 @@ workers' sink does) and stores a frozen runtime clock at that instant.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -93,6 +95,24 @@ class ReadModelWriter:
 
     def known(self) -> Known:
         return Known(load_policies(), self.registry)
+
+
+def run_async(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """``asyncio.run(main())`` in a thread of its own: the session's browser (Playwright's
+    synchronous API) keeps an event loop running in the main thread once it has started."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # re-raised in the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target, name="board-test-loop")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 @pytest.fixture

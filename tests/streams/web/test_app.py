@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from models.settings import Settings
 from streams.web.app import HUB, create_app
-from tests.streams.web.conftest import ACME, ADMIN, GLOBEX, d
+from tests.streams.web.conftest import ACME, ADMIN, GLOBEX, d, run_async
 
 pytestmark = [pytest.mark.integration]
 
@@ -37,7 +37,7 @@ def run(written, check: Callable[[TestClient, Any], Awaitable[None]]) -> None:
         async with TestClient(TestServer(app)) as client:
             await check(client, app)
 
-    asyncio.run(main())
+    run_async(main)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -3,14 +3,12 @@ that changed for it, repeats are not announced twice, a page that cannot keep up
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from streams.web.board import Board
 from streams.web.hub import Hub, Subscriber
 from streams.web.views import View
-from tests.streams.web.conftest import d
+from tests.streams.web.conftest import d, run_async
 
 pytestmark = [pytest.mark.integration]
 
@@ -62,7 +60,7 @@ def test_sections_are_drawn_once_and_sent_when_changed(written) -> None:
         await hub.round()
         assert drain(a) == [] and len(drain(other)) == 1
 
-    asyncio.run(main())
+    run_async(main)
 
 
 def test_a_signal_is_announced_once_and_only_live(written) -> None:
@@ -84,7 +82,7 @@ def test_a_signal_is_announced_once_and_only_live(written) -> None:
         assert drain(globex) == []
         assert len(hub.board.history.ticket("acme", "T-2")) == 2
 
-    asyncio.run(main())
+    run_async(main)
 
 
 def test_a_page_that_cannot_keep_up_is_let_go() -> None:
@@ -95,4 +93,4 @@ def test_a_page_that_cannot_keep_up_is_let_go() -> None:
         assert sub.closed and sub.queue.get_nowait() is None  # the stream ends; it reconnects
         assert not sub.put(b"4")
 
-    asyncio.run(main())
+    run_async(main)
