@@ -39,7 +39,7 @@ STATIC = Path(__file__).with_name("static")
 BOARD: web.AppKey[Board] = web.AppKey("board", Board)
 HUB: web.AppKey[Hub] = web.AppKey("hub", Hub)
 TOKENS: web.AppKey[Tokens] = web.AppKey("tokens", Tokens)
-FEED: web.AppKey[Any] = web.AppKey("feed", object)
+FEED: web.AppKey[Feed] = web.AppKey("feed", Feed)
 ACCESS: web.RequestKey[Access] = web.RequestKey("access", Access)
 #: The longest list an ``/api`` call returns.
 MAX_LIMIT = 1000

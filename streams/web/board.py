@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from streams.clock import SimClock
@@ -58,16 +58,6 @@ VERDICT_TYPES = ("sla.met", "sla.missed")
 #: Redis when the board's own history has none (they happened before its window).
 _BREACHES_SEARCHED = 200
 _OPEN_STATUSES = ("running", "paused")
-
-
-class RedisLike(Protocol):
-    """The synchronous Redis client calls the board makes (``redis.Redis``)."""
-
-    def ping(self) -> Any: ...
-
-    def zcard(self, name: str) -> Any: ...
-
-    def pipeline(self, transaction: bool = ...) -> Any: ...
 
 
 class Known:

@@ -50,8 +50,10 @@ class FeedSink(Protocol):
 
 
 class FeedSettings(Protocol):
-    topic_prefix: str
-    web_history_hours: float
+    """What the feed reads of :class:`models.settings.Settings`."""
+
+    @property
+    def web_history_hours(self) -> float: ...
 
     def topic(self, name: str) -> str: ...
 
