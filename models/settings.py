@@ -32,6 +32,11 @@
 - ``SLAWATCH_METRICS_PORT`` (0: off): serve Prometheus metrics on ``0.0.0.0:PORT/metrics``.
 - ``SLAWATCH_LOG_FORMAT`` (``text``): ``json`` makes the worker log one JSON object per line
   (``streams.observability``: ticket payloads only at DEBUG, secrets masked).
+- ``SLAWATCH_WEB_ADMIN_TOKEN`` (unset, secret): the ops board's (``slawatch web``) token that
+  sees every tenant; ``SLAWATCH_WEB_TENANT_TOKENS`` (unset, secret): a JSON object
+  ``{"tenant": "token", …}``, each token seeing only its tenant. No token at all: the board
+  binds to loopback only (:mod:`streams.web.auth`). ``SLAWATCH_WEB_HISTORY_HOURS`` (48): how
+  far back (wall time) the board reads the signal topics at start for ticket histories.
 
 Connectors (``slawatch ingest`` / ``notify``, docs/connectors.md):
 
@@ -72,6 +77,9 @@ DEFAULT_SESSION_TIMEOUT = 60.0
 #: JoinGroup only after half the session timeout (docs/runtime-notes.md has the figures).
 EMBEDDED_SESSION_TIMEOUT = 6.0
 
+#: The shortest token the ops board accepts (``SLAWATCH_WEB_*_TOKEN*``).
+MIN_WEB_TOKEN = 16
+
 
 class Settings(BaseSettings):
     """Deployment settings of the slawatch runtime and tools (see the module doc)."""
@@ -97,6 +105,9 @@ class Settings(BaseSettings):
     max_event_bytes: int = Field(MAX_EVENT_BYTES, ge=256)
     metrics_port: int = Field(0, ge=0, le=65535)
     log_format: Literal["text", "json"] = "text"
+    web_admin_token: SecretStr | None = None
+    web_tenant_tokens: dict[str, SecretStr] | None = None
+    web_history_hours: float = Field(48.0, ge=0)
 
     # connectors: slawatch ingest / notify (docs/connectors.md)
     connectors_file: Path | None = None
@@ -148,6 +159,29 @@ class Settings(BaseSettings):
             self.sasl_username and self.sasl_password
         ):
             raise ValueError(f"{self.security_protocol} needs sasl_username and sasl_password")
+        return self
+
+    @model_validator(mode="after")
+    def _web_tokens(self) -> Settings:
+        """The board's tokens: long enough to resist guessing, and each naming one reader
+        (a token shared by two tenants would show one the other's tickets). The messages
+        never quote a token."""
+        named = [("web_admin_token", self.web_admin_token)] if self.web_admin_token else []
+        for tenant, token in (self.web_tenant_tokens or {}).items():
+            if not tenant.strip():
+                raise ValueError("web_tenant_tokens: a tenant name is empty")
+            named.append((f"web_tenant_tokens[{tenant}]", token))
+        seen: dict[str, str] = {}
+        for where, secret in named:
+            token = secret.get_secret_value()
+            if len(token) < MIN_WEB_TOKEN or token != token.strip() or " " in token:
+                raise ValueError(
+                    f"{where}: a board token needs at least {MIN_WEB_TOKEN} characters and no"
+                    " spaces (e.g. `python -c 'import secrets; print(secrets.token_urlsafe())'`)"
+                )
+            if token in seen:
+                raise ValueError(f"{where}: the same token as {seen[token]}; give each its own")
+            seen[token] = where
         return self
 
     # -- derived values ------------------------------------------------------------------

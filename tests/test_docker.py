@@ -426,3 +426,23 @@ def test_lock_covers_every_runtime_dependency() -> None:
             f"{req.name}=={pins[name]} does not satisfy pyproject's {spec!r}: "
             "run .venv/bin/python docker/lock.py"
         )
+
+
+def test_the_board_listens_beyond_loopback_only_with_a_token(
+    compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``slawatch web`` on 0.0.0.0 in its container: the settings it gets carry a token (the
+    board refuses that address without one), its health check asks its own port, and the
+    port is published on the host's loopback only."""
+    from models.settings import Settings
+    from streams.web.auth import Tokens, check_bind
+
+    board = compose["services"]["board"]
+    cmd = board["command"]
+    assert cmd[0] == "web" and cmd[cmd.index("--bind") + 1] == "0.0.0.0"
+    port = cmd[cmd.index("--port") + 1]
+    assert f"http://127.0.0.1:{port}/healthz" in " ".join(board["healthcheck"]["test"])
+    assert board["ports"] == [f"127.0.0.1:${{BOARD_HOST_PORT:-8080}}:{port}"]
+    for key, value in board["environment"].items():
+        monkeypatch.setenv(key, re.sub(r"\$\{(\w+):-([^}]*)\}", r"\2", str(value)))
+    assert check_bind("0.0.0.0", Tokens.from_settings(Settings())) is None

@@ -47,6 +47,7 @@ COMMAND_MODULES = (
     "replay_cmd",
     "report_cmd",
     "sink_cmd",
+    "web_cmd",
     "worker_cmd",
 )
 

@@ -13,7 +13,8 @@ With no configuration it runs the whole live pipeline on this machine:
    ``examples/tenants.yaml``; :mod:`streams.traffic`), sending each event when the simulated
    clock reaches it, stamped with that instant, a few of them deliberately bad;
 5. a reader of the output topics that prints breaches and escalations (warnings dimmed) as
-   they arrive, and dead letters with their reason.
+   they arrive, and dead letters with their reason;
+6. the ops board (``slawatch web``, :mod:`streams.web`) on loopback: it prints its URL.
 
 It stops on Ctrl-C or after ``--for`` (e.g. ``30s``, ``2m``; counted from the first event),
 prints a summary of the signals by type and the dead letters, stops the worker, Redis and the
@@ -138,6 +139,9 @@ def demo_cmd(
             "directory, removed at the end)"
         ),
     ] = None,
+    board_port: Annotated[
+        int, typer.Option(help="the ops board's port on 127.0.0.1 (taken: any free one)")
+    ] = 8080,
 ) -> None:
     """Run the live pipeline on the embedded broker with generated traffic for the five seed
     contracts, printing breaches as they happen (--offline: replay the example events)."""
@@ -151,7 +155,13 @@ def demo_cmd(
     if rate <= 0:
         raise CliError(f"--rate {rate:g}: must be positive, e.g. 40")
     code = LiveDemo(
-        speed=speed, seed=seed, rate=rate, tenants=tenants, warnings=warnings, sink=sink
+        speed=speed,
+        seed=seed,
+        rate=rate,
+        tenants=tenants,
+        warnings=warnings,
+        sink=sink,
+        board_port=board_port,
     ).run(duration)
     raise typer.Exit(code)
 
@@ -176,6 +186,7 @@ class LiveDemo:
         warnings: bool = True,
         start: str = DEMO_START,
         sink: Path | None = None,
+        board_port: int = 8080,
     ) -> None:
         from rich.console import Console
 
@@ -193,6 +204,8 @@ class LiveDemo:
         self.sink: subprocess.Popen[bytes] | None = None
         self.sink_dir = sink
         self.sink_kept = sink is not None
+        self.board: subprocess.Popen[bytes] | None = None
+        self.board_port = board_port
         self.workdir: Path | None = None
         self.reader: threading.Thread | None = None
         self.settings: Any = None
@@ -215,6 +228,7 @@ class LiveDemo:
             self._start_worker()
             self._start_connectors()
             self._start_sink()
+            self._start_board()
             producer = self._producer()
             self._start_reader()
             self._wait_ready()
@@ -539,6 +553,7 @@ class LiveDemo:
         if self.connectors is not None:
             self.connectors.stop()
         self._stop_sink()
+        self._stop_board()
         if self.reader is not None and self.reader.is_alive():
             if producer is not None:
                 with contextlib.suppress(Exception):
@@ -585,10 +600,38 @@ class LiveDemo:
             for view in ("signals", "clock_states", "dead_letters"):
                 self.sink_counts[view] = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
 
+    def _start_board(self) -> None:
+        """The ops board on loopback, on the worker's settings (its Redis, topics, clock)."""
+        from streams.cli.web_cmd import board_url, start_board
+        from streams.embedded import free_port
+
+        assert self.workdir is not None
+        port = self.board_port if _port_free(self.board_port) else free_port()
+        try:
+            self.board = start_board(self._worker_env(), port, self.workdir / "board.log")
+        except RuntimeError as exc:  # the demo goes on without its board
+            self.console.print(f"  [yellow]board    not started[/yellow]: {exc}", markup=True)
+            return
+        self.console.print(f"  board    {board_url('127.0.0.1', port)} (the ops board, live)")
+
+    def _stop_board(self) -> None:
+        b = self.board
+        if b is None or b.poll() is not None:
+            return
+        b.send_signal(signal.SIGTERM)
+        try:
+            b.wait(10)
+        except subprocess.TimeoutExpired:
+            b.kill()
+            b.wait()
+
     def _kill_all(self) -> None:
         if self.sink is not None and self.sink.poll() is None:
             self.sink.kill()
             self.sink.wait()
+        if self.board is not None and self.board.poll() is None:
+            self.board.kill()
+            self.board.wait()
         if self.worker is not None and self.worker.poll() is None:
             self.worker.kill()
             self.worker.wait()
@@ -718,6 +761,17 @@ def _tenant_policies(path: Path) -> dict[str, str]:
 
     doc = yaml.safe_load(path.read_text()) or {}
     return {name: spec["policy"] for name, spec in (doc.get("tenants") or {}).items()}
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:

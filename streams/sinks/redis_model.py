@@ -54,7 +54,8 @@ load missing scripts before executing) and through ``EVAL`` on anything else.
 
 Reading (sync client): :func:`at_risk`, :func:`clock`, :func:`recent_breaches`, or the same
 as :class:`ReadModel` methods, which know the prefix; :meth:`ReadModel.runtime_clock` for the
-runtime's clock.
+runtime's clock; :meth:`ReadModel.count_due`, :meth:`ReadModel.breaches_between` and
+:meth:`ReadModel.ticket_clocks` for the ops board (``streams.web``).
 """
 
 from __future__ import annotations
@@ -206,6 +207,11 @@ def _epoch_us(dt: datetime) -> int:
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _glob_escape(text: str) -> str:
+    """``text`` as a literal in a Redis ``MATCH`` pattern."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
 
 
 def _load(value: Any) -> dict[str, Any] | None:
@@ -399,6 +405,46 @@ class ReadModel:
         # a record may have changed between the two reads: keep only still-due clocks
         records = (_load(v) for v in pipe.execute())
         return [r for r in records if r is not None and r.get("deadline")]
+
+    def count_due(
+        self, client: Any, tenant: str, after: datetime | None, until: datetime | None
+    ) -> int:
+        """How many open clocks of ``tenant`` have their deadline in ``(after, until]``
+        (``None``: unbounded on that side; the ops board's "overdue" and "within 1 h")."""
+        lo = "-inf" if after is None else f"({_epoch_us(after) / 1e6!r}"
+        hi = "+inf" if until is None else repr(_epoch_us(until) / 1e6)
+        return int(client.zcount(self.due_key(tenant), lo, hi))
+
+    def breaches_between(
+        self, client: Any, tenant: str, since: datetime, until: datetime
+    ) -> list[dict[str, Any]]:
+        """The kept breaches of ``tenant`` whose ``at`` is in ``[since, until]``, newest
+        first (at most ``breaches_kept``)."""
+        lo, hi = _epoch_us(since) / 1e6, _epoch_us(until) / 1e6
+        ids = client.zrevrangebyscore(self.breaches_key(tenant), repr(hi), repr(lo))
+        if not ids:
+            return []
+        values = client.hmget(self.breaches_data_key(tenant), ids)
+        return [s for s in (_load(v) for v in values) if s is not None]
+
+    def ticket_clocks(
+        self, client: Any, tenant: str, ticket_id: str, names: Iterable[str] = ()
+    ) -> list[dict[str, Any]]:
+        """The latest records of a ticket's clocks, sorted by clock name: the open ones (from
+        ``P{T}:due``) and those of ``names`` (a finished clock is no longer in the due set;
+        the caller knows which clock names its policies use)."""
+        pattern = _glob_escape(f"{ticket_id}:") + "*"
+        wanted = set(names)
+        for member, _ in client.zscan_iter(self.due_key(tenant), match=pattern, count=500):
+            head, _, name = _text(member).rpartition(":")
+            if head == ticket_id:
+                wanted.add(name)
+        if not wanted:
+            return []
+        pipe = client.pipeline(transaction=False)
+        for name in sorted(wanted):
+            pipe.hget(self.clock_key(tenant, ticket_id, name), "record")
+        return [r for r in (_load(v) for v in pipe.execute()) if r is not None]
 
     def clock(self, client: Any, tenant: str, ticket_id: str, clock: str) -> dict[str, Any] | None:
         """The latest record of one clock, or ``None`` (unknown or expired)."""

@@ -3,12 +3,14 @@ and the offline fallback."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,11 @@ def test_live_demo_prints_breaches_and_a_summary() -> None:
             time.sleep(0.2)
         hint = [x.strip() for x in lines if re.search(r" (at-risk|breaches|services) --tenant", x)]
         assert len(hint) == 3, "".join(lines)
+        # the ops board, started by the demo, answers at the URL it printed (issue 17)
+        board = re.search(r"board +(http://127\.0\.0\.1:\d+/)", "".join(lines))
+        assert board, "".join(lines)
+        with urllib.request.urlopen(board.group(1) + "api/tenants", timeout=10) as r:
+            assert "acme" in {t["tenant"] for t in json.loads(r.read())["tenants"]}
         time.sleep(4)  # the worker writes the read model (and its clock) with its batches
         answers = {}
         for command in hint:
