@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -141,9 +141,16 @@ class Stream:
         return "Stream(\n  " + "\n  ".join(lines) + f"\n  end={self.end})"
 
 
+def later(at: datetime, minutes: int) -> datetime:
+    """``minutes`` of elapsed time after ``at``, in Amsterdam time. (``at + timedelta`` on an
+    aware datetime is wall-clock arithmetic: across the spring-forward gap it gives a local
+    time that does not exist, whose instant can lie *before* ``at``.)"""
+    return (at.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(AMS)
+
+
 @st.composite
 def streams(draw: Any) -> Stream:
-    at = draw(st.sampled_from(ANCHORS)) + timedelta(minutes=draw(st.integers(0, 24 * 60)))
+    at = later(draw(st.sampled_from(ANCHORS)), draw(st.integers(0, 24 * 60)))
     # tickets share one to three tenants, so that timers of different tickets often fall due
     # at the same instant (e.g. all created over a weekend): their order must not depend on
     # how the engine got there
@@ -164,7 +171,7 @@ def streams(draw: Any) -> Stream:
                 st.integers(180, 4 * 24 * 60),
             )
         )
-        at = at + timedelta(minutes=gap)
+        at = later(at, gap)
         policy = policy_of(t.tenant)
         fields: dict[str, Any]
         if not t.created:

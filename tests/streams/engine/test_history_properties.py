@@ -31,6 +31,7 @@ from tests.streams.engine.test_engine_properties import (
     STATUSES,
     TENANTS,
     draw_priority,
+    later,
     policy_of,
     registry,
 )
@@ -96,7 +97,7 @@ def cases(draw: Any) -> Case:
     tenant = draw(st.sampled_from(list(TENANTS)))
     policy = policy_of(tenant)
     case = Case(tenant)
-    at = draw(st.sampled_from(ANCHORS)) + timedelta(minutes=draw(st.integers(0, 24 * 60)))
+    at = later(draw(st.sampled_from(ANCHORS)), draw(st.integers(0, 24 * 60)))
     # the facts toggle between the creation's and the final ones (in which a clock the first
     # do not have comes in, or one they have goes away and comes back)
     first, last = draw_facts(draw, policy), draw_facts(draw, policy)
@@ -110,8 +111,8 @@ def cases(draw: Any) -> Case:
     case.facts_at.append(("ticket.created", facts))
     resolved = False
     for _ in range(draw(st.integers(1, 12))):
-        at += timedelta(
-            minutes=draw(st.one_of(st.just(0), st.integers(1, 180), st.integers(180, 3 * 1440)))
+        at = later(
+            at, draw(st.one_of(st.just(0), st.integers(1, 180), st.integers(180, 3 * 1440)))
         )
         n += 1
         action = draw(st.sampled_from(["facts", "facts", "status", "responded", "stop"]))
@@ -132,7 +133,7 @@ def cases(draw: Any) -> Case:
         lifecycle.append((at, etype, fields))
         case.facts_at.append((etype, facts))
     # the late change that brings the final facts
-    at += timedelta(minutes=draw(st.integers(0, 3 * 1440)))
+    at = later(at, draw(st.integers(0, 3 * 1440)))
     if policy != "inlenersbeloning":
         change = last
         facts = merge(facts, change)
