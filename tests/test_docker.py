@@ -139,7 +139,7 @@ def test_two_workers_run_slawatch_worker(compose: dict[str, Any]) -> None:
 
 
 def _demo_worker_env(tmp_path: Path) -> dict[str, str]:
-    from streams.cli.demo_cmd import LiveDemo
+    from streams.demo.live import LiveDemo
 
     demo = LiveDemo()
     demo.kafka = SimpleNamespace(bootstrap="127.0.0.1:9092")  # type: ignore[attr-defined]

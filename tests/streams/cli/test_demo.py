@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.cli.demo_cmd import parse_duration, read_model_hint
+from streams.cli.demo_cmd import parse_duration
+from streams.demo.display import read_model_hint
 from tests.build_check import package_root
 
 REPO = Path(__file__).resolve().parents[3]
