@@ -83,10 +83,7 @@ def test_a_layer_imports_nothing_above_it(layer: str) -> None:
 def test_no_import_cycle_among_the_modules() -> None:
     """No two modules depend on each other (directly or via others, lazy imports included):
     a cycle makes the import order matter and the layers meaningless."""
-    graph = {
-        name: {m for m in imports(name) if m in MODULES and m != name}
-        for name in MODULES
-    }
+    graph = {name: {m for m in imports(name) if m in MODULES and m != name} for name in MODULES}
     # a package's __init__ re-exporting its modules is not a cycle with them
     for name in graph:
         graph[name] = {m for m in graph[name] if not name.startswith(m + ".")}
@@ -109,3 +106,12 @@ def test_no_import_cycle_among_the_modules() -> None:
         if n not in state:
             dfs(n)
     assert not cycles, "\n".join(cycles)
+
+
+def test_a_module_does_one_thing_in_a_few_hundred_lines() -> None:
+    """No module of the packages grows past 600 lines: past that, it mixes concerns (split it
+    by concern, as streams/engine/ and models/policy/ are)."""
+    long = {
+        name: n for name, path in MODULES.items() if (n := len(path.read_text().splitlines())) > 600
+    }
+    assert not long, long
