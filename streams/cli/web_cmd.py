@@ -9,14 +9,12 @@ listens on loopback only (a non-loopback ``--bind`` is refused, exit 2).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -76,6 +74,8 @@ def web_cmd(
 
     board = create_app(settings, prefix=prefix, feed=live)
     try:
+        import asyncio  # (the command group's --help loads no asyncio)
+
         asyncio.run(_serve(board, bind, port))
     except OSError as exc:  # the port is taken, the address is not this machine's
         typer.echo(f"error: cannot listen on {bind}:{port}: {exc.strerror or exc}", err=True)
@@ -87,6 +87,8 @@ async def _serve(board: Any, bind: str, port: int) -> None:
 
     runner = web.AppRunner(board, access_log=None)
     await runner.setup()
+    import asyncio
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -127,6 +129,8 @@ def start_board(
         if proc.poll() is not None:
             break
         try:
+            import urllib.request
+
             with urllib.request.urlopen(url, timeout=1):
                 return proc
         except OSError:  # not listening yet (a 503 is an HTTPError: an OSError too)

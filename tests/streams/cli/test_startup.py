@@ -14,8 +14,19 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-#: the runtime's libraries: none is needed to list the commands or to work out a deadline
-RUNTIME = ("faust", "aiokafka", "kafka", "redis", "pydantic_settings")
+#: the runtime's libraries (and asyncio, which only they need): none is needed to list the
+#: commands or to work out a deadline
+RUNTIME = (
+    "faust",
+    "aiokafka",
+    "kafka",
+    "redis",
+    "pydantic_settings",
+    "aiohttp",
+    "asyncio",
+    "pyarrow",
+    "duckdb",
+)
 
 _PROBE = """
 import json, sys
