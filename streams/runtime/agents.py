@@ -66,7 +66,9 @@ def register(rt: Runtime) -> None:
         producer = clients.producer()
         for p, runner in sorted(rt.runners.items()):
             due = runner.next_due_us()
-            if due is None or due > now or rt.backlog.waiting(p, assigned, loop) is not None:
+            if due is None or due > now:
+                continue
+            if rt.backlog.waiting(p, assigned, loop, mono) is not None:
                 continue
             sent = rt.ticks_in_flight.get(p)
             if sent is not None and mono - sent < TICK_RESEND_AFTER:

@@ -65,8 +65,7 @@ from streams.runtime.partition import (
     PartitionRunner,
     dead_letter_record,
     partition_for,
-    route_key,
-    route_monitoring_key,
+    route_record,
     signal_key,
     source_of,
 )
@@ -293,9 +292,9 @@ class BatchLoop:
                     where = src.decode() if src else source_of(tp.topic, tp.partition, r.offset)
                     run.append((r.key, r.value or b"", r.offset, where, 1))
             elif tp.topic == self.ticket_topic:
-                self._route(tp, records, runs, route_key, rt.in_place)
+                self._route(tp, records, runs, False, rt.in_place)
             else:  # never in place: the monitoring topic is not keyed as ours
-                self._route(tp, records, runs, route_monitoring_key, False)
+                self._route(tp, records, runs, True, False)
             last = records[-1].offset
             offsets[tp] = last + 1
             self.clients.note_read(tp, last)
@@ -317,27 +316,35 @@ class BatchLoop:
         tp: Any,
         records: list[Any],
         runs: dict[int, list[InputRecord]],
-        key_of: Any,
+        monitoring: bool,
         in_place: bool,
     ) -> None:
         """Input records: re-keyed onto the keyed topic, or (``in_place``: keyed as we
         would, on the partition that key hashes to) into the run of their partition; a
-        record that cannot be routed is a dead letter."""
+        record that cannot be routed is a dead letter. The oldest event time among them goes
+        to the tick rule (a backfill holds ticks: ``streams.runtime.backlog``)."""
         sender = self.sender
         assert sender is not None
-        max_bytes = self.rt.settings.max_event_bytes
-        partitions = self.rt.settings.partitions
-        here = in_place and tp.partition in self.rt.runners
+        rt = self.rt
+        max_bytes = rt.settings.max_event_bytes
+        partitions = rt.settings.partitions
+        here = in_place and tp.partition in rt.runners
+        oldest: int | None = None
         for r in records:
             raw = r.value if r.value is not None else b""
             src = source_of(tp.topic, tp.partition, r.offset)
-            key, reason = key_of(raw, max_bytes)
+            key, reason, at_us = route_record(raw, max_bytes, monitoring=monitoring)
             if key is None:
                 self._dead(DeadLetter(reason or "unroutable", _text(raw), src), r.key)
-            elif here and r.key == key and partition_for(key, partitions) == tp.partition:
+                continue
+            if at_us is not None and (oldest is None or at_us < oldest):
+                oldest = at_us
+            if here and r.key == key and partition_for(key, partitions) == tp.partition:
                 runs.setdefault(tp.partition, []).append((key, raw, r.offset, src, 0))
             else:
                 sender.add(self.keyed_topic, key, raw, headers=[("src", src.encode())])
+        if oldest is not None:
+            rt.backlog.arrived((tp.topic, tp.partition), oldest, rt.clock.now_us(), _mono())
 
     def _outputs(self, partition: int, res: BatchResult) -> None:
         rt, sender = self.rt, self.sender
@@ -463,6 +470,10 @@ async def restore_runners(
         log.info("partition %d: %d tickets restored", p, n)
     log.info("%d tickets restored in %.2f s", sum(counts.values()), time.monotonic() - started)
     return runners
+
+
+def _mono() -> float:
+    return time.monotonic()
 
 
 def _tp(tp: Partition) -> Any:

@@ -50,7 +50,7 @@ from typing import Any
 
 import orjson
 
-from calendars.timeline import US
+from calendars.timeline import US, us_of
 from streams.availability.engine import MON_PREFIX, AvailabilitySignal
 from streams.engine.engine import Engine, Signal
 from streams.engine.processor import DeadLetter, Processor
@@ -411,27 +411,55 @@ def route_key(raw: bytes, max_bytes: int) -> tuple[bytes | None, str | None]:
     """The key ``tenant:ticket_id`` an input record is handled under, or ``(None, reason)``
     for a record that cannot be routed (the rest of its validation happens in the engine's
     partition, which names the problem in full)."""
-    doc, reason = _routable(raw, max_bytes)
-    if doc is None:
-        return None, reason
-    missing = [f for f in ("tenant", "ticket_id") if not isinstance(doc.get(f), str) or not doc[f]]
-    if missing:
-        return None, (
-            f"missing or non-string {' and '.join(missing)}: a ticket event needs both to be "
-            "routed to its ticket"
-        )
-    return f"{doc['tenant']}:{doc['ticket_id']}".encode(), None
+    key, reason, _ = route_record(raw, max_bytes, monitoring=False)
+    return key, reason
 
 
 def route_monitoring_key(raw: bytes, max_bytes: int) -> tuple[bytes | None, str | None]:
     """The key ``MON_PREFIX + tenant`` a monitoring record is handled under, or
     ``(None, reason)`` (the rest of its validation happens in the partition)."""
+    key, reason, _ = route_record(raw, max_bytes, monitoring=True)
+    return key, reason
+
+
+def route_record(
+    raw: bytes, max_bytes: int, *, monitoring: bool
+) -> tuple[bytes | None, str | None, int | None]:
+    """:func:`route_key` (or, ``monitoring``, :func:`route_monitoring_key`) and the event's
+    instant in µs when its ``at`` reads as one (the tick rule watches for old input,
+    ``streams.runtime.backlog``), from one decoding of the record."""
     doc, reason = _routable(raw, max_bytes)
     if doc is None:
-        return None, reason
-    if not isinstance(doc.get("tenant"), str) or not doc["tenant"]:
-        return None, "missing or non-string tenant: a monitoring event needs it to be routed"
-    return (MON_PREFIX + doc["tenant"]).encode(), None
+        return None, reason, None
+    if monitoring:
+        if not isinstance(doc.get("tenant"), str) or not doc["tenant"]:
+            reason = "missing or non-string tenant: a monitoring event needs it to be routed"
+            return None, reason, None
+        return (MON_PREFIX + doc["tenant"]).encode(), None, _instant(doc.get("at"))
+    missing = [f for f in ("tenant", "ticket_id") if not isinstance(doc.get(f), str) or not doc[f]]
+    if missing:
+        return (
+            None,
+            (
+                f"missing or non-string {' and '.join(missing)}: a ticket event needs both to be "
+                "routed to its ticket"
+            ),
+            None,
+        )
+    return f"{doc['tenant']}:{doc['ticket_id']}".encode(), None, _instant(doc.get("at"))
+
+
+def _instant(at: Any) -> int | None:
+    """``at`` as µs since the epoch, or None (absent, not ISO 8601, no offset)."""
+    if not isinstance(at, str):
+        return None
+    from datetime import datetime
+
+    try:
+        dt = datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    return None if dt.tzinfo is None else us_of(dt)
 
 
 def partition_for(key: bytes, partitions: int) -> int:
