@@ -135,6 +135,7 @@ def replay(
         result = _replay(
             lambda: lines, registry, until, source, sink, "memory", report, engine, None
         )
+        assert result is not None  # only a streamed attempt gives up
         result.signals = sink.signal_list
         result.dead_letters = sink.decoding + sink.rejected
         return result
