@@ -71,6 +71,21 @@ def check_versions(pinned: Mapping[str, str] = PINNED) -> None:
         )
 
 
+#: ``(class, method name) → the method as the library defines it``, for each one replaced
+#: (the canaries run the originals)
+ORIGINALS: dict[tuple[type, str], Any] = {}
+
+
+def _replace(owner: type, name: str) -> Any:
+    """Note ``owner.name`` as the library defines it, before a fix replaces it."""
+    return ORIGINALS.setdefault((owner, name), getattr(owner, name))
+
+
+def original(owner: type, name: str) -> Any:
+    """``owner.name`` as the library defines it, whether or not a fix replaced it."""
+    return ORIGINALS.get((owner, name), getattr(owner, name))
+
+
 # --------------------------------------------------------------------------------------
 # Tansu ListOffsets(LATEST) quirk
 # --------------------------------------------------------------------------------------
@@ -133,7 +148,7 @@ def install_end_offsets_fix() -> None:
 
     if _ORIGINAL_END_OFFSETS is not None:
         return
-    _ORIGINAL_END_OFFSETS = aiokafka.AIOKafkaConsumer.end_offsets
+    _ORIGINAL_END_OFFSETS = _replace(aiokafka.AIOKafkaConsumer, "end_offsets")
 
     async def end_offsets(self: Any, partitions: Any) -> dict[Any, int]:
         return await true_end_offsets(self, list(partitions))
@@ -238,6 +253,8 @@ def install_recovery_fix() -> None:
         self.app.on_rebalance_end()
         self.log.info("Worker ready")
 
+    _replace(Consumer, "_wait_next_records")
+    _replace(Recovery, "on_recovery_completed")
     Consumer._wait_next_records = _wait_next_records  # type: ignore[method-assign]
     Recovery.on_recovery_completed = on_recovery_completed  # type: ignore[method-assign]
     _FAUST_FIXES_INSTALLED = True
@@ -266,7 +283,7 @@ def install_commit_on_revoke_fix(timeout: float = 5.0) -> None:
 
     from faust.transport.consumer import Consumer
 
-    original = Consumer.on_partitions_revoked
+    original = _replace(Consumer, "on_partitions_revoked")
     log = logging.getLogger(__name__)
 
     async def on_partitions_revoked(self: Any, revoked: set[Any]) -> None:
@@ -319,6 +336,7 @@ def install_fetch_wait(ms: int = FETCH_MAX_WAIT_MS) -> None:
     init = aiokafka.AIOKafkaConsumer.__init__
     if getattr(init, "_slawatch_fetch_wait", None) is not None:
         return
+    _replace(aiokafka.AIOKafkaConsumer, "__init__")
 
     def patched(self: Any, *topics: Any, **kwargs: Any) -> None:
         if kwargs.get("fetch_max_wait_ms") == FAUST_FETCH_MAX_WAIT_MS:
