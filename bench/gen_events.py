@@ -375,7 +375,9 @@ def _generated(
 CHUNK_TICKETS = 100_000
 
 
-def _sorted_lines(tickets: int, seed: int, doc: dict[str, Any], tmp: Path) -> Iterator[bytes]:
+def _sorted_lines(
+    tickets: int, seed: int, doc: dict[str, Any], tmp: Path, days: int = DAYS
+) -> Iterator[bytes]:
     """The JSON lines of :func:`generate`'s events, in the same order, sorted in runs of
     :data:`CHUNK_TICKETS` tickets spilled to ``tmp`` and merged."""
     import heapq
@@ -397,7 +399,7 @@ def _sorted_lines(tickets: int, seed: int, doc: dict[str, Any], tmp: Path) -> It
         run.clear()
 
     tickets_in_run = 0
-    for ts, seq, ev in _generated(tickets, seed, doc, START, DAYS):
+    for ts, seq, ev in _generated(tickets, seed, doc, START, days):
         if ev["ticket_id"] != last_ticket:
             last_ticket = ev["ticket_id"]
             tickets_in_run += 1
@@ -552,6 +554,7 @@ def write(
     seed: int,
     tenants_out: Path | None = None,
     n_tenants: int | None = None,
+    days: int = DAYS,
 ) -> tuple[Path, int]:
     """Write the events file and its tenants file; returns (tenants path, events written)."""
     import yaml
@@ -564,14 +567,14 @@ def write(
     n = 0
     with out.open("wb") as fh:
         if tickets <= CHUNK_TICKETS:
-            for line in jsonl(generate(tickets, seed, doc)):
+            for line in jsonl(generate(tickets, seed, doc, days=days)):
                 fh.write(line)
                 n += 1
         else:
             import tempfile
 
             with tempfile.TemporaryDirectory(prefix="gen-events-") as tmp:
-                for line in _sorted_lines(tickets, seed, doc, Path(tmp)):
+                for line in _sorted_lines(tickets, seed, doc, Path(tmp), days):
                     fh.write(line)
                     n += 1
     return tenants_path, n
@@ -581,6 +584,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tickets", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--days",
+        type=int,
+        default=DAYS,
+        help=f"tickets created over this many days from {START} (default {DAYS}: to Whitsun)",
+    )
     ap.add_argument("--out", type=Path, required=True, help="events file (JSON lines)")
     ap.add_argument(
         "--tenants-out",
@@ -596,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
         help="number of tenants (default: tickets/200, 9..900)",
     )
     args = ap.parse_args(argv)
-    tpath, n = write(args.out, args.tickets, args.seed, args.tenants_out, args.n_tenants)
+    tpath, n = write(args.out, args.tickets, args.seed, args.tenants_out, args.n_tenants, args.days)
     print(f"{n} events for {args.tickets} tickets → {args.out}; tenants → {tpath}", file=sys.stderr)
     return 0
 
