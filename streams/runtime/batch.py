@@ -59,6 +59,7 @@ from streams.engine.processor import DeadLetter
 from streams.runtime.app import Runtime
 from streams.runtime.backlog import Partition
 from streams.runtime.faust_compat import WorkerClients
+from streams.runtime.heap import HeapTrimmer
 from streams.runtime.partition import (
     BatchResult,
     InputRecord,
@@ -79,6 +80,9 @@ FETCH_WAIT = 0.1
 #: Most records one round takes (over all owned partitions): bounds a round's memory and
 #: the work a rebalance waits for.
 MAX_RECORDS = 20_000
+#: Rounds whose outputs may be unacknowledged at once: the loop waits for the oldest before
+#: it fetches more (their records are held until then).
+MAX_IN_FLIGHT = 3
 #: Longest the acknowledgements of what was sent are awaited before partitions are given up
 #: or the worker stops, in seconds.
 SETTLE_TIMEOUT = 30.0
@@ -136,9 +140,6 @@ def _changelog_events(sent: Iterable[Sent], changelog: str) -> list[_Event]:
             continue
         base = s.future.result().offset
         for i, (key, value) in enumerate(s.records):
-            # a copy of the exact size: a bytes object from orjson keeps a 4 KB allocation,
-            # and the memory:// store keeps every value (4 GB for a million tickets)
-            value = bytes(memoryview(value))
             out.append(_Event(key, value, _Message(s.topic, s.partition, base + i, key, value)))
     return out
 
@@ -171,6 +172,7 @@ class BatchLoop:
         self.generation: int | None = None  # the assignment the runners are for
         self.parked: dict[int, PartitionRunner] = {}
         self.stopping = False
+        self.heap = HeapTrimmer()
 
     # -- ConsumerOffsets (streams.runtime.backlog) ---------------------------------------------
     def highwater(self, tp: Partition) -> int | None:
@@ -214,7 +216,7 @@ class BatchLoop:
     async def _run(self) -> None:
         outputs = [self.changelog, self.dead_topic, self.states_topic, self.keyed_topic]
         outputs += [self.rt.settings.topic(t) for t in set(T.SIGNAL_ROUTES.values())]
-        sender = BatchSender(self.clients.producer())
+        sender = BatchSender(self.clients.producer(), keep=frozenset({self.changelog}))
         await sender.prepare(outputs)
         self.sender = sender
         while not self.stopping:
@@ -228,6 +230,13 @@ class BatchLoop:
             owned = self.owned()
             if not owned:
                 await asyncio.sleep(FETCH_WAIT)
+                continue
+            if len(self.pending) >= MAX_IN_FLIGHT:  # the broker is behind: wait for it
+                futures = [s.future for s in self.pending[0].sent]
+                if futures:
+                    await asyncio.wait(futures)
+                async with self.lock:
+                    await self.settle()
                 continue
             epoch = self.epoch
             try:
@@ -243,6 +252,8 @@ class BatchLoop:
                 if batch:
                     await self._round(batch)
                 await self.settle()
+            if batch:
+                self.heap.handled(sum(len(r) for r in batch.values()))
 
     async def _start_generation(self) -> None:
         """After an assignment (and the table's recovery): the runners of the keyed
@@ -354,7 +365,10 @@ class BatchLoop:
         assert sender is not None
         topic = rt.settings.topic
         for key, value in res.writes.items():  # to the changelog partition being processed
-            sender.add(self.changelog, key.encode(), orjson.dumps(value), partition)
+            # an exact-size copy: orjson's bytes keep a 4 KB allocation each, and these are
+            # held until acknowledged, then by the memory:// store
+            data = bytes(memoryview(orjson.dumps(value)))
+            sender.add(self.changelog, key.encode(), data, partition)
         for sig in res.signals:
             sender.add(topic(signal_topic(sig["type"])), signal_key(sig), orjson.dumps(sig))
         for rec in res.records:

@@ -51,12 +51,14 @@ class ProducerLike(Protocol):
 
 @dataclass(slots=True)
 class Sent:
-    """One producer batch handed over: its topic partition, its records (key, value) in
-    order, and the future of the broker's acknowledgement (a ``RecordMetadata`` whose
-    ``offset`` is the first record's)."""
+    """One producer batch handed over: its topic partition, how many records, the records
+    themselves (key, value) in order if their topic is one the sender keeps (the table's
+    changelog: the store takes them once acknowledged), and the future of the broker's
+    acknowledgement (a ``RecordMetadata`` whose ``offset`` is the first record's)."""
 
     topic: str
     partition: int
+    count: int
     records: list[tuple[bytes, bytes]]
     future: asyncio.Future[Any]
 
@@ -70,6 +72,8 @@ class BatchSender:
     so a key always lands on one partition whichever client wrote it."""
 
     producer: ProducerLike
+    #: topics whose records :class:`Sent` keeps (the others are let go once in a batch)
+    keep: frozenset[str] = frozenset()
     _partitions: dict[str, int] = field(default_factory=dict)
     _pending: dict[tuple[str, int], list[Record]] = field(default_factory=dict)
 
@@ -101,25 +105,29 @@ class BatchSender:
         pending, self._pending = self._pending, {}
         out: list[Sent] = []
         for (topic, partition), records in pending.items():
+            keep = topic in self.keep
             builder = self.producer.create_batch()
             chunk: list[tuple[bytes, bytes]] = []
+            n = 0
             for key, value, headers in records:
                 hdrs = list(headers)
                 if builder.append(timestamp=None, key=key, value=value, headers=hdrs) is None:
-                    if not chunk:  # a record larger than a whole producer batch
+                    if not n:  # a record larger than a whole producer batch
                         raise ValueError(
                             f"a record of {len(value)} bytes does not fit in a producer batch "
                             f"for {topic}"
                         )
-                    out.append(await self._send(builder, topic, partition, chunk))
-                    builder, chunk = self.producer.create_batch(), []
+                    out.append(await self._send(builder, topic, partition, n, chunk))
+                    builder, chunk, n = self.producer.create_batch(), [], 0
                     builder.append(timestamp=None, key=key, value=value, headers=hdrs)
-                chunk.append((key, value))
-            out.append(await self._send(builder, topic, partition, chunk))
+                n += 1
+                if keep:
+                    chunk.append((key, value))
+            out.append(await self._send(builder, topic, partition, n, chunk))
         return out
 
     async def _send(
-        self, builder: BatchBuilderLike, topic: str, partition: int, chunk: list[Any]
+        self, builder: BatchBuilderLike, topic: str, partition: int, n: int, chunk: list[Any]
     ) -> Sent:
         future = await self.producer.send_batch(builder, topic, partition=partition)
-        return Sent(topic, partition, chunk, future)
+        return Sent(topic, partition, n, chunk, future)
