@@ -10,11 +10,13 @@ Usage::
 Run it on the compiled build (``make build``); the workers run the slawatch this script
 imports. One embedded broker (Tansu), 4 partitions.
 
-(1) **scale-out**: one worker, then (a fresh deployment) two workers on the same topic. Once
-    the group is stable (every worker holds its partitions), N ticket events are produced
-    to ``sla.ticket-events`` as fast as aiokafka goes; throughput = N / (the last output's
-    CreateTime − the first input's CreateTime), with the CPU seconds each process used
-    (workers, broker, this script producing), to tell what bounds it on this machine.
+(1) **scale-out**: one worker, then (a fresh deployment) two workers on the same topic, in two
+    ways: *backlog*: N ticket events wait in ``sla.ticket-events`` and the workers start
+    together (timed from the first input loop's start to the last output's CreateTime);
+    *live*: once the group is stable the N events are produced as fast as aiokafka goes
+    (timed from the first input's CreateTime), this script's producer competing for the same
+    cores. With the CPU seconds each process used (workers, broker, producer), to tell what
+    bounds it on this machine.
 (2) **rebalance under load**: events produced at a steady rate while a second worker joins
     and the first then leaves (SIGTERM); afterwards a worker with the clock at the end
     fires what is due. The signals on the output topics must be the replay's, each once.
@@ -113,63 +115,82 @@ def bench_scale_out(kafka: EmbeddedKafka, n: int, workdir: Path) -> dict[str, An
     tenants.write_text(yaml.safe_dump(doc, sort_keys=False))
     first = datetime.fromisoformat(events[0]["at"]).astimezone(UTC)
     rows = []
-    for count in (1, 2):
-        s = deployment(kafka.bootstrap, f"scale{count}")
-        workers = [
-            Worker(
-                worker_env(
-                    s, tenants, workdir / f"data-s{count}-{i}", start=first.isoformat(), speed="0"
-                ),
-                workdir / f"worker-s{count}-{i}.log",
-            )
-            for i in range(count)
-        ]
-        try:
-            wait_stable(workers)
-            broker_cpu = cpu_seconds(kafka.pid)
-            cpu0 = [cpu_seconds(w.proc.pid) for w in workers]
-            t0 = time.process_time()
-            produce_s = asyncio.run(
-                raw_produce(kafka.bootstrap, s.topic("sla.ticket-events"), pairs)
-            )
-            mine = time.process_time() - t0
-            deadline = time.monotonic() + 600
-            while committed(s).get(s.topic("sla.ticket-events"), 0) < n:
+    for mode in ("backlog", "live"):
+        for count in (1, 2):
+            s = deployment(kafka.bootstrap, f"scale{mode}{count}")
+            if mode == "backlog":  # waiting before the workers start
+                asyncio.run(raw_produce(kafka.bootstrap, s.topic("sla.ticket-events"), pairs))
+            workers = [
+                Worker(
+                    worker_env(
+                        s, tenants, workdir / f"data-{mode}{count}-{i}", start=first.isoformat(),
+                        speed="0",
+                    ),
+                    workdir / f"worker-{mode}{count}-{i}.log",
+                )
+                for i in range(count)
+            ]  # fmt: skip
+            try:
+                if mode == "live":
+                    wait_stable(workers)
+                broker_cpu = cpu_seconds(kafka.pid)
+                cpu0 = [cpu_seconds(w.proc.pid) for w in workers]
+                mine = 0.0
+                produce_s = None
+                if mode == "live":
+                    t0 = time.process_time()
+                    produce_s = asyncio.run(
+                        raw_produce(kafka.bootstrap, s.topic("sla.ticket-events"), pairs)
+                    )
+                    mine = time.process_time() - t0
+                deadline = time.monotonic() + 600
+                while committed(s).get(s.topic("sla.ticket-events"), 0) < n:
+                    for w in workers:
+                        w.check()
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("not consumed:\n" + workers[0].tail())
+                    time.sleep(0.5)
+                time.sleep(2)  # the last outputs
+                cpu = [cpu_seconds(w.proc.pid) - c for w, c in zip(workers, cpu0, strict=True)]
+                broker_cpu = cpu_seconds(kafka.pid) - broker_cpu
+                rounds = sum(len(assignments(w)) for w in workers)
+                started = min(loop_started(w.log) for w in workers)
+            finally:
                 for w in workers:
-                    w.check()
-                if time.monotonic() > deadline:
-                    raise RuntimeError("not consumed:\n" + workers[0].tail())
-                time.sleep(0.5)
-            time.sleep(2)  # the last outputs
-            cpu = [cpu_seconds(w.proc.pid) - c for w, c in zip(workers, cpu0, strict=True)]
-            broker_cpu = cpu_seconds(kafka.pid) - broker_cpu
-        finally:
-            for w in workers:
-                w.stop()
-        ins = scan(kafka.bootstrap, [s.topic("sla.ticket-events")])[s.topic("sla.ticket-events")]
-        outs = scan(kafka.bootstrap, [s.topic(t) for t in OUT_TOPICS])
-        end_ms = max(hi for cnt, _, hi in outs.values() if cnt)
-        secs = (end_ms - ins[1]) / 1000
-        row = {
-            "workers": count,
-            "events": n,
-            "events_per_s": round(n / secs),
-            "seconds": round(secs, 2),
-            "produce_msgs_per_s": round(n / produce_s),
-            "cpu_s_workers": [round(c, 1) for c in cpu],
-            "cpu_s_broker": round(broker_cpu, 1),
-            "cpu_s_producer": round(mine, 1),
-        }
-        rows.append(row)
-        say(
-            f"  {count} worker(s): {row['events_per_s']:,} events/s ({n:,} in {secs:.1f} s; "
-            f"produced at {row['produce_msgs_per_s']:,}/s); CPU s: workers "
-            f"{row['cpu_s_workers']}, broker {row['cpu_s_broker']}, "
-            f"producer {row['cpu_s_producer']}"
-        )
-    ratio = rows[1]["events_per_s"] / rows[0]["events_per_s"]
-    say(f"  two workers / one: {ratio:.2f}×")
-    return {"runs": rows, "ratio_two_to_one": round(ratio, 3)}
+                    w.stop()
+            outs = scan(kafka.bootstrap, [s.topic(t) for t in OUT_TOPICS])
+            end_ms = max(hi for cnt, _, hi in outs.values() if cnt)
+            if mode == "live":
+                topic = s.topic("sla.ticket-events")
+                begin = scan(kafka.bootstrap, [topic])[topic][1] / 1000
+            else:  # from the moment the first input loop had partitions
+                begin = started
+            secs = end_ms / 1000 - begin
+            row = {
+                "mode": mode,
+                "workers": count,
+                "events": n,
+                "events_per_s": round(n / secs),
+                "seconds": round(secs, 2),
+                "assignments": rounds,
+                "cpu_s_workers": [round(c, 1) for c in cpu],
+                "cpu_s_broker": round(broker_cpu, 1),
+                "cpu_s_producer": round(mine, 1),
+            }
+            if produce_s is not None:
+                row["produce_msgs_per_s"] = round(n / produce_s)
+            rows.append(row)
+            say(
+                f"  {mode}, {count} worker(s): {row['events_per_s']:,} events/s ({n:,} in "
+                f"{secs:.1f} s, {rounds} assignment(s)); CPU s: workers {row['cpu_s_workers']}, "
+                f"broker {row['cpu_s_broker']}, producer {row['cpu_s_producer']}"
+            )
+    out: dict[str, Any] = {"runs": rows}
+    for mode in ("backlog", "live"):
+        one, two = (r["events_per_s"] for r in rows if r["mode"] == mode)
+        out[f"ratio_two_to_one_{mode}"] = round(two / one, 3)
+        say(f"  two workers / one ({mode}): {two / one:.2f}×")
+    return out
 
 
 # == (2) rebalance under load =====================================================================
