@@ -44,6 +44,7 @@ that key, with the same offsets and outbox as a ticket's.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,8 @@ from calendars.timeline import US, us_of
 from streams.availability.engine import MON_PREFIX, AvailabilitySignal
 from streams.engine.engine import Engine, Signal
 from streams.engine.processor import DeadLetter, Processor
+
+_log = logging.getLogger("slawatch.runtime")
 
 #: Kafka key of timer ticks in the keyed topic (never a valid ``tenant:ticket_id``: NUL).
 TICK_KEY = b"\x00tick"
@@ -177,7 +180,11 @@ class PartitionRunner:
         changed: dict[str, list[dict[str, Any]] | None] = {}
         for key, raw, offset, source, log in items:
             res = Result()
-            self._one(key, raw, offset, source, log, res, changed, acc.writes)
+            try:
+                self._one(key, raw, offset, source, log, res, changed, acc.writes)
+            except Exception as exc:  # a bug must not stop the partition: keep the record
+                _log.exception("partition %d offset %d: internal error", self.partition, offset)
+                res = Result(dead_letters=[_internal_error(exc, raw, source)])
             acc.signals.extend(res.signals)
             for dl in res.dead_letters:
                 acc.dead_letters.append((dl, key))
@@ -331,6 +338,14 @@ class PartitionRunner:
             else:
                 del self.outbox[key]
         return keep
+
+
+def _internal_error(exc: Exception, raw: bytes, source: str) -> DeadLetter:
+    return DeadLetter(
+        f"internal error while applying this record ({exc!r}); please report it with this record",
+        raw.decode("utf-8", errors="replace"),
+        source,
+    )
 
 
 def _event_id(raw: bytes) -> str | None:

@@ -208,3 +208,43 @@ def test_committed_records_leave_the_outbox() -> None:
     later = r.handle_batch(_items(log[20:]))
     assert all(e[1] >= 20 for e in later.writes["acme:K-1"]["out"])
     assert later.signals  # the later rungs still fire and are kept until committed
+
+
+class _BrokenContract:
+    @property
+    def policy(self) -> Any:
+        raise ZeroDivisionError("a bug")
+
+
+class _BuggyRegistry:
+    """The test registry, but the contract of ``tenant`` fails when the engine reads it, the
+    way a bug would (not a rejection the engine knows how to report)."""
+
+    def __init__(self, tenant: str) -> None:
+        self.tenant = tenant
+
+    def resolve(self, tenant: str) -> Any:
+        if tenant == self.tenant:
+            return _BrokenContract()
+        return _REGISTRY.resolve(tenant)
+
+    def policy_version(self, policy_id: str, version: str) -> Any:
+        return _REGISTRY.policy_version(policy_id, version)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_REGISTRY, name)
+
+
+def test_an_internal_error_is_the_records_dead_letter_and_the_batch_goes_on() -> None:
+    """A bug while applying one record must not stop the partition or lose the record: it
+    is dead-lettered with the reason, and the rest of the batch is applied."""
+    events = [e for e in _EVENTS if "ticket_id" in e][:40]
+    victim = next(e for e in events if e["type"] == "ticket.created")
+    log = _log(events)
+    r = PartitionRunner(0, _BuggyRegistry(victim["tenant"]))
+    res = r.handle_batch(_items(log))
+    internal = [dl for dl, _ in res.dead_letters if "internal error" in dl.reason]
+    assert internal and all("ZeroDivisionError" in dl.reason for dl in internal)
+    assert any(victim["event_id"] in dl.raw for dl in internal)
+    others = {e["tenant"] for e in events} - {victim["tenant"]}
+    assert {tenant for _, tenant in res.applied} == others  # the others went on
