@@ -21,7 +21,8 @@ imports. One embedded broker (Tansu), 4 partitions.
     and the first then leaves (SIGTERM); afterwards a worker with the clock at the end
     fires what is due. The signals on the output topics must be the replay's, each once.
 (3) **sizing on rocksdb://**: ``--open`` ``ticket.created`` (Covide basic: nothing due for
-    days) into one worker with ``SLAWATCH_STORE=rocksdb://``: its RSS holding them; then
+    days) into one worker with ``SLAWATCH_STORE=rocksdb://`` (``--store``): its RSS holding
+    them; then
     restarted on its data directory, and restarted on an empty one (every ticket recovered
     from the changelog topic): seconds until its input loop has its runners.
 """
@@ -307,7 +308,9 @@ def bench_rebalance(kafka: EmbeddedKafka, n: int, rate: float, workdir: Path) ->
 # == (3) sizing on rocksdb:// =====================================================================
 
 
-def bench_sizing(kafka: EmbeddedKafka, n_open: int, workdir: Path) -> dict[str, Any]:
+def bench_sizing(
+    kafka: EmbeddedKafka, n_open: int, workdir: Path, store: str = "rocksdb://"
+) -> dict[str, Any]:
     s = deployment(kafka.bootstrap, "size")
     tenants = workdir / "size.tenants.yaml"
     tenant = "size-covide"
@@ -321,7 +324,7 @@ def bench_sizing(kafka: EmbeddedKafka, n_open: int, workdir: Path) -> dict[str, 
 
     def env(data: str) -> dict[str, str]:
         e = worker_env(s, tenants, workdir / data, start=clock.isoformat(), speed="0")
-        e["SLAWATCH_STORE"] = "rocksdb://"
+        e["SLAWATCH_STORE"] = store
         return e
 
     pairs = [
@@ -341,7 +344,7 @@ def bench_sizing(kafka: EmbeddedKafka, n_open: int, workdir: Path) -> dict[str, 
         for i in range(n_open)
     ]
     w = Worker(env("data-size"), workdir / "worker-size.log")
-    out: dict[str, Any] = {"open_tickets": n_open}
+    out: dict[str, Any] = {"open_tickets": n_open, "store": store}
     try:
         wait_stable([w])
         base = rss_mib(w.proc.pid)
@@ -361,7 +364,7 @@ def bench_sizing(kafka: EmbeddedKafka, n_open: int, workdir: Path) -> dict[str, 
         sum(f.stat().st_size for f in (workdir / "data-size").rglob("*") if f.is_file()) / 2**20
     )
     say(
-        f"  {n_open:,} open tickets on rocksdb://: loaded in {out['load_seconds']} s; worker RSS "
+        f"  {n_open:,} open tickets on {store}: loaded in {out['load_seconds']} s; worker RSS "
         f"{out['rss_mib']:,} MiB (idle {out['rss_idle_mib']} MiB, peak {out['rss_peak_mib']:,}); "
         f"data dir {out['data_dir_mib']:,} MiB"
     )
@@ -410,6 +413,7 @@ def main() -> int:
     ap.add_argument("--rebalance-events", type=int, default=30_000)
     ap.add_argument("--rate", type=float, default=1_000, help="events/s during the rebalance")
     ap.add_argument("--open", type=int, default=1_000_000, help="open tickets (sizing)")
+    ap.add_argument("--store", default="rocksdb://", help="the table store (sizing)")
     ap.add_argument("--quick", action="store_true", help="20k events, 10k at 1k/s, 100k open")
     ap.add_argument("--json", action="store_true", help="print one JSON object (only that)")
     args = ap.parse_args()
@@ -428,7 +432,7 @@ def main() -> int:
                     kafka, args.rebalance_events, args.rate, Path(tmp)
                 )
             if args.part in ("all", "sizing"):
-                report["sizing"] = bench_sizing(kafka, args.open, Path(tmp))
+                report["sizing"] = bench_sizing(kafka, args.open, Path(tmp), args.store)
     finally:
         kafka.stop()
     if args.json:
