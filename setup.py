@@ -42,6 +42,7 @@ NATIVE = (
     "streams.availability.signal",
     "streams.availability.engine",
     "streams.engine.processor",
+    "streams.replay_input",
     "streams.replay",
 )
 

@@ -1,29 +1,31 @@
 """The Faust application: ``create_app(settings)`` builds the app, its topics and tables, and
-registers the agents (``streams.runtime.agents``).
+registers the input loop and the tasks (``streams.runtime.agents``).
 
 Flow (names without the deployment's topic prefix)::
 
-    sla.ticket-events ──route──▶ <app>.ticket-events.by-ticket ──process──▶ sla.warnings
+    sla.ticket-events ──route──▶ <app>.ticket-events.by-ticket ──apply──▶ sla.warnings
       (any key or none)           (keyed tenant:ticket_id, + timer ticks)    sla.escalations
                                           │                                   sla.breaches
                                           └─ table "tickets" (changelog)      sla.verdicts
                                                                               sla.clock-states
-    sla.monitoring-events ──route-monitoring──▶ (same keyed topic, MON_PREFIX + tenant)
+    sla.monitoring-events ──route──▶ (same keyed topic, MON_PREFIX + tenant)
     sla.contracts ──(every worker reads all of it)──▶ LiveRegistry            sla.dead-letters
     sla.clock-states, sla.breaches ──read-model──▶ Redis
 
 * **route** re-keys: whatever key a producer used, the event goes on to the keyed topic under
-  ``tenant:ticket_id``, so one ticket is always handled by one partition (and one worker).
+  ``tenant:ticket_id``, so one ticket is always handled by one partition (and one worker);
+  an event already keyed so, on the partition that key hashes to, is applied where it is.
   Records that are not JSON objects with a tenant and a ticket id are dead letters here.
-* **process** runs one :class:`~streams.runtime.partition.PartitionRunner` per owned
+* **apply** runs one :class:`~streams.runtime.partition.PartitionRunner` per owned
   partition; the table ``tickets`` holds each ticket's state and the offset that produced it.
+  Route and apply are one loop over batches of records (:mod:`streams.runtime.batch`), below
+  Faust's per-event stream layer; Faust assigns the partitions and recovers the table.
 * **timers**: every ``tick_interval`` each worker looks at the next due instant of each of
   its partitions (a heap peek) and, when one has passed and nothing is waiting upstream for
   that partition (:mod:`streams.runtime.backlog`: the keyed partition, every input partition
   a router may re-key from, other workers' included), sends a tick record *into that
-  partition* of the keyed topic. The tick is processed in order with the partition's events,
-  inside stream processing (where Faust allows table writes, and to the right changelog
-  partition), so a timer and an event of one ticket never race.
+  partition* of the keyed topic. The tick is applied in order with the partition's events,
+  so a timer and an event of one ticket never race.
 """
 
 from __future__ import annotations
@@ -44,12 +46,10 @@ from streams.runtime.contracts import LiveRegistry
 
 log = logging.getLogger("slawatch.runtime")
 
-#: Longest a consumer fetch waits for data. faust-streaming 0.15 hard-codes 1.5 s; the
-#: embedded broker (Tansu) answers a waiting fetch only when that time runs out, even when
-#: records arrive meanwhile, which put ~1.2 s (p50) between a tick and its processing. Real
-#: Kafka answers as soon as data is there; the shorter wait costs an idle worker a few empty
-#: fetches per second.
-FETCH_MAX_WAIT_MS = 100
+#: Largest producer batch (per topic partition): a batch of the input loop's outputs goes out
+#: in a few of these rather than in many of Faust's default 16 KiB.
+PRODUCER_BATCH_BYTES = 256 * 1024
+
 
 def create_app(
     settings: Settings | None = None,
@@ -66,8 +66,7 @@ def create_app(
 
     settings = settings or Settings()
     if fixes:
-        install_faust_fixes()
-        _install_fetch_wait(FETCH_MAX_WAIT_MS)
+        install_faust_fixes()  # refuses library versions it was not written for
     session = settings.effective_session_timeout()
     app = faust.App(
         settings.app_id,
@@ -80,6 +79,8 @@ def create_app(
         topic_replication_factor=settings.replication,
         web_enabled=False,
         producer_linger_ms=5,
+        # the input loop hands the producer whole batches (streams.runtime.produce)
+        producer_max_batch_size=PRODUCER_BATCH_BYTES,
         **_logging(settings, loglevel),
     )
     topics = {
@@ -119,23 +120,6 @@ def create_app(
     app.slawatch = rt  # type: ignore[attr-defined]
     agents.register(rt)
     return app
-
-
-def _install_fetch_wait(ms: int) -> None:
-    """Make Faust's consumers wait at most ``ms`` per fetch (see :data:`FETCH_MAX_WAIT_MS`)."""
-    import aiokafka
-
-    init = aiokafka.AIOKafkaConsumer.__init__
-    if getattr(init, "_slawatch_fetch_wait", None) is not None:
-        return
-
-    def patched(self: Any, *topics: Any, **kwargs: Any) -> None:
-        if kwargs.get("fetch_max_wait_ms") == 1500:  # Faust's hard-coded value
-            kwargs["fetch_max_wait_ms"] = ms
-        init(self, *topics, **kwargs)
-
-    patched._slawatch_fetch_wait = ms  # type: ignore[attr-defined]
-    aiokafka.AIOKafkaConsumer.__init__ = patched  # type: ignore[method-assign]
 
 
 _LEVELS = {"crit": "CRITICAL", "error": "ERROR", "warn": "WARNING", "info": "INFO"}

@@ -22,6 +22,15 @@ record younger than that may still be re-keyed after a tick, and is then a late 
 
 While it catches up, a worker's subjects move by their own events only, as in a replay; under
 a load it never catches up with, ticks wait (and ``slawatch_timer_lag_seconds`` grows).
+
+(c) A worker fast enough to keep pace with a producer finishes every record the broker holds
+while a backfill is still being written: (a) then holds for an instant between two of the
+producer's batches, and a tick there moves a subject past events still on their way (the
+month of an outage reported with the ``monitor.up`` still to come). So ticks also wait while
+*old* input arrives: a record whose event time is more than :data:`BACKFILL_BEHIND` seconds
+behind the clock holds every tick of the worker until :data:`BACKFILL_QUIET` seconds pass
+without another (:meth:`Backlog.arrived`). Live traffic (event times close to the clock)
+never holds ticks this way.
 """
 
 from __future__ import annotations
@@ -44,6 +53,12 @@ Partition = tuple[str, int]
 REMOTE_AGE = 2.0
 #: How often :class:`GroupLag` asks the broker (only while other workers own inputs).
 REMOTE_REFRESH = 1.0
+#: An input record whose event time is this many seconds behind the clock is a backfill
+#: (late delivery by more than any live integration's usual delay)...
+BACKFILL_BEHIND = 60.0
+#: ...and holds ticks until this many seconds have passed without another one (a producer's
+#: batches follow each other within milliseconds; a tick waits that much longer at most).
+BACKFILL_QUIET = 1.0
 
 
 class ConsumerOffsets(Protocol):
@@ -65,12 +80,22 @@ class Backlog:
     keyed: str  # the deployed name of the keyed topic
     done: dict[Partition, int] = field(default_factory=dict)  # next offset not finished
     remote: frozenset[Partition] = frozenset()
+    #: the input partition of the last backfill record (:meth:`arrived`) and the monotonic
+    #: time until which it holds ticks
+    backfill: tuple[Partition, float] | None = None
 
     def finished(self, topic: str, partition: int, offset: int) -> None:
         """The record at ``offset`` is done with: routed, applied or dead-lettered."""
         tp = (topic, partition)
         if offset + 1 > self.done.get(tp, 0):
             self.done[tp] = offset + 1
+
+    def arrived(self, tp: Partition, event_us: int, now_us: int, mono: float) -> None:
+        """An input record of ``tp`` with event time ``event_us`` arrived at ``mono``
+        (monotonic seconds) while the clock read ``now_us``: a backfill record (see (c) in
+        the module doc) holds ticks for :data:`BACKFILL_QUIET` seconds."""
+        if event_us < now_us - BACKFILL_BEHIND * 1_000_000:
+            self.backfill = (tp, mono + BACKFILL_QUIET)
 
     def forget(self, partitions: Iterable[Partition]) -> None:
         """Partitions revoked: another worker finishes them (and may come back to them)."""
@@ -86,11 +111,20 @@ class Backlog:
         return max(self.done.get(tp, 0), offsets.committed(tp) or 0) < high
 
     def waiting(
-        self, partition: int, owned: Iterable[Partition], offsets: ConsumerOffsets
+        self,
+        partition: int,
+        owned: Iterable[Partition],
+        offsets: ConsumerOffsets,
+        mono: float | None = None,
     ) -> Partition | None:
         """A partition whose waiting records may be bound for keyed ``partition`` (the keyed
-        partition itself, an owned input partition, another worker's input partition), or
-        ``None``: ``partition`` may tick."""
+        partition itself, an owned input partition, another worker's input partition, an
+        input partition a backfill is arriving on at ``mono``), or ``None``: ``partition``
+        may tick."""
+        if mono is not None and self.backfill is not None:
+            if mono < self.backfill[1]:
+                return self.backfill[0]
+            self.backfill = None
         mine = sorted((t, p) for t, p in owned if t in self.inputs)
         for tp in [(self.keyed, partition), *mine]:
             if self.behind(tp, offsets):

@@ -8,7 +8,6 @@ not on each other.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +18,6 @@ from streams.clock import SimClock
 from streams.runtime.backlog import Backlog
 from streams.runtime.contracts import LiveRegistry
 from streams.runtime.partition import PartitionRunner
-
-log = logging.getLogger("slawatch.runtime")
 
 RAW: dict[str, Any] = {
     "key_type": bytes,
@@ -42,36 +39,10 @@ class Runtime:
     keyed: Any
     tickets: Any  # faust Table: ticket key (bytes) → JSON bytes
     backlog: Backlog  # what this worker finished upstream of each keyed partition
+    #: the runners of the keyed partitions the worker owns (kept by the input loop)
     runners: dict[int, PartitionRunner] = field(default_factory=dict)
     ticks_in_flight: dict[int, float] = field(default_factory=dict)
     metrics: Any = None
     #: records of the ticket-event topic already keyed and partitioned as the keyed topic
     #: are handled where they are (needs equal partition counts: co-partitioned)
     in_place: bool = False
-
-    def owned_partitions(self) -> set[int]:
-        name = self.keyed.get_topic_name()
-        try:
-            assignment = self.app.consumer.assignment()
-        except Exception:  # consumer not started yet
-            return set()
-        return {tp.partition for tp in assignment if tp.topic == name}
-
-    def runner(self, partition: int) -> PartitionRunner:
-        """The runner of ``partition``, built from the table the first time it is needed
-        after an assignment (the table is recovered by then)."""
-        found = self.runners.get(partition)
-        if found is None:
-            import orjson
-
-            found = PartitionRunner(partition, self.registry)
-            items = ((k.decode(), orjson.loads(v)) for k, v in self.tickets.items())
-            n = found.load(items)
-            log.info("partition %d: %d tickets restored", partition, n)
-            self.runners[partition] = found
-        return found
-
-    def drop_revoked(self, revoked: set[int]) -> None:
-        for p in revoked:
-            self.runners.pop(p, None)
-            self.ticks_in_flight.pop(p, None)

@@ -1,23 +1,90 @@
-"""The fixes every worker installs into faust-streaming and aiokafka, in one place.
+"""Every use of faust-streaming's and aiokafka's private API, in one place.
 
-They replace private methods, so each is written for the exact versions pinned in
-pyproject.toml; the measurements behind them are in ``docs/runtime-notes.md``:
+The worker replaces private methods and reads private attributes of these two libraries, so
+this module is written for the exact versions in :data:`PINNED` (pinned in pyproject.toml);
+:func:`check_versions` refuses others at start-up, and
+``tests/streams/runtime/test_faust_compat.py`` has one canary per fix that shows, *without*
+the fix, the upstream behaviour it works around (a strict xfail: an upgrade that changes the
+upstream code is noticed). The measurements behind the fixes are in ``docs/runtime-notes.md``,
+the upstream issue/PR texts in ``docs/upstream.md``.
+
+Fixes (:func:`install_faust_fixes` installs them all, once per worker process, before the
+Faust app starts):
 
 - :func:`install_end_offsets_fix`: Tansu (the embedded broker) answers ListOffsets(LATEST)
   short of the end; changelog recovery then dropped the last table updates. Harmless on
   real Kafka.
 - :func:`install_recovery_fix`: faust-streaming skipped or repeated input records when
-  recovery ended with records waiting.
+  recovery ended with records waiting. Its replacement of ``Consumer._wait_next_records``
+  also leaves the partitions of the batch loop's topics (:func:`exclude_from_streams`) to
+  the batch loop.
 - :func:`install_commit_on_revoke_fix`: faust-streaming dropped the uncommitted offsets of
   revoked partitions (faust-streaming#502).
+- :func:`install_fetch_wait`: faust-streaming hard-codes a 1.5 s fetch wait.
 
-Call :func:`install_faust_fixes` once per worker process, before the Faust app starts.
+Access to the worker's clients for the batch loop (``streams.runtime.batch``):
+:class:`WorkerClients` (fetch and commit through Faust's own consumer, in its thread; the
+producer Faust started; the committed offsets Faust read at the assignment).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from importlib import metadata
 from typing import Any
+
+from calendars.errors import SlawatchError
+
+#: The distributions whose private API this module uses, at the versions it was written for
+#: (pinned exactly in pyproject.toml).
+PINNED: dict[str, str] = {"faust-streaming": "0.15.3", "aiokafka": "0.14.0"}
+
+
+class UnsupportedVersionError(SlawatchError, RuntimeError):
+    """faust-streaming or aiokafka is installed at a version the worker was not written for."""
+
+
+def check_versions(pinned: Mapping[str, str] = PINNED) -> None:
+    """Refuse to run the worker on other versions of the libraries patched here.
+
+    The fixes replace private methods with copies changed in a few lines; on another version
+    they could silently undo an upstream fix or break the consumer. Raises
+    :class:`UnsupportedVersionError` naming what is installed and what to do."""
+    wrong = []
+    for dist, want in pinned.items():
+        try:
+            have = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            have = "not installed"
+        if have != want:
+            wrong.append(f"{dist} {have} (needs {want})")
+    if wrong:
+        wanted = " ".join(f"'{d}=={v}'" for d, v in pinned.items())
+        raise UnsupportedVersionError(
+            "the slawatch worker patches private code of faust-streaming and aiokafka and "
+            f"runs only on the versions it was written for; installed: {', '.join(wrong)}. "
+            f"Install them with `pip install {wanted}`; to move to other versions, re-check "
+            "every fix in streams/runtime/faust_compat.py against them (the canaries in "
+            "tests/streams/runtime/test_faust_compat.py show which upstream behaviour "
+            "changed) and update PINNED and pyproject.toml together."
+        )
+
+
+#: ``(class, method name) → the method as the library defines it``, for each one replaced
+#: (the canaries run the originals)
+ORIGINALS: dict[tuple[type, str], Any] = {}
+
+
+def _replace(owner: type, name: str) -> Any:
+    """Note ``owner.name`` as the library defines it, before a fix replaces it."""
+    return ORIGINALS.setdefault((owner, name), getattr(owner, name))
+
+
+def original(owner: type, name: str) -> Any:
+    """``owner.name`` as the library defines it, whether or not a fix replaced it."""
+    return ORIGINALS.get((owner, name), getattr(owner, name))
+
 
 # --------------------------------------------------------------------------------------
 # Tansu ListOffsets(LATEST) quirk
@@ -81,7 +148,7 @@ def install_end_offsets_fix() -> None:
 
     if _ORIGINAL_END_OFFSETS is not None:
         return
-    _ORIGINAL_END_OFFSETS = aiokafka.AIOKafkaConsumer.end_offsets
+    _ORIGINAL_END_OFFSETS = _replace(aiokafka.AIOKafkaConsumer, "end_offsets")
 
     async def end_offsets(self: Any, partitions: Any) -> dict[Any, int]:
         return await true_end_offsets(self, list(partitions))
@@ -114,12 +181,15 @@ def install_recovery_fix() -> None:
        the seek. The replacement seeks first (records stay buffered in aiokafka: with (1),
        nothing returns them while the partitions are paused) and then resumes.
 
+    The snapshot of (1) also leaves out the partitions of the topics given to
+    :func:`exclude_from_streams`: the batch loop reads those itself.
+
     Idempotent; call once per worker process before the Faust app starts.
     """
     global _FAUST_FIXES_INSTALLED
     if _FAUST_FIXES_INSTALLED:
         return
-    _check_faust_version()
+    check_versions()
     import asyncio
 
     from faust.tables.recovery import Recovery
@@ -131,7 +201,12 @@ def install_recovery_fix() -> None:
         try:
             self.not_waiting_next_records.set()
             is_client_only = self.app.client_only
-            active_partitions = None if is_client_only else set(self._get_active_partitions())
+            active_partitions = None
+            if not is_client_only:  # a snapshot, without the batch loop's partitions
+                batch = batch_topics(self.app)
+                active_partitions = {
+                    tp for tp in self._get_active_partitions() if tp.topic not in batch
+                }
             records: Any = {}
             if is_client_only or active_partitions:
                 records = await self._getmany(active_partitions=active_partitions, timeout=timeout)
@@ -178,6 +253,8 @@ def install_recovery_fix() -> None:
         self.app.on_rebalance_end()
         self.log.info("Worker ready")
 
+    _replace(Consumer, "_wait_next_records")
+    _replace(Recovery, "on_recovery_completed")
     Consumer._wait_next_records = _wait_next_records  # type: ignore[method-assign]
     Recovery.on_recovery_completed = on_recovery_completed  # type: ignore[method-assign]
     _FAUST_FIXES_INSTALLED = True
@@ -200,13 +277,13 @@ def install_commit_on_revoke_fix(timeout: float = 5.0) -> None:
     global _COMMIT_ON_REVOKE_INSTALLED
     if _COMMIT_ON_REVOKE_INSTALLED:
         return
-    _check_faust_version()
+    check_versions()
     import asyncio
     import logging
 
     from faust.transport.consumer import Consumer
 
-    original = Consumer.on_partitions_revoked
+    original = _replace(Consumer, "on_partitions_revoked")
     log = logging.getLogger(__name__)
 
     async def on_partitions_revoked(self: Any, revoked: set[Any]) -> None:
@@ -224,28 +301,164 @@ def install_commit_on_revoke_fix(timeout: float = 5.0) -> None:
     _COMMIT_ON_REVOKE_INSTALLED = True
 
 
-#: The faust-streaming version the replaced methods were copied from.
-FAUST_VERSION_PATCHED = "0.15.3"
-
-
-def _check_faust_version() -> None:
-    import warnings
-
-    import faust
-
-    if faust.__version__ != FAUST_VERSION_PATCHED:
-        warnings.warn(
-            f"slawatch replaces faust-streaming {FAUST_VERSION_PATCHED} methods, "
-            f"installed is {faust.__version__}: re-check docs/runtime-notes.md",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-
-
 def install_faust_fixes() -> None:
-    """All of :func:`install_end_offsets_fix`, :func:`install_recovery_fix` and
-    :func:`install_commit_on_revoke_fix`: call once per worker process, before the Faust
-    app starts."""
+    """Every fix of this module: :func:`install_end_offsets_fix`, :func:`install_recovery_fix`,
+    :func:`install_commit_on_revoke_fix` and :func:`install_fetch_wait`. Call once per worker
+    process, before the Faust app starts; refuses other library versions
+    (:func:`check_versions`)."""
+    check_versions()
     install_end_offsets_fix()
     install_recovery_fix()
     install_commit_on_revoke_fix()
+    install_fetch_wait()
+
+
+# --------------------------------------------------------------------------------------
+# faust-streaming's hard-coded fetch wait
+# --------------------------------------------------------------------------------------
+
+#: Longest a consumer fetch waits for data. faust-streaming 0.15 hard-codes 1.5 s
+#: (``AIOKafkaConsumerThread._create_worker_consumer``); the embedded broker (Tansu) answers
+#: a waiting fetch only when that time runs out, even when records arrive meanwhile, which
+#: put ~1.2 s (p50) between a tick and its processing. Real Kafka answers as soon as data is
+#: there; the shorter wait costs an idle worker a few empty fetches per second.
+FETCH_MAX_WAIT_MS = 100
+#: What faust-streaming 0.15.3 passes (and the patch replaces).
+FAUST_FETCH_MAX_WAIT_MS = 1500
+
+
+def install_fetch_wait(ms: int = FETCH_MAX_WAIT_MS) -> None:
+    """Make Faust's consumers wait at most ``ms`` per fetch (see :data:`FETCH_MAX_WAIT_MS`):
+    ``aiokafka.AIOKafkaConsumer.__init__`` replaces Faust's hard-coded value (only that
+    value: other consumers keep theirs). Idempotent."""
+    import aiokafka
+
+    init = aiokafka.AIOKafkaConsumer.__init__
+    if getattr(init, "_slawatch_fetch_wait", None) is not None:
+        return
+    _replace(aiokafka.AIOKafkaConsumer, "__init__")
+
+    def patched(self: Any, *topics: Any, **kwargs: Any) -> None:
+        if kwargs.get("fetch_max_wait_ms") == FAUST_FETCH_MAX_WAIT_MS:
+            kwargs["fetch_max_wait_ms"] = ms
+        init(self, *topics, **kwargs)
+
+    patched._slawatch_fetch_wait = ms  # type: ignore[attr-defined]
+    aiokafka.AIOKafkaConsumer.__init__ = patched  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------------------
+# The batch loop's access to the worker's clients
+# --------------------------------------------------------------------------------------
+
+_BATCH_TOPICS = "_slawatch_batch_topics"
+
+
+def exclude_from_streams(app: Any, topics: Iterable[str]) -> None:
+    """Faust's stream layer leaves the partitions of ``topics`` alone (the batch loop reads
+    them): they stay subscribed, so the group assigns them (co-partitioned with the table's
+    changelog), but :func:`install_recovery_fix`'s ``_wait_next_records`` never asks for
+    their records. Register the topics with the app's conductor (``app.topics.add``)."""
+    setattr(app, _BATCH_TOPICS, frozenset(topics))
+
+
+def batch_topics(app: Any) -> frozenset[str]:
+    return getattr(app, _BATCH_TOPICS, frozenset())
+
+
+class WorkerClients:
+    """The Kafka clients of a started Faust worker, as the batch loop uses them.
+
+    Faust runs its aiokafka consumer in a thread of its own (``ConsumerThread``, with its own
+    event loop); fetches and commits of the batch loop run there too, as coroutines on that
+    loop (``asyncio.run_coroutine_threadsafe``), not through Faust's two-worker method queue,
+    where they would wait behind Faust's own long-polling fetches."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    # -- consumer ---------------------------------------------------------------------------
+    def _thread(self) -> Any:
+        return self.app.consumer._thread
+
+    def _consumer(self) -> Any:
+        return self._thread()._ensure_consumer()
+
+    async def _in_thread(self, coro_fn: Any, *args: Any, **kwargs: Any) -> Any:
+        thread = self._thread()
+        future = asyncio.run_coroutine_threadsafe(coro_fn(*args, **kwargs), thread.thread_loop)
+        return await asyncio.wrap_future(future)
+
+    def assignment(self) -> set[Any]:
+        """The partitions assigned to the worker (Faust ``TP``s), empty before the start."""
+        try:
+            return set(self.app.consumer.assignment())
+        except Exception:  # consumer not started yet
+            return set()
+
+    async def fetch(
+        self, partitions: Collection[Any], timeout: float, max_records: int | None = None
+    ) -> dict[Any, list[Any]]:
+        """Records of ``partitions`` (assigned ones; never empty: aiokafka reads an empty
+        set as every partition) from Faust's consumer: ``{TP: [ConsumerRecord]}``, waiting
+        up to ``timeout`` seconds for some."""
+        from aiokafka.structs import TopicPartition
+        from faust.types import TP
+
+        consumer = self._consumer()
+        tps = [TopicPartition(tp.topic, tp.partition) for tp in partitions]
+        got = await self._in_thread(
+            consumer.getmany, *tps, timeout_ms=int(timeout * 1000), max_records=max_records
+        )
+        return {TP(tp.topic, tp.partition): recs for tp, recs in got.items()}
+
+    async def commit(self, offsets: Mapping[Any, int]) -> None:
+        """Commit ``{TP: next offset}`` as the group member Faust runs (the only member the
+        coordinator accepts commits from). Raises what aiokafka raises (e.g.
+        ``CommitFailedError`` after a rebalance)."""
+        from aiokafka.structs import OffsetAndMetadata, TopicPartition
+
+        consumer = self._consumer()
+        thread = self._thread()
+        assigned = self.assignment()
+        todo = {
+            TopicPartition(tp.topic, tp.partition): OffsetAndMetadata(offset, "")
+            for tp, offset in offsets.items()
+            if tp in assigned
+        }
+        if todo:
+            await self._in_thread(consumer.commit, todo)
+            # Faust's "no commit for a while" warnings look at this
+            thread.tp_last_committed_at.update(dict.fromkeys(offsets, _monotonic()))
+
+    def committed(self, tp: Any) -> int | None:
+        """The group's committed offset of ``tp`` as Faust read it at the assignment (its
+        seek to the committed offsets), ``None`` if none."""
+        return self.app.consumer._committed_offset.get(tp)
+
+    def highwater(self, tp: Any) -> int | None:
+        """The end of ``tp`` as the last fetch response said, ``None`` if unknown."""
+        try:
+            return self.app.consumer.highwater(tp)
+        except Exception:  # not (or no longer) assigned
+            return None
+
+    def note_read(self, tp: Any, offset: int) -> None:
+        """Tell Faust's consumer the last offset read from ``tp`` (its lag gauge reads it)."""
+        self.app.consumer._read_offset[tp] = offset
+
+    def flow_active(self) -> bool:
+        """False while Faust has stopped the consumer's flow (a rebalance, a stop)."""
+        return bool(self.app.consumer.flow_active)
+
+    # -- producer ---------------------------------------------------------------------------
+    def producer(self) -> Any:
+        """The aiokafka producer Faust started (``app.producer``): records go straight into
+        its batches, past Faust's per-message ``send`` wrapper."""
+        return self.app.producer._ensure_producer()
+
+
+def _monotonic() -> float:
+    import time
+
+    return time.monotonic()

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
+from models.errors import EventError
 from streams.cli import _register, app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -375,3 +376,180 @@ def test_a_held_ticket_event_carries_every_field_of_the_ticket_event():
     for name in TicketEvent.model_fields:
         assert getattr(held, name) == getattr(event, name), name
     assert held.model_fields_set == event.model_fields_set
+
+
+# -- replay at scale: streamed, external merge sort, compact closed tickets (issue 16) -------------
+
+
+def _scale_inputs(tmp_path: Path) -> tuple[Any, dict[str, list[bytes]]]:
+    """A registry and event files: the generated stream in time order (tickets and
+    monitoring), the same shuffled, and one in order but for a few late lines, with bad
+    lines, blank lines and duplicates."""
+    from bench.gen_events import generate, jsonl, monitoring_events, tenants_document
+    from models.contracts import load_policies, tenants_from_data
+
+    doc = tenants_document(12, seed=4)
+    registry = tenants_from_data(doc, load_policies())
+    events = generate(400, seed=4, tenants=doc) + monitoring_events(doc, seed=4, days=30)
+    events.sort(key=lambda e: datetime.fromisoformat(e["at"]))  # stable: ties keep file order
+    ordered = list(jsonl(events))
+    shuffled = ordered[:]
+    random.Random(5).shuffle(shuffled)
+    late = ordered[:]
+    late.insert(len(late) // 2, ordered[10])  # a duplicate, late
+    late.insert(200, b"not json\n")
+    late.insert(300, b"   \n")
+    late.append(b'{"type": "ticket.created"}\n')
+    late.insert(len(late) - 5, ordered[len(ordered) // 3])  # another late one
+    return registry, {"ordered": ordered, "shuffled": shuffled, "late": late}
+
+
+def _file_replay(path: Path, registry: Any, order: str, **kw: Any) -> tuple[bytes, bytes, Any]:
+    import io
+
+    from streams.replay import JsonLinesSink, replay_file
+
+    out = io.BytesIO()
+    sink = JsonLinesSink(out)
+    result = replay_file(path, registry, sink, order=order, **kw)
+    dead = io.BytesIO()
+    sink.write_dead_letters(dead)
+    sink.close()
+    return out.getvalue(), dead.getvalue(), result
+
+
+def _as_bytes(result: Any) -> tuple[bytes, bytes]:
+    import orjson
+
+    sig = b"".join(orjson.dumps(s.to_dict()) + b"\n" for s in result.signals)
+    dead = b"".join(orjson.dumps(d.to_dict()) + b"\n" for d in result.dead_letters)
+    return sig, dead
+
+
+@pytest.mark.parametrize("name", ["ordered", "shuffled", "late"])
+def test_streamed_and_externally_sorted_replays_write_what_the_in_memory_replay_gives(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Byte for byte, whichever way the events are put in order: held and sorted (the
+    reference), streamed (a file in time order), sorted on disk in several runs (any file),
+    and the automatic choice (stream, and on the first line out of order start again with
+    the external sort); the summary too, with closed tickets kept out of the engine."""
+    import streams.replay as rp
+
+    registry, files = _scale_inputs(tmp_path)
+    path = tmp_path / f"{name}.jsonl"
+    path.write_bytes(b"".join(files[name]))
+    want = rp.replay(files[name], registry, source=str(path))
+    want_sig, want_dead = _as_bytes(want)
+    assert want_sig.count(b"\n") > 300
+    assert {s.type.split(".")[0] for s in want.signals} == {"sla", "availability", "heartbeat"}
+    monkeypatch.setattr(rp, "RUN_LINES", 700)  # several runs to merge
+    for order in ("external", "auto", *(["stream"] if name == "ordered" else [])):
+        sig, dead, result = _file_replay(path, registry, order)
+        assert (sig, dead) == (want_sig, want_dead), order
+        assert result.summary() == want.summary(), order
+        assert result.closed_tickets > 100  # out of the engine, still counted
+        expected = {"external": "external", "stream": "stream"}
+        expected["auto"] = "stream" if name == "ordered" else "external"
+        assert result.order == expected[order]
+    if name != "ordered":
+        with pytest.raises(EventError, match="not in time order"):
+            _file_replay(path, registry, "stream")
+
+
+def test_a_duplicate_and_a_late_update_of_a_closed_ticket_are_answered_as_before(
+    tmp_path: Path,
+) -> None:
+    """Closed tickets leave the engine for a compact record; an event for one puts it back
+    for the engine to answer: a copy of an applied event is a duplicate, another event a
+    dead letter saying the ticket is closed, a second creation one saying when it was
+    created. ``--explain`` keys stay whole."""
+    from models.contracts import load_tenants
+
+    registry = load_tenants(REPO / TENANTS, load_policies_())
+    created = {"event_id": "c1", "type": "ticket.created", "tenant": "acme",
+               "ticket_id": "Z-1", "at": "2026-04-07T09:00:00+02:00",
+               "impact": "single_user", "urgency": "laag"}  # fmt: skip
+    closed = {**created, "event_id": "c2", "type": "ticket.closed",
+              "at": "2026-04-07T10:00:00+02:00"}  # fmt: skip
+    later = [
+        {**created, "at": "2026-04-07T11:00:00+02:00"},  # a copy of the creation: duplicate
+        {**created, "event_id": "c3", "at": "2026-04-07T11:30:00+02:00"},  # created again
+        {
+            **created,
+            "event_id": "c4",
+            "type": "ticket.updated",
+            "at": "2026-04-07T12:00:00+02:00",
+            "status": "in_progress",
+        },
+    ]
+    lines = [json.dumps(e).encode() + b"\n" for e in [created, closed, *later]]
+    path = tmp_path / "closed.jsonl"
+    path.write_bytes(b"".join(lines))
+    from streams.replay import replay
+
+    want = _as_bytes(replay(lines, registry, source=str(path)))
+    sig, dead, result = _file_replay(path, registry, "auto")
+    assert (sig, dead) == want
+    assert result.closed_tickets == 1 and "acme:Z-1" not in result.engine.tickets
+    assert result.summary()["duplicates"] == 1 and result.summary()["tickets"] == 1
+    reasons = [json.loads(x)["reason"] for x in dead.splitlines()]
+    assert "already exists (created 2026-04-07T07:00:00+00:00)" in reasons[0]
+    assert "which is already closed" in reasons[1]
+    _, _, kept = _file_replay(path, registry, "auto", keep=["acme:Z-1"])
+    assert kept.closed_tickets == 0 and kept.engine.tickets["acme:Z-1"].clocks
+
+
+def load_policies_() -> Any:
+    from models.contracts import load_policies
+
+    return load_policies()
+
+
+def test_replay_cli_on_a_file_out_of_order_to_a_pipe_and_to_a_file(tmp_path: Path) -> None:
+    """``slawatch replay`` through the real entry point: to a pipe (not seekable: the output
+    is held until the sorted replay is done) and to a file, the same bytes as the in-memory
+    replay; no progress display when stderr is not a terminal."""
+    registry, files = _scale_inputs(tmp_path)
+    from bench.gen_events import tenants_document
+
+    tenants = tmp_path / "tenants.yaml"
+    tenants.write_text(json.dumps(tenants_document(12, seed=4)))
+    path = tmp_path / "late.jsonl"
+    path.write_bytes(b"".join(files["late"]))
+    from streams.replay import replay
+
+    want_sig, want_dead = _as_bytes(replay(files["late"], registry, source=str(path)))
+    argv = [sys.executable, "-m", "streams", "replay", str(path), "--tenants", str(tenants)]
+    piped = subprocess.run(argv, capture_output=True, cwd=REPO, timeout=120, check=False)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == want_sig
+    assert piped.stderr.startswith(want_dead)
+    assert piped.stderr[len(want_dead) :].startswith(b"summary: ")  # nothing else: no bar
+    out = tmp_path / "signals.jsonl"
+    to_file = subprocess.run(
+        [*argv, "--out", str(out), "--dead-letters", str(tmp_path / "dead.jsonl")],
+        capture_output=True, cwd=REPO, timeout=120, check=False,
+    )  # fmt: skip
+    assert to_file.returncode == 0, to_file.stderr
+    assert out.read_bytes() == want_sig
+    assert (tmp_path / "dead.jsonl").read_bytes() == want_dead
+
+
+def test_the_progress_display_follows_reading_then_sorting() -> None:
+    """What the terminal shows: bytes read while streaming, then (file out of order) the
+    events applied of the known total once sorted."""
+    from streams.cli.replay_cmd import ReplayDisplay
+    from streams.replay import ReplayProgress
+
+    display = ReplayDisplay(1000)
+    task = display.bar.tasks[0]
+    display(ReplayProgress("reading", lines=10, bytes=400, applied=9))
+    assert (task.completed, task.total, task.description) == (400, 1000, "replaying")
+    display(ReplayProgress("reading", restarted=True))
+    display(ReplayProgress("reading", lines=20, bytes=500))
+    assert task.description.startswith("reading to sort") and task.completed == 500
+    display(ReplayProgress("merging", lines=40, bytes=1000, applied=12, total=30))
+    assert (task.completed, task.total, task.description) == (12, 30, "applying (sorted)")
+    assert "12 events applied" in task.fields["stats"]
+    display.close()

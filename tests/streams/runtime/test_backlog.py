@@ -157,3 +157,30 @@ def test_watch_group_asks_only_while_other_workers_own_inputs() -> None:
     assert calls == [[x], [x]]
     assert {x} in seen  # behind after the first round, still after the failed one
     assert b.remote == frozenset()  # no other worker's input: nothing to wait for
+
+
+# -- (c) a backfill arriving holds ticks ----------------------------------------------------------
+
+NOW_US = 1_780_000_000 * 1_000_000  # the clock (µs)
+
+
+def test_old_input_arriving_holds_every_tick_until_it_has_been_quiet_a_while() -> None:
+    # the worker keeps pace with a producer writing months-old events: between two of the
+    # producer's batches it has finished everything the broker holds, yet more is coming
+    from streams.runtime.backlog import BACKFILL_BEHIND, BACKFILL_QUIET
+
+    b, seen = backlog(), caught_up()
+    old = NOW_US - int(90 * 24 * 3600 * 1e6)
+    b.arrived((MONITORING, 0), old, NOW_US, mono=100.0)
+    assert b.waiting(1, OWNED, seen, mono=100.0) == (MONITORING, 0)
+    assert b.waiting(0, OWNED, seen, mono=100.0 + BACKFILL_QUIET / 2) == (MONITORING, 0)
+    b.arrived((MONITORING, 0), old, NOW_US, mono=100.8)  # the next batch: held longer
+    assert b.waiting(0, OWNED, seen, mono=101.5) == (MONITORING, 0)
+    assert b.waiting(0, OWNED, seen, mono=100.8 + BACKFILL_QUIET + 0.01) is None
+    # without the instant (callers that do not track arrivals) the rule is (a) and (b) only
+    b.arrived((TICKETS, 1), old, NOW_US, mono=200.0)
+    assert b.waiting(0, OWNED, seen) is None
+    # a record just behind the clock is live traffic, not a backfill
+    b2 = backlog()
+    b2.arrived((TICKETS, 0), NOW_US - int((BACKFILL_BEHIND - 1) * 1e6), NOW_US, mono=5.0)
+    assert b2.waiting(0, OWNED, seen, mono=5.0) is None
