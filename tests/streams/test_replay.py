@@ -352,7 +352,7 @@ def test_a_held_ticket_event_carries_every_field_of_the_ticket_event():
     # the replay holds ticket events in this compact form; the engine reads any of their
     # fields, so a field added to TicketEvent must be held too
     from models.events import TicketEvent, parse_event
-    from streams.replay import HeldTicketEvent
+    from streams.replay_input import HeldTicketEvent
 
     event = parse_event(
         {
