@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping as AnyMapping
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-from pydantic import BeforeValidator, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError, model_validator
 
 from models._base import Strict, TimeZone, issues_from, rule_error
 from models.docpath import PathSyntaxError, parse_path
@@ -501,12 +501,21 @@ class ConnectorsFile(Strict):
     sources: dict[EndpointName, SourceEndpoints] = Field(min_length=1)
 
 
-def connectors_from_data(doc: Any, source: str) -> ConnectorsFile:
-    """Validate a connectors file; raises :class:`ConnectorFileError`."""
+_F = TypeVar("_F", bound=BaseModel)
+
+
+def file_from_data(model: type[_F], doc: Any, source: str) -> _F:
+    """Validate the document of a connectors or notify file as ``model``; raises
+    :class:`ConnectorFileError` naming ``source`` and every issue."""
     try:
-        return ConnectorsFile.model_validate(doc, strict=False)
+        return model.model_validate(doc, strict=False)
     except ValidationError as exc:
         raise ConnectorFileError(source, issues_from(exc)) from None
+
+
+def connectors_from_data(doc: Any, source: str) -> ConnectorsFile:
+    """Validate a connectors file; raises :class:`ConnectorFileError`."""
+    return file_from_data(ConnectorsFile, doc, source)
 
 
 __all__ = [

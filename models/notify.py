@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from models._base import Strict, issues_from, rule_error
-from models.connectors import NAME, ConnectorFileError
+from models._base import Strict, rule_error
+from models.connectors import NAME, file_from_data
 from models.signals import SignalType
 
 ReceiverType = Literal["alertmanager", "pagerduty", "slack", "webhook"]
@@ -144,10 +144,7 @@ class NotifyFile(Strict):
 
 def notify_from_data(doc: Any, source: str) -> NotifyFile:
     """Validate a notify file; raises :class:`~models.connectors.ConnectorFileError`."""
-    try:
-        return NotifyFile.model_validate(doc, strict=False)
-    except ValidationError as exc:
-        raise ConnectorFileError(source, issues_from(exc)) from None
+    return file_from_data(NotifyFile, doc, source)
 
 
 __all__ = [

@@ -47,4 +47,3 @@ class SimClock:
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.now_us() / US, tz=UTC)
-

@@ -1,28 +1,5 @@
-"""``slawatch demo``: the README's "run the main job".
-
-With no configuration it runs the whole live pipeline on this machine:
-
-1. the embedded Kafka broker and Redis (``streams.embedded``), and the slawatch topics;
-2. one ``slawatch worker`` subprocess, on a simulated clock (``SLAWATCH_CLOCK_START`` = a
-   Monday 08:00 in Amsterdam, ``SLAWATCH_CLOCK_SPEED`` = ``--speed``: at 600 a simulated
-   minute lasts 0.1 s, a working day 54 s);
-3. ``slawatch ingest`` and ``slawatch notify`` (:mod:`streams.connectors.demo`): a few Jira
-   webhooks for Covide's tenant go through ingest, and notify pages a local webhook receiver
-   on every breach and escalation (its pages of the Jira tickets are printed);
-4. a generator of realistic ticket traffic for the five example tenants (one per seed policy,
-   ``examples/tenants.yaml``; :mod:`streams.traffic`), sending each event when the simulated
-   clock reaches it, stamped with that instant, a few of them deliberately bad;
-5. a reader of the output topics that prints breaches and escalations (warnings dimmed) as
-   they arrive, and dead letters with their reason;
-6. the ops board (``slawatch web``, :mod:`streams.web`) on loopback: it prints its URL.
-
-It stops on Ctrl-C or after ``--for`` (e.g. ``30s``, ``2m``; counted from the first event),
-prints a summary of the signals by type and the dead letters, stops the worker, Redis and the
-broker, and exits 0; 1 when the worker dies (its log tail is printed) or a service fails.
-
-``--offline`` replays ``examples/events.jsonl`` through the clock engine instead (no broker):
-the signals as a table, the dead letters and the "why this deadline" account of one ticket.
-"""
+"""``slawatch demo``: the README's "run the main job" — the whole live pipeline on this
+machine (what it starts and how it stops: :mod:`streams.demo.live`)."""
 
 from __future__ import annotations
 

@@ -497,9 +497,7 @@ class Engine:
         goal = sch.verdict_goal
         # the deadline as it stood at the stop (projected if not yet reached)
         deadline = (
-            acct.instant_of(ticket, clock, plan, rules, goal.track, goal.need, at)
-            if goal
-            else None
+            acct.instant_of(ticket, clock, plan, rules, goal.track, goal.need, at) if goal else None
         )
         acct.settle(clock, rules, at)
         clock.running_since = None

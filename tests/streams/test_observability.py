@@ -221,6 +221,7 @@ def test_http_server_serves_the_registry() -> None:
 
 # == dead-letter kinds: carried on the error, from each place that rejects input ===========
 
+
 @pytest.mark.parametrize(
     ("raw", "kind"),
     [
@@ -407,9 +408,7 @@ def test_every_kind_comes_from_a_real_rejection() -> None:
             '"channel":"portal","priority":"ZZZ"}'
         ),
         *kinds(f'{{"event_id":"e","type":"ticket.updated","tenant":"acme","ticket_id":"9",{at}}}'),
-        *kinds(
-            f'{{"event_id":"f","type":"monitor.down","tenant":"globex","service":"web",{at}}}'
-        ),
+        *kinds(f'{{"event_id":"f","type":"monitor.down","tenant":"globex","service":"web",{at}}}'),
         *kinds(
             f'{{"event_id":"g","type":"monitor.down","tenant":"acme","service":"web",{at}}}',
             only="ticket",

@@ -96,6 +96,7 @@ def test_a_late_up_revises_every_month_the_outage_was_reported_going_on() -> Non
 def test_revision_0_keeps_its_id_and_each_revision_has_its_own() -> None:
     first, late, _ = bokumo_outage_whose_up_comes_late()
     march0, april0 = (s for s in first if s.type == "availability.report")
+
     # revision 0 has the id reports had before revisions existed (and a replay in event
     # order gives): uuid5 of (tenant, "availability", month, service, target, "report", type)
     def report_id(month: str) -> str:

@@ -111,9 +111,7 @@ def cases(draw: Any) -> Case:
     case.facts_at.append(("ticket.created", facts))
     resolved = False
     for _ in range(draw(st.integers(1, 12))):
-        at = later(
-            at, draw(st.one_of(st.just(0), st.integers(1, 180), st.integers(180, 3 * 1440)))
-        )
+        at = later(at, draw(st.one_of(st.just(0), st.integers(1, 180), st.integers(180, 3 * 1440))))
         n += 1
         action = draw(st.sampled_from(["facts", "facts", "status", "responded", "stop"]))
         if action == "facts" and policy != "inlenersbeloning":
