@@ -184,6 +184,25 @@ def format_wall(td: timedelta) -> str:
     return sign + (text or "0s")
 
 
+def format_left(seconds: float) -> str:
+    """Signed, compact time left, for display (the CLI tables, the board): ``25m``,
+    ``2h05m``, ``1d03h``, ``-45s``, ``-1h00m``. Not read back: ``d`` here is 24 hours."""
+    sign = "-" if seconds < 0 else ""
+    s = int(abs(seconds))
+    days, rest = divmod(s, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        body = f"{days}d{hours:02d}h"
+    elif hours:
+        body = f"{hours}h{minutes:02d}m"
+    elif minutes:
+        body = f"{minutes}m"
+    else:
+        body = f"{secs}s"
+    return sign + body
+
+
 class Duration(Strict):
     """An amount in a unit. Written ``"30m"``, ``"2 workdays"`` or ``{amount: 2, unit: h}``."""
 

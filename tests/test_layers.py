@@ -1,7 +1,7 @@
 """The layers import downward only, with no cycles (docs/architecture.md):
 
-    calendars  ←  models  ←  streams.engine, streams.availability  ←  the rest of streams
-                                                                      (runtime, sinks, CLI …)
+    calendars  ←  models  ←  streams.engine, streams.availability  ←  the services and the
+    replay (runtime, sink, reports, connectors, web …)  ←  the CLI and the demo
 
 Every import counts, also one inside a function (a lazy import is still a dependency), but
 not one under ``if TYPE_CHECKING:`` (types only). Checked on the source tree with ``ast``.
@@ -23,6 +23,16 @@ FORBIDDEN = {
     "models": ("streams", "faust", "aiokafka", "kafka", "redis"),
     "streams.engine": ("streams.runtime", "streams.cli", "streams.sinks", "faust", "aiokafka"),
     "streams.availability": ("streams.runtime", "streams.cli", "streams.sinks", "faust"),
+    # the services (worker, sink, ingest, notify, board) and the replay sit below the command
+    # line: what both need lives below them (models, streams), never in a command's module
+    **{
+        service: ("streams.cli", "streams.demo")
+        for service in (
+            "streams.runtime", "streams.sink", "streams.sinks", "streams.reports",
+            "streams.connectors", "streams.web", "streams.observability", "streams.replay",
+            "streams.replay_input", "streams.traffic", "streams.topics", "streams.embedded",
+        )
+    },  # fmt: skip
 }
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import orjson
 import typer
 
+from models.durations import format_left
 from streams.cli import app
 from streams.cli.params import instant, redis_url, wall_duration
 
@@ -27,29 +28,11 @@ if TYPE_CHECKING:
     from models.settings import Settings
     from streams.sinks.redis_model import ReadModel
 
-__all__ = ["format_left", "parse_duration"]
+__all__ = ["parse_duration"]
 
 #: ``--within``: a span of wall-clock time in the one duration grammar (``30m``, ``2h``,
 #: ``1h30m``, ``1week``; ``1d`` is refused as ambiguous, see :mod:`models.durations`)
 parse_duration = wall_duration
-
-
-def format_left(seconds: float) -> str:
-    """Signed, compact time left: ``25m``, ``2h05m``, ``1d03h``, ``-45s``, ``-1h00m``."""
-    sign = "-" if seconds < 0 else ""
-    s = int(abs(seconds))
-    days, rest = divmod(s, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        body = f"{days}d{hours:02d}h"
-    elif hours:
-        body = f"{hours}h{minutes:02d}m"
-    elif minutes:
-        body = f"{minutes}m"
-    else:
-        body = f"{secs}s"
-    return sign + body
 
 
 @dataclass(frozen=True, slots=True)

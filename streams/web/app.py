@@ -228,15 +228,15 @@ async def api_tenant(request: web.Request) -> web.Response:
 
 
 async def api_clocks(request: web.Request) -> web.Response:
-    from streams.cli.at_risk_cmd import parse_duration
+    from models.durations import DurationError, parse_wall
 
     board, tenant = request.app[BOARD], _tenant(request)
     within: timedelta | None = None
     if "within" in request.query:
         try:
-            within = parse_duration(request.query["within"])
-        except Exception:
-            raise web.HTTPBadRequest(text="within: a duration such as 30m, 2h, 1d") from None
+            within = parse_wall(request.query["within"])
+        except DurationError as exc:
+            raise web.HTTPBadRequest(text=f"within: {exc}") from None
     limit = _limit(request, 200)
     now = await _call(board.now)
     rows = await _call(board.clocks, tenant, now.at, within, limit)

@@ -19,7 +19,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from streams.cli.at_risk_cmd import format_left
+from models.durations import format_left
 from streams.web.board import rung_words
 from streams.web.charts import burn_chart, duration_words
 from streams.web.history import instant

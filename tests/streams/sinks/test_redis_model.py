@@ -17,7 +17,8 @@ import redis.asyncio as aioredis
 from typer.testing import CliRunner
 
 from calendars.timeline import us_of
-from streams.cli.at_risk_cmd import format_left, parse_duration
+from models.durations import format_left
+from streams.cli.at_risk_cmd import parse_duration
 from streams.clock import SimClock
 from streams.sinks.redis_model import ReadModel, ReadModelError
 
