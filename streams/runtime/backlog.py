@@ -29,12 +29,8 @@ producer's batches, and a tick there moves a subject past events still on their 
 month of an outage reported with the ``monitor.up`` still to come). So ticks also wait while
 *old* input arrives: a record whose event time is more than :data:`BACKFILL_BEHIND` seconds
 behind the clock holds every tick of the worker until :data:`BACKFILL_QUIET` seconds pass
-without another (:meth:`Backlog.arrived`) *and* the input loop has fetched
-:data:`BACKFILL_POLLS` times since without one (:meth:`Backlog.polled`). The second half is
-for a loaded machine: (a) knows the ends of the partitions from the last fetch only, so a
-worker slow to fetch the rest of a backfill that is already in the broker would otherwise
-tick once the second has passed (seen in CI: a month reported with its last outages still
-unread). Live traffic (event times close to the clock) never holds ticks this way.
+without another (:meth:`Backlog.arrived`). Live traffic (event times close to the clock)
+never holds ticks this way.
 """
 
 from __future__ import annotations
@@ -63,9 +59,6 @@ BACKFILL_BEHIND = 60.0
 #: ...and holds ticks until this many seconds have passed without another one (a producer's
 #: batches follow each other within milliseconds; a tick waits that much longer at most).
 BACKFILL_QUIET = 1.0
-#: ...and until the input loop has fetched this many times since without another (a fetch
-#: brings what the broker holds, or waits ``FETCH_WAIT`` and brings nothing).
-BACKFILL_POLLS = 2
 
 
 class ConsumerOffsets(Protocol):
@@ -90,8 +83,6 @@ class Backlog:
     #: the input partition of the last backfill record (:meth:`arrived`) and the monotonic
     #: time until which it holds ticks
     backfill: tuple[Partition, float] | None = None
-    #: fetches of the input loop since the last backfill record (:meth:`polled`)
-    polls: int = BACKFILL_POLLS
 
     def finished(self, topic: str, partition: int, offset: int) -> None:
         """The record at ``offset`` is done with: routed, applied or dead-lettered."""
@@ -105,11 +96,6 @@ class Backlog:
         the module doc) holds ticks for :data:`BACKFILL_QUIET` seconds."""
         if event_us < now_us - BACKFILL_BEHIND * 1_000_000:
             self.backfill = (tp, mono + BACKFILL_QUIET)
-            self.polls = -1  # the fetch that brought it does not count
-
-    def polled(self) -> None:
-        """The input loop finished a fetch (and the round of what it brought, if anything)."""
-        self.polls += 1
 
     def forget(self, partitions: Iterable[Partition]) -> None:
         """Partitions revoked: another worker finishes them (and may come back to them)."""
@@ -136,7 +122,7 @@ class Backlog:
         input partition a backfill is arriving on at ``mono``), or ``None``: ``partition``
         may tick."""
         if mono is not None and self.backfill is not None:
-            if mono < self.backfill[1] or self.polls < BACKFILL_POLLS:
+            if mono < self.backfill[1]:
                 return self.backfill[0]
             self.backfill = None
         mine = sorted((t, p) for t, p in owned if t in self.inputs)

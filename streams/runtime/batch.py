@@ -252,7 +252,6 @@ class BatchLoop:
                     continue  # partitions were given up meanwhile: read again after it
                 if batch:
                     await self._round(batch)
-                self.rt.backlog.polled()
                 await self.settle()
             if batch:
                 self.heap.handled(sum(len(r) for r in batch.values()))

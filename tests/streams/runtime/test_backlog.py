@@ -172,16 +172,11 @@ def test_old_input_arriving_holds_every_tick_until_it_has_been_quiet_a_while() -
     b, seen = backlog(), caught_up()
     old = NOW_US - int(90 * 24 * 3600 * 1e6)
     b.arrived((MONITORING, 0), old, NOW_US, mono=100.0)
-    b.polled()  # the fetch that brought it
     assert b.waiting(1, OWNED, seen, mono=100.0) == (MONITORING, 0)
     assert b.waiting(0, OWNED, seen, mono=100.0 + BACKFILL_QUIET / 2) == (MONITORING, 0)
     b.arrived((MONITORING, 0), old, NOW_US, mono=100.8)  # the next batch: held longer
-    b.polled()
-    b.polled()
-    b.polled()
     assert b.waiting(0, OWNED, seen, mono=101.5) == (MONITORING, 0)
     assert b.waiting(0, OWNED, seen, mono=100.8 + BACKFILL_QUIET + 0.01) is None
-
     # without the instant (callers that do not track arrivals) the rule is (a) and (b) only
     b.arrived((TICKETS, 1), old, NOW_US, mono=200.0)
     assert b.waiting(0, OWNED, seen) is None
@@ -189,26 +184,3 @@ def test_old_input_arriving_holds_every_tick_until_it_has_been_quiet_a_while() -
     b2 = backlog()
     b2.arrived((TICKETS, 0), NOW_US - int((BACKFILL_BEHIND - 1) * 1e6), NOW_US, mono=5.0)
     assert b2.waiting(0, OWNED, seen, mono=5.0) is None
-
-
-def test_a_backfill_holds_ticks_until_the_loop_has_fetched_again_without_one() -> None:
-    # a loaded machine: the second has passed, but the loop has not fetched since the last
-    # backfill record (the rest of the backfill may be in the broker, not yet fetched)
-    from streams.runtime.backlog import BACKFILL_POLLS, BACKFILL_QUIET
-
-    b, seen = backlog(), caught_up()
-    old = NOW_US - int(90 * 24 * 3600 * 1e6)
-    b.arrived((MONITORING, 0), old, NOW_US, mono=100.0)
-    b.polled()  # the fetch that brought it does not count
-    late = 100.0 + 10 * BACKFILL_QUIET
-    for _ in range(BACKFILL_POLLS):
-        assert b.waiting(0, OWNED, seen, mono=late) == (MONITORING, 0)
-        b.polled()
-    assert b.waiting(0, OWNED, seen, mono=late) is None
-    # fetched often, but the second has not passed: still held
-    b.arrived((MONITORING, 0), old, NOW_US, mono=200.0)
-    for _ in range(BACKFILL_POLLS + 5):
-        b.polled()
-    assert b.waiting(0, OWNED, seen, mono=200.0 + BACKFILL_QUIET / 2) == (MONITORING, 0)
-    # live traffic (no arrivals called a backfill) is never held by polls
-    assert backlog().waiting(0, OWNED, seen, mono=1.0) is None
