@@ -264,8 +264,8 @@ class Traffic:
 
     def poll_monitoring(self, now: datetime) -> list[Message]:
         """Every monitoring message planned at or before ``now`` (stamped with its planned
-        instant: monitors know when a service went down), keyed ``tenant:service`` or
-        ``tenant:check``."""
+        instant: monitors know when a service went down), keyed ``tenant`` (one key per
+        tenant keeps the order of its monitoring events)."""
         now_us = _us(now)
         out: list[Message] = []
         heap = self._mon_heap
@@ -289,11 +289,7 @@ class Traffic:
                 self._plan_outage(tenant, fields["service"], causes, due + length)
             eid = str(uuid.UUID(int=self._mon_ids.getrandbits(128), version=4))
             event = {"event_id": eid, "tenant": tenant, "at": _iso(due), **fields}
-            subject = event.get("service") or event.get("check")
-            out.append(
-                Message(f"{tenant}:{subject}".encode(), orjson.dumps(event), tenant, None,
-                        event["type"])
-            )  # fmt: skip
+            out.append(Message(tenant.encode(), orjson.dumps(event), tenant, None, event["type"]))
         self.monitoring_sent += len(out)
         return out
 

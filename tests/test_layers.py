@@ -28,11 +28,20 @@ FORBIDDEN = {
     **{
         service: ("streams.cli", "streams.demo")
         for service in (
-            "streams.runtime", "streams.sink", "streams.sinks", "streams.reports",
-            "streams.connectors", "streams.web", "streams.observability", "streams.replay",
-            "streams.replay_input", "streams.traffic", "streams.topics", "streams.embedded",
+            "streams.runtime",
+            "streams.sink",
+            "streams.sinks",
+            "streams.reports",
+            "streams.connectors",
+            "streams.web",
+            "streams.observability",
+            "streams.replay",
+            "streams.replay_input",
+            "streams.traffic",
+            "streams.topics",
+            "streams.embedded",
         )
-    },  # fmt: skip
+    },
 }
 
 

@@ -40,9 +40,9 @@ def route_event(line: bytes) -> tuple[str, bytes | None]:
     """Base topic and key for one input line.
 
     ``ticket.*`` → ticket events keyed ``tenant:ticket_id``; ``monitor.*``,
-    ``maintenance.*``, ``heartbeat*`` → monitoring events keyed ``tenant:service`` (or
-    ``tenant:check`` for heartbeats without a service, ``tenant`` for maintenance of every
-    service: one key per subject keeps each subject's order). Anything else, including lines
+    ``maintenance.*``, ``heartbeat*`` → monitoring events keyed ``tenant``: one key per
+    tenant keeps the order of all its monitoring events (maintenance sent before the outages
+    it covers is read before them). Anything else, including lines
     that are not JSON objects, goes to ticket events (keyed when tenant and ticket_id are
     there, else unkeyed) so that the runtime dead-letters it with the original bytes.
     """
@@ -56,10 +56,7 @@ def route_event(line: bytes) -> tuple[str, bytes | None]:
         return TICKET_EVENTS, None
     kind, tenant = event.get("type"), event.get("tenant")
     if isinstance(kind, str) and kind.startswith(_MONITORING_PREFIXES):
-        subject = event.get("service") or event.get("check")
-        if subject is None and isinstance(tenant, str):
-            return MONITORING_EVENTS, tenant.encode()
-        return MONITORING_EVENTS, _key(tenant, subject)
+        return MONITORING_EVENTS, tenant.encode() if isinstance(tenant, str) else None
     return TICKET_EVENTS, _key(tenant, event.get("ticket_id"))
 
 

@@ -154,17 +154,14 @@ def _send(events: list[dict[str, Any]], s: Settings, extra: list[bytes] = ()) ->
 
 
 def _send_monitoring(events: list[dict[str, Any]], s: Settings, extra: list[bytes] = ()) -> None:
-    """Send monitoring events keyed per subject, so each keeps its order: outages
-    ``tenant:service`` (as producers are asked to), heartbeats ``tenant:check``, maintenance
-    ``tenant``; the extra lines without a key."""
+    """Send monitoring events keyed by tenant (as producers are asked to: a tenant's
+    monitoring keeps its order); the extra lines without a key."""
     from kafka import KafkaProducer
 
     producer = KafkaProducer(bootstrap_servers=s.bootstrap_servers, linger_ms=5)
     topic = s.topic("sla.monitoring-events")
     for e in events:
-        subject = e.get("service") or e.get("check")
-        key = f"{e['tenant']}:{subject}" if subject else e["tenant"]
-        producer.send(topic, key=key.encode(), value=orjson.dumps(e))
+        producer.send(topic, key=e["tenant"].encode(), value=orjson.dumps(e))
     for line in extra:
         producer.send(topic, value=line)
     producer.flush()
