@@ -172,7 +172,7 @@ def test_produce_then_tail_round_trip(kafka, tmp_path: Path) -> None:
     by_id = {r["value"]["event_id"]: r for r in got if isinstance(r["value"], dict)}
     assert set(by_id) == {e["event_id"] for e in events}
     assert by_id["m1"]["topic"] == s.topic(MONITORING_EVENTS)
-    assert by_id["m1"]["key"] == "acme:mail"
+    assert by_id["m1"]["key"] == "acme"  # monitoring: keyed by tenant
     # one ticket → one key → one partition
     partitions_of_t3 = {r["partition"] for r in got if r["key"] == "acme:T-3"}
     assert len(partitions_of_t3) == 1
