@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import orjson
 import typer
 
-from models.durations import format_left
 from streams.cli import app
 from streams.cli.params import instant, redis_url, wall_duration
 
@@ -231,7 +230,7 @@ def at_risk_cmd(
 ) -> None:
     """Open clocks of a tenant whose deadline is within a window from now, earliest first
     (overdue ones included, with a negative time left)."""
-    from models.durations import format_wall
+    from models.durations import format_left, format_wall
     from streams.sinks.redis_model import ReadModel
 
     settings, url, key_prefix = _defaults(redis_url, prefix)
@@ -394,6 +393,8 @@ def _services(tenant: str, records: list[dict[str, Any]], zones: _Zones, clock: 
     """One row per (service, target); an outage going on is a line under the table (a cell
     for it would not fit 80 columns)."""
     from rich.text import Text
+
+    from models.durations import format_left
 
     common = zones.common(records)
     fmt = "%d %b %H:%M" if common is not None else "%d %b %H:%M %Z"

@@ -78,3 +78,16 @@ def test_the_probe_sees_a_runtime_import() -> None:
     # the same probe after a command that needs Kafka: it does report the import
     loaded = loaded_after(["config", "show", "--json"])
     assert "pydantic_settings" in loaded
+
+
+@pytest.mark.parametrize("args", [None, ["--help"]], ids=["import", "--help"])
+def test_listing_the_commands_imports_no_pydantic(args: list[str] | None) -> None:
+    # pydantic alone is ~100 ms of imports: a command's module imports what it validates
+    # with when it runs, not when the command is registered
+    code = _PROBE.format(runtime=repr({"pydantic"}))
+    done = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(args)],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
