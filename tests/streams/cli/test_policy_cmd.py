@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from typer.testing import CliRunner
 
 from models.contracts import default_policy_dir
 from streams.cli import _register, app
+
+REPO = Path(__file__).resolve().parents[3]
 
 _register()
 
@@ -405,7 +408,7 @@ def test_policy_check_names_an_unknown_pause_status_with_a_hint(tmp_path):
     assert r.stdout == (
         f"{path}: defaults.pause_statuses[0]: unknown status 'waiting_for_custmer'; did you "
         "mean 'waiting_for_customer'? (a status outside the standard ones must be declared "
-        "under `statuses:`)\n"
+        "under `statuses:`) [status-unknown]\n"
     )
 
 
@@ -458,3 +461,15 @@ def test_calendar_adds_in_the_one_grammar(add, deadline):
     r = run("calendar", "--start", "2026-03-02T10:00:00+01:00", "--add", add, "--days", "1")
     assert r.exit_code == 0, r.output
     assert f"+ {add:<6} {deadline}" in r.stdout
+
+
+def test_policy_check_names_the_rule_of_each_problem(tmp_path):
+    # docs/policy-language.md#validation-rules: the ids are stable, tools may match on them
+    text = (REPO / "policies/covide.yaml").read_text()
+    bad = tmp_path / "covide.yaml"
+    bad.write_text(re.sub(r"(?m)^version: .*$", "version: 2", text))
+    r = run("policy", "check", str(bad))
+    assert r.exit_code == 1
+    (line,) = [x for x in r.output.splitlines() if x.startswith(str(bad))]
+    assert line.startswith(f"{bad}: version: version must be text")
+    assert line.endswith(" [version-text]")
