@@ -8,7 +8,6 @@ dropping some of the writes and sends of the records after the last commit.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,56 +16,32 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.gen_events import generate, monitoring_events, tenants_document
-from calendars.timeline import us_of
+from bench.gen_events import generate, tenants_document
 from models.contracts import load_policies, tenants_from_data
 from streams.availability.engine import MON_PREFIX
 from streams.replay import replay
 from streams.runtime.partition import (
-    TICK_KEY,
     PartitionRunner,
     route_key,
     route_monitoring_key,
-    tick_value,
+)
+from tests.streams.runtime.logs import (
+    DOC,
+    EVENTS,
+    REGISTRY,
+    UNTIL,
+    Record,
+    partition_log,
 )
 
 REPO = Path(__file__).resolve().parents[3]
-UNTIL = datetime.fromisoformat("2026-06-01T00:00:00+02:00")
-
-_DOC = tenants_document(8, seed=3)
-_TICKET_EVENTS = generate(60, seed=3, tenants=_DOC)
-# and the tenants' monitoring (outages, maintenance, heartbeats) of the first 40 days
-_EVENTS = sorted(
-    _TICKET_EVENTS + monitoring_events(_DOC, seed=3, days=40),
-    key=lambda e: datetime.fromisoformat(e["at"]),
-)
-_REGISTRY = tenants_from_data(_DOC, load_policies())
 
 
-def _log(events: list[dict[str, Any]], tick_every: int = 7) -> list[tuple[int, int, bytes, bytes]]:
-    """Records of one partition as ``(log, offset, key, value)`` in processing order: the
-    events in order — a ticket's events in log 0 (handled in place) or log 1 (re-keyed),
-    depending on its id; monitoring events in log 1 under their tenant's key — with a timer
-    tick (log 1, at the previous event's instant) every few records and a final tick at
-    UNTIL."""
-    out: list[tuple[int, int, bytes, bytes]] = []
-    next_offset = [0, 0]
-
-    def add(log: int, key: bytes, value: bytes) -> None:
-        out.append((log, next_offset[log], key, value))
-        next_offset[log] += 1
-
-    for i, e in enumerate(events):
-        if "ticket_id" in e:
-            add(
-                len(e["ticket_id"]) % 2, f"{e['tenant']}:{e['ticket_id']}".encode(), orjson.dumps(e)
-            )
-        else:
-            add(1, (MON_PREFIX + e["tenant"]).encode(), orjson.dumps(e))
-        if i % tick_every == tick_every - 1:
-            add(1, TICK_KEY, tick_value(us_of(datetime.fromisoformat(e["at"]))))
-    add(1, TICK_KEY, tick_value(us_of(UNTIL)))
-    assert next_offset[0] > 50 and next_offset[1] > 5  # both logs are exercised
+def _log(events: list[dict[str, Any]], tick_every: int = 7) -> list[Record]:
+    """:func:`~tests.streams.runtime.logs.partition_log`, checked to exercise both logs."""
+    out = partition_log(events, tick_every)
+    in_place = sum(1 for r in out if r[0] == 0)
+    assert in_place > 50 and len(out) - in_place > 5  # both logs are exercised
     return out
 
 
@@ -88,12 +63,12 @@ def _ids(signals: list[dict[str, Any]]) -> set[str]:
 def test_signals_are_the_replays(tick_every: int) -> None:
     # without ticks, a ticket's rungs due before its next event fire when that event comes
     # (before the event changes the plan: a priority lowered after a warning fell due)
-    log = _log(_EVENTS, tick_every)
-    runner = PartitionRunner(0, _REGISTRY)
+    log = _log(EVENTS, tick_every)
+    runner = PartitionRunner(0, REGISTRY)
     table: dict = {}
     sent: list = []
     _run(runner, log, 0, table, sent)
-    expected = replay([json.dumps(e) for e in _EVENTS], _REGISTRY, until=UNTIL).signals
+    expected = replay([json.dumps(e) for e in EVENTS], REGISTRY, until=UNTIL).signals
     assert len(expected) > 50
     kinds = {s.type.split(".")[0] for s in expected}
     assert kinds == {"sla", "availability", "heartbeat"}  # both engines are exercised
@@ -116,18 +91,18 @@ def test_without_ticks_each_ticket_fires_its_own_rungs_before_its_next_event() -
 
 
 def test_restored_runner_has_the_tables_tickets_and_timers() -> None:
-    log = _log(_EVENTS)
-    a = PartitionRunner(0, _REGISTRY)
+    log = _log(EVENTS)
+    a = PartitionRunner(0, REGISTRY)
     table: dict = {}
     _run(a, log, 0, table, [], stop=len(log) // 2)
-    b = PartitionRunner(0, _REGISTRY)
+    b = PartitionRunner(0, REGISTRY)
     assert b.load(json.loads(json.dumps(list(table.items())))) == len(table)
     assert b.next_due_us() == a.next_due_us() is not None
     assert set(b.engine.tickets) == set(a.engine.tickets)
     assert set(b.availability.tenants) == set(a.availability.tenants) != set()
     assert all(k.startswith(MON_PREFIX) or ":" in k for k in table)
     # another partition's values are not ours
-    assert PartitionRunner(1, _REGISTRY).load(table.items()) == 0
+    assert PartitionRunner(1, REGISTRY).load(table.items()) == 0
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -137,14 +112,14 @@ def test_crash_after_partial_writes_loses_no_signal(data: st.DataObject) -> None
     subset of table writes and any subset of signal sends reached Kafka. The restarted runner
     (restored from the table that landed) reprocesses from C; every signal of the full run
     reaches the output at least once, and none that the full run would not send."""
-    log = _log(_EVENTS)
-    full_runner = PartitionRunner(0, _REGISTRY)
+    log = _log(EVENTS)
+    full_runner = PartitionRunner(0, REGISTRY)
     full: list = []
     _run(full_runner, log, 0, {}, full)
     n = len(log)
     commit = data.draw(st.integers(0, n - 1), label="commit")
     crash = data.draw(st.integers(commit, min(n, commit + 12)), label="crash")
-    runner = PartitionRunner(0, _REGISTRY)
+    runner = PartitionRunner(0, REGISTRY)
     table: dict = {}
     delivered: list = []
     _run(runner, log, 0, table, delivered, stop=commit)  # all of it flushed before the commit
@@ -157,7 +132,7 @@ def test_crash_after_partial_writes_loses_no_signal(data: st.DataObject) -> None
         for s in res.signals:
             if data.draw(st.booleans(), label=f"send {offset} {s['event_id'][:8]}"):
                 delivered.append(s)
-    restarted = PartitionRunner(0, _REGISTRY)
+    restarted = PartitionRunner(0, REGISTRY)
     restarted.load(json.loads(json.dumps(list(table.items()))))
     _run(restarted, log, commit, table, delivered)
     assert _ids(delivered) == _ids(full)
@@ -233,8 +208,8 @@ def test_a_copy_of_an_applied_event_after_close_is_a_duplicate_not_a_dead_letter
 
 
 def test_a_ticket_event_under_a_monitoring_key_is_a_dead_letter() -> None:
-    r = PartitionRunner(0, _REGISTRY)
-    tenant = next(iter(_DOC["tenants"]))
+    r = PartitionRunner(0, REGISTRY)
+    tenant = next(iter(DOC["tenants"]))
     raw = orjson.dumps(
         {"event_id": "t1", "type": "ticket.created", "tenant": tenant, "ticket_id": "X",
          "at": "2026-03-02T10:00:00+01:00", "priority": "laag"}
@@ -254,7 +229,7 @@ def test_monitoring_records_route_by_tenant() -> None:
 
 
 def test_a_monitoring_event_on_the_ticket_topic_is_a_dead_letter() -> None:
-    r = PartitionRunner(0, _REGISTRY)
+    r = PartitionRunner(0, REGISTRY)
     raw = (
         b'{"event_id":"m1","type":"heartbeat","tenant":"x","check":"backup",'
         b'"at":"2026-03-02T10:00:00+01:00"}'

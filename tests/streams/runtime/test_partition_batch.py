@@ -15,44 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.gen_events import generate, monitoring_events, tenants_document
 from calendars.timeline import us_of
-from models.contracts import load_policies, load_tenants, tenants_from_data
-from streams.availability.engine import MON_PREFIX
+from models.contracts import load_policies, load_tenants
 from streams.runtime.partition import TICK_KEY, PartitionRunner, tick_value
+from tests.streams.runtime.logs import EVENTS, REGISTRY, partition_log
 
 REPO = Path(__file__).resolve().parents[3]
-UNTIL = datetime.fromisoformat("2026-06-01T00:00:00+02:00")
-
-_DOC = tenants_document(8, seed=3)
-_EVENTS = sorted(
-    generate(60, seed=3, tenants=_DOC) + monitoring_events(_DOC, seed=3, days=40),
-    key=lambda e: datetime.fromisoformat(e["at"]),
-)
-_REGISTRY = tenants_from_data(_DOC, load_policies())
-
-
-def _log(events: list[dict[str, Any]], tick_every: int = 7) -> list[tuple[int, int, bytes, bytes]]:
-    """As test_partition._log: ticket events in log 0 or 1 by their id, monitoring events in
-    log 1 under their tenant's key, a tick every few records and a final one at UNTIL."""
-    out: list[tuple[int, int, bytes, bytes]] = []
-    nxt = [0, 0]
-
-    def add(log: int, key: bytes, value: bytes) -> None:
-        out.append((log, nxt[log], key, value))
-        nxt[log] += 1
-
-    for i, e in enumerate(events):
-        if "ticket_id" in e:
-            add(
-                len(e["ticket_id"]) % 2, f"{e['tenant']}:{e['ticket_id']}".encode(), orjson.dumps(e)
-            )
-        else:
-            add(1, (MON_PREFIX + e["tenant"]).encode(), orjson.dumps(e))
-        if i % tick_every == tick_every - 1:
-            add(1, TICK_KEY, tick_value(us_of(datetime.fromisoformat(e["at"]))))
-    add(1, TICK_KEY, tick_value(us_of(UNTIL)))
-    return out
 
 
 def _items(log: list[tuple[int, int, bytes, bytes]]) -> list[tuple[Any, ...]]:
@@ -71,9 +39,9 @@ def _batches(n: int, sizes: list[int]) -> list[tuple[int, int]]:
 
 @pytest.mark.parametrize("sizes", [[1], [5, 17], [50], [10**6]])
 def test_a_batch_gives_the_signals_dead_letters_and_table_of_record_by_record(sizes) -> None:
-    log = _log(_EVENTS)
+    log = partition_log(EVENTS)
     log.insert(40, (1, 10**6, b"acme:nope", b"not json"))  # a dead letter in the middle
-    one = PartitionRunner(0, _REGISTRY)
+    one = PartitionRunner(0, REGISTRY)
     table_one: dict[str, Any] = {}
     signals_one: list[dict[str, Any]] = []
     dead_one = []
@@ -85,7 +53,7 @@ def test_a_batch_gives_the_signals_dead_letters_and_table_of_record_by_record(si
         dead_one.extend((dl, key) for dl in res.dead_letters)
         record_keys_one.update(r["key"] for r in res.records)
 
-    many = PartitionRunner(0, _REGISTRY)
+    many = PartitionRunner(0, REGISTRY)
     table: dict[str, Any] = {}
     signals: list[dict[str, Any]] = []
     dead = []
@@ -107,8 +75,8 @@ def test_a_batch_gives_the_signals_dead_letters_and_table_of_record_by_record(si
 
 
 def test_applied_skipped_and_ticks_are_counted_for_the_metrics() -> None:
-    log = _log(_EVENTS[:30])
-    r = PartitionRunner(0, _REGISTRY)
+    log = partition_log(EVENTS[:30])
+    r = PartitionRunner(0, REGISTRY)
     res = r.handle_batch(_items(log))
     ticks = sum(1 for _, _, key, _ in log if key == TICK_KEY)
     assert res.ticks == ticks
@@ -128,14 +96,14 @@ def test_crash_after_partial_batch_output_loses_no_signal(data: st.DataObject) -
     loses any subset of the table writes and of the signal sends of the batches after the
     last commit; the restarted runner, restored from the table that landed, reprocesses
     from the commit in other batch sizes. Every signal of the full run gets out."""
-    log = _log(_EVENTS)
-    full = PartitionRunner(0, _REGISTRY).handle_batch(_items(log)).signals
+    log = partition_log(EVENTS)
+    full = PartitionRunner(0, REGISTRY).handle_batch(_items(log)).signals
     n = len(log)
     sizes = data.draw(st.lists(st.integers(1, 40), min_size=1, max_size=5), label="sizes")
     batches = _batches(n, sizes)
     commit_at = data.draw(st.integers(0, len(batches) - 1), label="commit after batch")
     crash_at = data.draw(st.integers(commit_at, len(batches)), label="crash before batch")
-    runner = PartitionRunner(0, _REGISTRY)
+    runner = PartitionRunner(0, REGISTRY)
     table: dict[str, Any] = {}
     delivered: list[dict[str, Any]] = []
     committed = 0
@@ -153,7 +121,7 @@ def test_crash_after_partial_batch_output_loses_no_signal(data: st.DataObject) -
             for which in (0, 1):  # the next offset of each log at the commit
                 nxt = [o for w, o, _, _ in log[:stop] if w == which]
                 runner.mark_committed(which, (max(nxt) + 1) if nxt else 0)
-    restarted = PartitionRunner(0, _REGISTRY)
+    restarted = PartitionRunner(0, REGISTRY)
     restarted.load(json.loads(json.dumps(list(table.items()))))
     again = data.draw(st.integers(1, 60), label="batch size after restart")
     for start, stop in _batches(n - committed, [again]):
@@ -226,21 +194,21 @@ class _BuggyRegistry:
     def resolve(self, tenant: str) -> Any:
         if tenant == self.tenant:
             return _BrokenContract()
-        return _REGISTRY.resolve(tenant)
+        return REGISTRY.resolve(tenant)
 
     def policy_version(self, policy_id: str, version: str) -> Any:
-        return _REGISTRY.policy_version(policy_id, version)
+        return REGISTRY.policy_version(policy_id, version)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(_REGISTRY, name)
+        return getattr(REGISTRY, name)
 
 
 def test_an_internal_error_is_the_records_dead_letter_and_the_batch_goes_on() -> None:
     """A bug while applying one record must not stop the partition or lose the record: it
     is dead-lettered with the reason, and the rest of the batch is applied."""
-    events = [e for e in _EVENTS if "ticket_id" in e][:40]
+    events = [e for e in EVENTS if "ticket_id" in e][:40]
     victim = next(e for e in events if e["type"] == "ticket.created")
-    log = _log(events)
+    log = partition_log(events)
     r = PartitionRunner(0, _BuggyRegistry(victim["tenant"]))
     res = r.handle_batch(_items(log))
     internal = [dl for dl, _ in res.dead_letters if "internal error" in dl.reason]
