@@ -27,6 +27,8 @@ from typing import Any
 
 import yaml
 
+from models.shipped import shipped
+
 SECRET = "demo-jira-umbrella-secret"
 ENDPOINT = ("jira", "umbrella")
 #: the demo's Jira tickets: (key, Jira priority, simulated hours after the start it is
@@ -36,28 +38,15 @@ TICKETS = (
     ("SUP-2", "High", 0.5, 1.5),
     ("SUP-3", "Highest", 1.0, None),
 )
-CONNECTORS = {
-    "sources": {
-        "jira": {
-            "mapping": "jira-sm",
-            "tenants": {
-                "umbrella": {
-                    "overrides": {
-                        "priority": {
-                            "map": {
-                                "Highest": "urgent",
-                                "High": "hoog",
-                                "Medium": "medium",
-                                "Low": "laag",
-                                "Lowest": "laag",
-                            }
-                        }
-                    }
-                }
-            },
-        }
-    }
-}
+
+
+def demo_connectors() -> dict[str, Any]:
+    """The connectors file the demo's ingest runs with: the Jira endpoint of the shipped
+    example (``examples/connectors/connectors.yaml``: Covide's tenant ``umbrella``, its
+    priority map), the only source the demo sends webhooks to."""
+    example = shipped("examples") / "connectors" / "connectors.yaml"
+    doc = yaml.safe_load(example.read_text(encoding="utf-8"))
+    return {"sources": {"jira": doc["sources"]["jira"]}}
 
 
 class _Pages(BaseHTTPRequestHandler):
@@ -106,7 +95,7 @@ class ConnectorDemo:
         self.server.pages = self.pages  # type: ignore[attr-defined]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         receiver = f"http://127.0.0.1:{self.server.server_address[1]}/pages"
-        (self.workdir / "connectors.yaml").write_text(yaml.safe_dump(CONNECTORS))
+        (self.workdir / "connectors.yaml").write_text(yaml.safe_dump(demo_connectors()))
         (self.workdir / "notify.yaml").write_text(
             yaml.safe_dump(
                 {

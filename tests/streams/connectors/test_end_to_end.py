@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from models.settings import Settings
+from streams.connectors.demo import demo_connectors
 from streams.embedded import EMBEDDED_SESSION_TIMEOUT, free_port
 from streams.topics import ensure_topics
 from tests.streams.connectors import helpers as H
@@ -30,28 +31,7 @@ from tests.streams.workers import Worker
 pytestmark = [pytest.mark.integration]
 
 SECRET = "jira-umbrella-secret"
-CONNECTORS = {
-    "sources": {
-        "jira": {
-            "mapping": "jira-sm",
-            "tenants": {
-                "umbrella": {
-                    "overrides": {
-                        "priority": {
-                            "map": {
-                                "Highest": "urgent",
-                                "High": "hoog",
-                                "Medium": "medium",
-                                "Low": "laag",
-                                "Lowest": "laag",
-                            }
-                        }
-                    }
-                }
-            },
-        }
-    }
-}
+CONNECTORS = demo_connectors()  # the Jira endpoint of examples/connectors/connectors.yaml
 
 
 def test_a_jira_ticket_pages_alertmanager_and_a_webhook_and_its_resolution_resolves(
