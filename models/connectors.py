@@ -35,6 +35,7 @@ from models._base import Strict, TimeZone, issues_from, rule_error
 from models.docpath import PathSyntaxError, parse_path
 from models.errors import PolicyLoadError
 from models.events import TICKET_EVENT_TYPES
+from models.vocabulary import TicketEventType
 
 #: The canonical statuses and the lifecycle phase each one means. Any other status word is
 #: allowed (a tenant's policy may pause on its own status) and is in the ``open`` phase.
@@ -57,17 +58,7 @@ PHASE_EVENTS = {
 }
 #: what a rule can conclude: an explicit type, "derive it from the change", or nothing
 RULE_OUTCOMES = (*TICKET_EVENT_TYPES, "changed", "ignore")
-RuleOutcome = Literal[
-    "ticket.created",
-    "ticket.updated",
-    "ticket.responded",
-    "ticket.resolved",
-    "ticket.reopened",
-    "ticket.closed",
-    "ticket.cancelled",
-    "changed",
-    "ignore",
-]
+RuleOutcome = Literal[TicketEventType, "changed", "ignore"]
 
 #: names that appear in URLs (``/hooks/{source}/{tenant}``)
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
