@@ -102,6 +102,15 @@ class PolicyLoadError(PolicyError):
     def messages(self) -> list[str]:
         return [f"{self.source}: {issue}" for issue in self.issues]
 
+    @property
+    def rule_messages(self) -> list[str]:
+        """:attr:`messages`, each ending in its rule id where the problem has one
+        (``… [version-text]``; docs/policy-language.md lists them)."""
+        return [
+            f"{self.source}: {issue}" + (f" [{issue.rule}]" if issue.rule else "")
+            for issue in self.issues
+        ]
+
 
 class ContractError(PolicyLoadError):
     """The tenant contracts file is invalid."""
@@ -136,3 +145,7 @@ class PolicySetError(PolicyError):
     @property
     def messages(self) -> list[str]:
         return [m for e in self.errors for m in e.messages]
+
+    @property
+    def rule_messages(self) -> list[str]:
+        return [m for e in self.errors for m in e.rule_messages]

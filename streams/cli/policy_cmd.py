@@ -93,7 +93,7 @@ def check_paths(
             policies.add(policy, source)
             ok.append(f"ok: {source}: policy {policy.id} version {policy.version}")
         except PolicyLoadError as exc:
-            problems.extend(problem_lines(exc))
+            problems.extend(exc.rule_messages)
     if contracts:
         known = PolicySet()
         try:
@@ -102,7 +102,7 @@ def check_paths(
                 if (pid, ver) not in policies.versions:
                     known.add(pol, base.sources.get((pid, ver), ""))
         except PolicySetError as exc:
-            problems.extend(problem_lines(exc))
+            problems.extend(exc.rule_messages)
         for (_, _), pol in policies.versions.items():
             known.add(pol)
         for source, data in contracts:
@@ -110,20 +110,8 @@ def check_paths(
                 reg = tenants_from_data(data, known, source)
                 ok.append(f"ok: {source}: {len(reg)} tenant contract(s)")
             except PolicyLoadError as exc:
-                problems.extend(problem_lines(exc))
+                problems.extend(exc.rule_messages)
     return ok, problems
-
-
-def problem_lines(exc: Any) -> list[str]:
-    """``FILE: PATH: MESSAGE [rule-id]`` per problem of a policy error (the rule id where the
-    problem has one: docs/policy-language.md#validation-rules lists them)."""
-    errors = getattr(exc, "errors", None)
-    if errors is not None:  # a set of files: each file's problems
-        return [line for err in errors for line in problem_lines(err)]
-    issues = getattr(exc, "issues", None)
-    if issues is None:
-        return list(exc.messages)
-    return [f"{exc.source}: {i}" + (f" [{i.rule}]" if i.rule else "") for i in issues]
 
 
 @policy_app.command("check")
