@@ -26,18 +26,6 @@ from streams.cli.params import (
 )
 
 
-def _load_registry(tenants: Path, policies: Path | None = None) -> Any:
-    """The tenant registry of a tenants file against the bundled policies (and ``policies``)."""
-    from streams.cli.policies import registry
-
-    return registry(tenants, [policies] if policies is not None else None)
-
-
-def parse_instant(value: str) -> datetime:
-    """An aware ISO 8601 instant from the command line, or a clear usage error."""
-    return instant(value)
-
-
 @app.command("replay")
 def replay_cmd(
     events: Annotated[
@@ -90,6 +78,8 @@ def replay_cmd(
     A file in time order is replayed as it is read (signals written as they come); any other
     is sorted on disk first. Memory stays bounded either way. Progress on stderr when it is
     a terminal."""
+    import orjson
+
     from streams.cli.policies import registry as load_registry
     from streams.replay import JsonLinesSink, collector_paused, replay_file
 
@@ -140,8 +130,6 @@ def replay_cmd(
             sys.stderr.buffer.flush()
         for text in explained:
             typer.echo(text, err=True)
-        import orjson
-
         typer.echo("summary: " + orjson.dumps(result.summary()).decode(), err=True)
         # the interpreter's exit collects the whole heap once more (0.5 s for 200k events):
         # objects frozen now are left to the exit itself

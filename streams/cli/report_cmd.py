@@ -132,7 +132,7 @@ def build(
     from streams.reports.model import build_report
 
     if events is not None:
-        from streams.cli.replay_cmd import parse_instant
+        from streams.cli.params import instant as parse_instant
         from streams.reports.sources import from_events
 
         with events.open("rb") as fh:

@@ -193,11 +193,11 @@ def test_timers_adapter() -> None:
 
 
 def test_open_clocks_of_a_real_engine() -> None:
-    from streams.cli.replay_cmd import _load_registry
+    from streams.cli.policies import registry as load_registry
     from streams.observability import count_open_clocks
     from streams.replay import replay
 
-    registry = _load_registry(REPO / "examples/tenants.yaml", None)
+    registry = load_registry(REPO / "examples/tenants.yaml")
     lines = (REPO / "examples/events.jsonl").read_text().splitlines()
     result = replay(lines, registry)
     assert result.engine is not None
@@ -265,10 +265,10 @@ def test_reasons_of_route_key() -> None:
 
 
 def test_reasons_of_the_engine_on_the_example_events() -> None:
-    from streams.cli.replay_cmd import _load_registry
+    from streams.cli.policies import registry as load_registry
     from streams.replay import replay
 
-    registry = _load_registry(REPO / "examples/tenants.yaml", None)
+    registry = load_registry(REPO / "examples/tenants.yaml")
     lines = (REPO / "examples/events.jsonl").read_text().splitlines()
     extra = [
         # a second ticket.created, an unknown priority, an event after closed
@@ -384,11 +384,11 @@ def test_every_kind_comes_from_a_real_rejection() -> None:
     ``internal``, a bug while applying, aside): records through the processor as the runtime
     feeds it, on the example tenants."""
     from models.errors import DEAD_LETTER_KINDS
-    from streams.cli.replay_cmd import _load_registry
+    from streams.cli.policies import registry as load_registry
     from streams.engine import Engine
     from streams.engine.processor import Processor
 
-    proc = Processor(Engine(_load_registry(REPO / "examples/tenants.yaml", None)))
+    proc = Processor(Engine(load_registry(REPO / "examples/tenants.yaml")))
 
     def kinds(raw: str, only: str | None = None) -> list[str]:
         return [dl.kind for dl in proc.ingest(raw.encode(), "test", only=only).dead_letters]

@@ -327,10 +327,10 @@ def test_plain_eval_path_for_other_pipelines(client, prefix):
 def test_engine_records_from_the_example_replay(client, prefix):
     """Real records from the engine: acme's response clock has stopped (INC-1 responded),
     its resolution clock is open and overdue; hooli's S-1 has both clocks open."""
-    from streams.cli.replay_cmd import _load_registry
+    from streams.cli.policies import registry as load_registry
     from streams.replay import replay
 
-    registry = _load_registry(REPO / "examples/tenants.yaml", None)
+    registry = load_registry(REPO / "examples/tenants.yaml")
     result = replay((REPO / "examples/events.jsonl").read_bytes().splitlines(), registry)
     engine = result.engine
     records = [r for key in list(engine.tickets) for r in engine.clock_records(key)]
@@ -357,10 +357,10 @@ def test_availability_records_from_the_monitoring_example(client, prefix):
     """The availability engine's records of examples/monitoring.jsonl (March 2026) land in
     ``P{T}:availability``, one per service and target; an older record never overwrites a
     newer one; the availability breach is among the recent breaches."""
-    from streams.cli.replay_cmd import _load_registry
+    from streams.cli.policies import registry as load_registry
     from streams.replay import replay
 
-    registry = _load_registry(REPO / "examples/tenants.yaml", None)
+    registry = load_registry(REPO / "examples/tenants.yaml")
     lines = (REPO / "examples/monitoring.jsonl").read_bytes().splitlines()
     result = replay(lines, registry, until=datetime(2026, 3, 25, tzinfo=UTC))
     eng = result.availability
@@ -536,11 +536,11 @@ def test_cli_services_from_the_read_model(client, prefix, redis_server, cli):
     """``slawatch services``: each monitored service's month so far, as the runtime wrote it
     (here: the availability records of examples/monitoring.jsonl up to 19 Mar 10:30, while
     hooli's webservice is down since 10:00 with 1.5 h counted of a 2.972 h budget)."""
-    from streams.cli.replay_cmd import _load_registry
+    from streams.cli.policies import registry as load_registry
     from streams.replay import replay
 
     runner, app = cli
-    registry = _load_registry(REPO / "examples/tenants.yaml", None)
+    registry = load_registry(REPO / "examples/tenants.yaml")
     lines = (REPO / "examples/monitoring.jsonl").read_bytes().splitlines()
     upto = [x for x in lines if b'"mon-025"' not in x and b'"mon-026"' not in x]  # before 10:30
     assert len(upto) == 24
@@ -680,11 +680,11 @@ def test_cli_tables_fit_80_columns(client, prefix, redis_server):
     """The three tables in an 80-column terminal, on the engine's own records: every line
     fits, nothing is cut off with an ellipsis, the figures are all there."""
     from streams.cli import _register, app
-    from streams.cli.replay_cmd import _load_registry
+    from streams.cli.policies import registry as load_registry
     from streams.replay import replay
 
     _register()
-    registry = _load_registry(REPO / "examples/tenants.yaml", None)
+    registry = load_registry(REPO / "examples/tenants.yaml")
     tickets = replay((REPO / "examples/events.jsonl").read_bytes().splitlines(), registry)
     lines = (REPO / "examples/monitoring.jsonl").read_bytes().splitlines()
     upto = [x for x in lines if b'"mon-025"' not in x and b'"mon-026"' not in x]
